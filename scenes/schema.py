@@ -1,0 +1,192 @@
+"""The typed records a scene graph holds, with validation and a JSON Schema (pydantic).
+
+Units are SI (metres, seconds, kilograms, radians); quaternions are xyzw; the world is Z up.
+"""
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Vec3 = tuple[float, float, float]
+Quat = tuple[float, float, float, float]  # x, y, z, w
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+
+SHAPES = ("sphere", "box", "cylinder", "capsule", "cone", "plane", "mesh")
+RELATIONS = ("on", "left_of", "right_of", "in_front_of", "behind", "above", "near", "inside")
+ACTIONS = ("drop", "roll", "push", "throw", "slide", "topple")
+DIRECTIONS = ("left", "right", "forward", "backward")  # camera-relative; forward = away from the camera
+CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "orbit", "pan", "track")
+RESERVED_IDS = ("ground", "camera")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Colour(Record):
+    name: str
+    rgb: tuple[Unit, Unit, Unit]
+
+
+class Material(Record):
+    name: str
+    density: float = Field(gt=0.0, description="kg/m^3")
+    friction: float = Field(ge=0.0, le=5.0, description="Coulomb coefficient")
+    restitution: float = Field(ge=0.0, le=1.0, description="coefficient of restitution")
+
+
+class Group(Record):
+    """Membership of a body in an arrangement the parser built as one phrase ("a tower of five cubes")."""
+
+    id: Identifier
+    kind: Literal["tower", "row"]
+    index: int = Field(ge=0, description="0 = bottom of a tower, start of a row")
+
+
+class Body(Record):
+    """A rigid body: shape and extents in its own frame, appearance, material and initial state."""
+
+    id: Identifier
+    noun: str = Field(description="the everyday word for it, e.g. ball, crate, domino")
+    shape: Literal[SHAPES]
+    size: Vec3 = Field(description="extents along the body's x, y, z in metres (sphere: diameter)")
+    mesh: str | None = Field(default=None, description="mesh file (shape 'mesh' only)")
+    colour: Colour
+    material: Material
+    mass: float = Field(gt=0.0, description="kg; ignored for static bodies")
+    static: bool = False
+    position: Vec3 = (0.0, 0.0, 0.0)
+    orientation: Quat = (0.0, 0.0, 0.0, 1.0)
+    linear_velocity: Vec3 = (0.0, 0.0, 0.0)
+    angular_velocity: Vec3 = (0.0, 0.0, 0.0)
+    pose_from_author: bool = Field(default=False, description="position given by the author, kept by layout")
+    group: Group | None = None
+
+    @field_validator("size")
+    @classmethod
+    def _positive_size(cls, size: Vec3) -> Vec3:
+        if min(size[:2]) <= 0 or size[2] < 0:
+            raise ValueError("extents must be positive (only a plane may have zero thickness)")
+        return size
+
+    @field_validator("orientation")
+    @classmethod
+    def _unit_quaternion(cls, q: Quat) -> Quat:
+        norm = math.sqrt(sum(c * c for c in q))
+        if not 0.99 < norm < 1.01:
+            raise ValueError(f"orientation must be a unit quaternion (x, y, z, w); its norm is {norm:.3f}")
+        return q
+
+    @model_validator(mode="after")
+    def _mesh_iff_mesh_shape(self) -> "Body":
+        if (self.shape == "mesh") != (self.mesh is not None):
+            raise ValueError("a body has a mesh file exactly when its shape is 'mesh'")
+        if self.shape == "sphere" and not (self.size[0] == self.size[1] == self.size[2]):
+            raise ValueError("a sphere's three extents must be equal (its diameter)")
+        return self
+
+
+class Ground(Record):
+    colour: Colour
+    material: Material
+    texture: Literal["plain", "checker", "grid"] = "plain"
+
+
+class CameraPath(Record):
+    """How the camera moves over the clip; sim/ turns it into one pose per frame."""
+
+    motion: Literal[CAMERA_MOTIONS] = "static"
+    direction: Literal["left", "right"] | None = Field(default=None, description="orbit and pan only")
+    amount: float = Field(default=0.0, ge=0.0, description="zoom: fraction of distance/focal; orbit, pan: rad")
+    zoom_mode: Literal["dolly", "focal"] = "dolly"
+    target: Identifier | None = Field(default=None, description="body followed by 'track'")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CameraPath":
+        if (self.motion in ("orbit", "pan")) != (self.direction is not None):
+            raise ValueError("orbit and pan need a direction (left or right); other motions have none")
+        if (self.motion == "track") != (self.target is not None):
+            raise ValueError("'track' needs a target body; other motions have none")
+        if self.motion in ("zoom_in", "zoom_out") and not 0 < self.amount < 1:
+            raise ValueError("a zoom amount is a fraction between 0 and 1")
+        return self
+
+
+class Camera(Record):
+    eye: Vec3 = (0.0, -5.0, 2.0)
+    look_at: Vec3 = (0.0, 0.0, 0.3)
+    fov_y: float = Field(default=math.radians(45.0), gt=0.0, lt=math.pi, description="vertical, rad")
+    z_near: float = Field(default=0.05, gt=0.0)
+    z_far: float = Field(default=100.0, gt=0.0)
+    path: CameraPath = CameraPath()
+    pose_from_author: bool = False
+
+    @model_validator(mode="after")
+    def _sane(self) -> "Camera":
+        if self.z_far <= self.z_near:
+            raise ValueError("z_far must be larger than z_near")
+        if math.dist(self.eye, self.look_at) < 1e-6:
+            raise ValueError("the camera's eye and look_at must differ")
+        return self
+
+
+class Light(Record):
+    id: Identifier
+    kind: Literal["directional", "point"] = "directional"
+    direction: Vec3 = (0.3, 0.5, -1.0)  # directional: where the light travels
+    position: Vec3 = (0.0, 0.0, 4.0)  # point lights
+    rgb: tuple[Unit, Unit, Unit] = (1.0, 1.0, 1.0)
+    intensity: float = Field(default=3.0, ge=0.0)
+
+
+class Relation(Record):
+    """A spatial relation, camera-relative for left/right/front/behind (as seen from the first frame)."""
+
+    subject: Identifier
+    relation: Literal[RELATIONS]
+    object: Identifier
+
+
+class Action(Record):
+    """Something done to a body at the start of the clip; layout turns it into an initial state."""
+
+    subject: Identifier
+    action: Literal[ACTIONS]
+    target: Identifier | None = Field(default=None, description="body aimed at, fallen onto or moved down")
+    direction: Literal[DIRECTIONS] | None = None
+    speed: float | None = Field(default=None, ge=0.0, le=100.0, description="m/s")
+    height: float | None = Field(default=None, ge=0.0, le=100.0, description="drop: clearance in m")
+    via: Literal["behind", "in_front"] | None = Field(default=None, description="roll past the target")
+
+
+class Event(Record):
+    """An impulse applied to a body at a video frame (N*s, world frame, at the centre of mass)."""
+
+    frame: int = Field(ge=0)
+    body: Identifier
+    impulse: Vec3 = (0.0, 0.0, 0.0)
+    angular_impulse: Vec3 = (0.0, 0.0, 0.0)
+
+
+class Settings(Record):
+    duration: float = Field(default=3.0, gt=0.0, le=60.0, description="seconds")
+    gravity: Vec3 = (0.0, 0.0, -9.81)
+    seed: int = Field(default=0, ge=0)
+    source: str = Field(default="", description="the prompt or script the scene came from")
+    laid_out: bool = Field(default=False, description="initial poses solved from relations and actions")
+
+
+class SceneDocument(Record):
+    """The JSON form of a scene graph: everything needed to replay it."""
+
+    version: Literal[1] = 1
+    settings: Settings = Settings()
+    ground: Ground
+    camera: Camera = Camera()
+    lights: list[Light] = []
+    bodies: list[Body] = []
+    relations: list[Relation] = []
+    actions: list[Action] = []
+    events: list[Event] = []

@@ -1,0 +1,143 @@
+"""The words kinema knows: colours, materials, everyday nouns for shapes, sizes.
+
+Every table here is data read by the parser, the caption writer and the sampler, so a word added here is
+understood, written and sampled everywhere at once.
+"""
+
+from dataclasses import dataclass
+
+# Canonical colour name -> sRGB in [0, 1] (CSS named-colour values).
+COLOURS: dict[str, tuple[float, float, float]] = {
+    name: (r / 255, g / 255, b / 255)
+    for name, (r, g, b) in {
+        "red": (220, 20, 20), "green": (0, 150, 0), "blue": (20, 60, 220), "yellow": (255, 215, 0),
+        "orange": (255, 140, 0), "purple": (128, 0, 160), "pink": (255, 105, 180), "brown": (139, 69, 19),
+        "black": (20, 20, 20), "white": (245, 245, 245), "grey": (128, 128, 128), "cyan": (0, 200, 220),
+        "magenta": (230, 0, 230), "lime": (120, 230, 0), "navy": (0, 0, 110), "teal": (0, 128, 128),
+        "maroon": (120, 0, 0), "olive": (128, 128, 0), "gold": (212, 175, 55), "silver": (192, 192, 192),
+        "beige": (225, 205, 160), "indigo": (75, 0, 130),
+    }.items()
+}
+
+COLOUR_SYNONYMS: dict[str, str] = {
+    "crimson": "red", "scarlet": "red", "ruby": "red", "emerald": "green", "azure": "blue",
+    "cobalt": "blue", "violet": "purple", "lavender": "purple", "gray": "grey", "turquoise": "cyan",
+    "aqua": "cyan", "fuchsia": "magenta", "ivory": "white", "charcoal": "black", "tan": "beige",
+    "amber": "orange", "golden": "gold", "chocolate": "brown",
+}
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    """Physical parameters of a material (engineering-table values, dry contact with a hard floor)."""
+
+    density: float  # kg/m^3
+    friction: float  # Coulomb coefficient, dimensionless
+    restitution: float  # coefficient of restitution, dimensionless
+
+
+# Densities: typical handbook values (natural rubber ~1100, seasoned hardwood ~700, steel 7850, soda-lime
+# glass 2500, ice 917, ABS plastic 1050, concrete 2400). Friction: dry kinetic coefficients (rubber on
+# concrete ~0.8, wood on wood ~0.4, steel on steel ~0.5, glass on glass ~0.4, ice on ice ~0.03).
+# Restitution: ball-drop values (rubber ball ~0.8, hardwood ~0.5, steel ~0.6, glass ~0.7, ice ~0.3).
+MATERIALS: dict[str, MaterialSpec] = {
+    "rubber": MaterialSpec(density=1100.0, friction=0.8, restitution=0.8),
+    "wood": MaterialSpec(density=700.0, friction=0.4, restitution=0.5),
+    "metal": MaterialSpec(density=7850.0, friction=0.5, restitution=0.6),
+    "glass": MaterialSpec(density=2500.0, friction=0.4, restitution=0.7),
+    "ice": MaterialSpec(density=917.0, friction=0.03, restitution=0.3),
+    "plastic": MaterialSpec(density=1050.0, friction=0.35, restitution=0.6),
+    "stone": MaterialSpec(density=2400.0, friction=0.6, restitution=0.3),
+}
+
+# Adjective or noun as written -> canonical material name.
+MATERIAL_WORDS: dict[str, str] = {
+    "rubber": "rubber", "bouncy": "rubber", "wooden": "wood", "wood": "wood", "metal": "metal",
+    "metallic": "metal", "steel": "metal", "iron": "metal", "glass": "glass", "ice": "ice", "icy": "ice",
+    "plastic": "plastic", "stone": "stone", "concrete": "stone", "marble": "stone",
+}
+
+# The adjective the caption writer uses for each material.
+MATERIAL_ADJECTIVES: dict[str, str] = {
+    "rubber": "rubber", "wood": "wooden", "metal": "metal", "glass": "glass", "ice": "ice",
+    "plastic": "plastic", "stone": "stone",
+}
+
+
+@dataclass(frozen=True)
+class NounSpec:
+    """What an everyday noun means: a primitive shape, default extents (x, y, z in metres), defaults."""
+
+    shape: str
+    size: tuple[float, float, float]
+    material: str
+    static: bool = False
+    tilt_deg: float = 0.0  # ramps are tilted about their width axis
+
+
+NOUNS: dict[str, NounSpec] = {
+    "ball": NounSpec("sphere", (0.3, 0.3, 0.3), "rubber"),
+    "sphere": NounSpec("sphere", (0.3, 0.3, 0.3), "plastic"),
+    "cube": NounSpec("box", (0.3, 0.3, 0.3), "wood"),
+    "box": NounSpec("box", (0.4, 0.4, 0.4), "wood"),
+    "crate": NounSpec("box", (0.6, 0.6, 0.6), "wood"),
+    "block": NounSpec("box", (0.4, 0.25, 0.2), "wood"),
+    "brick": NounSpec("box", (0.3, 0.15, 0.1), "stone"),
+    "domino": NounSpec("box", (0.06, 0.25, 0.5), "wood"),
+    "plank": NounSpec("box", (1.2, 0.3, 0.05), "wood"),
+    "ramp": NounSpec("box", (1.8, 0.7, 0.08), "wood", static=True, tilt_deg=20.0),
+    "wall": NounSpec("box", (1.6, 0.2, 0.9), "stone", static=True),
+    "can": NounSpec("cylinder", (0.15, 0.15, 0.25), "metal"),
+    "cylinder": NounSpec("cylinder", (0.3, 0.3, 0.4), "wood"),
+    "barrel": NounSpec("cylinder", (0.5, 0.5, 0.7), "wood"),
+    "pillar": NounSpec("cylinder", (0.3, 0.3, 1.0), "stone"),
+    "capsule": NounSpec("capsule", (0.2, 0.2, 0.5), "plastic"),
+    "pill": NounSpec("capsule", (0.2, 0.2, 0.5), "plastic"),
+    "cone": NounSpec("cone", (0.3, 0.3, 0.4), "plastic"),
+    "tile": NounSpec("plane", (1.0, 1.0, 0.0), "stone", static=True),
+    "bowl": NounSpec("mesh", (0.8, 0.8, 0.3), "plastic"),
+}
+
+# Plural and synonym forms -> canonical noun.
+NOUN_FORMS: dict[str, str] = {noun: noun for noun in NOUNS} | {
+    "balls": "ball", "spheres": "sphere", "cubes": "cube", "boxes": "box", "crates": "crate",
+    "blocks": "block", "bricks": "brick", "dominoes": "domino", "dominos": "domino", "planks": "plank",
+    "board": "plank", "boards": "plank", "ramps": "ramp", "slope": "ramp", "incline": "ramp",
+    "walls": "wall", "cans": "can", "tin": "can", "cylinders": "cylinder", "tube": "cylinder",
+    "barrels": "barrel", "pillars": "pillar", "column": "pillar", "columns": "pillar",
+    "capsules": "capsule", "pills": "pill", "cones": "cone", "tiles": "tile", "bowls": "bowl",
+    "orb": "sphere", "marble": "ball", "marbles": "ball",
+}
+
+PLURAL_NOUN_FORMS = {form for form, noun in NOUN_FORMS.items() if form != noun and form.endswith("s")}
+
+# Size words -> scale factor on the noun's default extents. The caption writer uses the first word of each.
+SIZE_WORDS: dict[str, float] = {
+    "tiny": 0.4, "small": 0.65, "little": 0.65, "large": 1.5, "big": 1.5, "huge": 2.2, "giant": 2.2,
+}
+SIZE_WORD_FOR_SCALE: dict[float, str] = {0.4: "tiny", 0.65: "small", 1.5: "large", 2.2: "huge"}
+
+# Mass words -> factor on the material-derived mass (how "a heavy box" differs from "a box").
+MASS_WORDS: dict[str, float] = {"heavy": 5.0, "light": 0.2, "lightweight": 0.2}
+MASS_WORD_FOR_FACTOR: dict[float, str] = {5.0: "heavy", 0.2: "light"}
+
+NUMBER_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "pair": 2, "couple": 2,
+    "single": 1, "dozen": 12,
+}
+WORD_FOR_NUMBER: dict[int, str] = {
+    n: w for w, n in NUMBER_WORDS.items() if w not in ("pair", "couple", "single", "dozen")
+}
+
+ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "last": -1,
+}
+WORD_FOR_ORDINAL: dict[int, str] = {n: w for w, n in ORDINALS.items() if n > 0}
+
+# Defaults of a clip.
+DEFAULT_DURATION = 3.0  # seconds
+MAX_DURATION = 60.0  # seconds: a scene longer than this is a mistake, not a request
+DEFAULT_DROP_HEIGHT = 1.0  # metres of clearance under a body that "falls" with no height given
+DEFAULT_SPEED = {"roll": 2.0, "push": 2.0, "slide": 2.0, "throw": 4.0, "topple": 1.0}  # m/s
