@@ -1,0 +1,51 @@
+"""Small rigid-body geometry on numpy arrays: quaternions (xyzw), rotations, bounding boxes."""
+
+import math
+
+import numpy as np
+
+from scenes.schema import Body
+
+
+def quat_from_axis_angle(axis, angle: float) -> np.ndarray:
+    """Unit quaternion (x, y, z, w) rotating by `angle` radians about `axis`."""
+    axis = np.asarray(axis, dtype=float)
+    axis = axis / np.linalg.norm(axis)
+    return np.array([*(axis * math.sin(angle / 2)), math.cos(angle / 2)])
+
+
+def quat_multiply(a, b) -> np.ndarray:
+    """Hamilton product a * b of xyzw quaternions (apply b, then a)."""
+    ax, ay, az, aw = a
+    bx, by, bz, bw = b
+    return np.array([
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    ])
+
+
+def rotation_matrix(q) -> np.ndarray:
+    """3x3 rotation matrix of an xyzw quaternion."""
+    x, y, z, w = np.asarray(q, dtype=float) / np.linalg.norm(q)
+    return np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])
+
+
+def half_extents_world(body: Body) -> np.ndarray:
+    """Half extents of the body's world-axis-aligned bounding box at its current orientation."""
+    half = np.asarray(body.size, dtype=float) / 2
+    return np.abs(rotation_matrix(body.orientation)) @ half
+
+
+def bodies_overlap(a: Body, b: Body, clearance: float = 0.0) -> bool:
+    """Whether two bodies' initial volumes intersect (exact for sphere pairs, bounding boxes otherwise)."""
+    pa, pb = np.asarray(a.position), np.asarray(b.position)
+    if a.shape == b.shape == "sphere":
+        return float(np.linalg.norm(pa - pb)) < (a.size[0] + b.size[0]) / 2 + clearance - 1e-6
+    gap = np.abs(pa - pb) - half_extents_world(a) - half_extents_world(b)
+    return bool(np.all(gap < clearance - 1e-6))
