@@ -159,6 +159,7 @@ class Action(Record):
     speed: float | None = Field(default=None, ge=0.0, le=100.0, description="m/s")
     height: float | None = Field(default=None, ge=0.0, le=100.0, description="drop: clearance in m")
     via: Literal["behind", "in_front"] | None = Field(default=None, description="roll past the target")
+    after_fall: bool = Field(default=False, description="starts when the body lands from its drop ('then')")
 
 
 class Event(Record):
@@ -173,6 +174,7 @@ class Event(Record):
 class Settings(Record):
     duration: float = Field(default=3.0, gt=0.0, le=60.0, description="seconds")
     gravity: Vec3 = (0.0, 0.0, -9.81)
+    fps: int = Field(default=8, gt=0, le=240, description="the rate event frames count at")
     seed: int = Field(default=0, ge=0)
     source: str = Field(default="", description="the prompt or script the scene came from")
     laid_out: bool = Field(default=False, description="initial poses solved from relations and actions")

@@ -1,0 +1,763 @@
+"""The prompt parser: English about objects, their motion and the camera, to a laid-out `SceneGraph`.
+
+A small deterministic grammar, no model: sentences are clauses joined by "and", "then" and commas; a clause
+is a subject (noun phrases or a pronoun) followed by predicates (relations, motions, a duration), or a
+camera clause. Every word must be known: an unknown one is reported with its position and the closest
+known words, never skipped.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenes import vocabulary as vocab
+from scenes.bodies import colour, make_body, material, scaled_size
+from scenes.errors import SceneError
+from scenes.graph import SceneGraph
+from scenes.layout import lay_out
+from scenes.schema import Action, CameraPath, Ground, Group, Relation, Settings
+from scenes.seeding import scene_rng
+from scenes.units import UNITS
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int  # character offset in the prompt
+    index: int  # 1-based word position
+
+
+RELATION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted([
+    (("to", "the", "left", "of"), "left_of"), (("on", "the", "left", "of"), "left_of"), (("left", "of"), "left_of"),
+    (("to", "the", "right", "of"), "right_of"), (("on", "the", "right", "of"), "right_of"),
+    (("right", "of"), "right_of"), (("in", "front", "of"), "in_front_of"), (("behind",), "behind"), (("in", "back", "of"), "behind"), (("on", "top", "of"), "on"), (("on",), "on"),
+    (("upon",), "on"), (("atop",), "on"), (("onto",), "on"), (("above",), "above"), (("over",), "above"),
+    (("next", "to"), "near"), (("close", "to"), "near"), (("beside",), "near"), (("near",), "near"),
+    (("by",), "near"), (("inside",), "inside"), (("in",), "inside"), (("into",), "inside"), (("within",), "inside"),
+], key=lambda item: -len(item[0]))
+
+# verb form -> action; "collide" becomes roll or push toward the other body.
+MOTION_VERBS: dict[str, str] = {
+    **dict.fromkeys(["falls", "fall", "drops", "drop", "dropped", "dropping", "falling", "lands", "land",
+                     "plummets", "tumbles"], "drop"),
+    **dict.fromkeys(["rolls", "roll", "rolled", "rolling"], "roll"),
+    **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked"], "push"),
+    **dict.fromkeys(["slides", "slide", "sliding", "slid", "glides", "glide", "skids"], "slide"),
+    **dict.fromkeys(["thrown", "throws", "throw", "tossed", "tosses", "launched", "flies", "fly", "lobbed"], "throw"),
+    **dict.fromkeys(["topples", "topple", "toppling", "toppled", "collapses", "collapse", "tips", "tip"], "topple"),
+    **dict.fromkeys(["collides", "collide", "colliding", "hits", "hit", "crashes", "crash", "bumps", "bump",
+                     "strikes", "strike", "smashes", "knocks"], "collide"),
+    **dict.fromkeys(["bounces", "bounce", "bouncing"], "bounce"),
+}
+COPULAS = {"is", "are", "sits", "sit", "sitting", "rests", "rest", "resting", "stands", "stand", "standing",
+           "lies", "lie", "lying", "placed", "positioned", "located", "being", "was", "were", "stacked",
+           "balanced", "waits", "appears", "seen", "set"}
+ADVERBS = {"slowly", "quickly", "gently", "fast", "hard", "softly", "smoothly", "suddenly", "immediately",
+           "freely", "straight", "directly", "again", "also", "eventually", "finally", "then"}
+# particles after a motion verb that add nothing: "falls over", "rolls off", "rolls away"
+PARTICLES = {"over", "off", "away", "up", "along", "around", "back", "out"}
+CONNECTORS = {"and", "then", "while", "as", "after", "which", "that", "where", "meanwhile", "before", "so",
+              "with", "but", "when", "until"}
+STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", "them", "both", "each", "all",
+             "from", "at", "to", "toward", "towards", "camera", "for", "height", "speed", "by", "one", "another",
+             "other", "some", "several", "many", "few", "row", "line", "tower", "stack", "pile", "floor", "ground",
+             "surface", "scene", "video", "clip", "shot", "lasts", "lasting", "long", "seconds", "made",
+             "static", "fixed", "still", "stationary", "movable", "loose", "checkered", "checker", "tiled",
+             "grid", "plain", "zooms", "zoom", "zooming", "in", "out", "dollies", "dolly", "orbits", "orbit",
+             "orbiting", "circles", "pans", "pan", "panning", "follows", "follow", "following", "tracks",
+             "track", "tracking", "left", "right", "forward", "backward", "backwards", "closer", "weighing",
+             "weighs", "degrees", "does", "not", "stays", "remains", "stay", "on", "top", "front", "back",
+             "is", "are", "next", "close", "beside", "behind", "above", "below", "into", "onto", "inside",
+             "within", "near", "upon", "atop", "about", "lens", "full", "turn", "is", "has", "reappears",
+             "reappear", "disappears", "emerges", "out", "other", "side", "under", "this", "these", "those",
+             "then", "will", "gets", "get", "be", "knocked", "view", "percent", "rotates", "everything",
+             "lots", "during", "objects", "moves", "pushes", "circles", "turns", "away", "move", "down"}
+
+
+def _known_words() -> set[str]:
+    words = set(STOPWORDS) | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS)
+    words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
+    words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
+    words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
+    for phrase, _ in RELATION_PHRASES:
+        words |= set(phrase)
+    return words
+
+
+KNOWN_WORDS = _known_words()
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
+_SEPARATORS = {",", ".", ";", "!", "?"}
+_ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Lower-cased words, numbers, units and sentence punctuation; an unknown word is an error."""
+    lowered = text.lower().replace("-", " ")
+    tokens: list[Token] = []
+    position = 0
+    for match in re.finditer(r"\S+", lowered):
+        chunk, offset = match.group(), match.start()
+        covered = 0
+        for part in _TOKEN.finditer(chunk):
+            if part.start() != covered and chunk[covered:part.start()].strip("\"'()"):
+                _unknown(chunk[covered:part.start()], len(tokens) + 1, offset + covered, text)
+            covered = part.end()
+            position += 1
+            tokens.append(Token(part.group().removesuffix("'s"), offset + part.start(), len(tokens) + 1))
+        if covered != len(chunk) and chunk[covered:].strip("\"'()"):
+            _unknown(chunk[covered:], len(tokens) + 1, offset + covered, text)
+    for token in tokens:
+        word = token.text
+        if not (word in KNOWN_WORDS or word in _SEPARATORS or _is_number(word) or _ORDINAL_NUMBER.match(word)):
+            _unknown(word, token.index, token.start, text)
+    return tokens
+
+
+def _unknown(word: str, index: int, start: int, text: str) -> None:
+    close = difflib.get_close_matches(word, sorted(KNOWN_WORDS), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; see `kinema parse --help` for the words kinema knows"
+    raise SceneError(f"unknown word {word!r} at word {index} (character {start + 1}) of the prompt{hint}")
+
+
+def _is_number(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", word))
+
+
+def parse_prompt(text: str, seed: int = 0) -> SceneGraph:
+    """Parse an English prompt into a laid-out scene graph; the same text and seed give the same graph."""
+    graph = read_prompt(text, seed)
+    return lay_out(graph, scene_rng(seed, "layout"))
+
+
+def read_prompt(text: str, seed: int = 0) -> SceneGraph:
+    """Parse a prompt into a scene graph without solving the layout (poses stay at the origin)."""
+    if not isinstance(text, str) or not text.strip():
+        raise SceneError("the prompt is empty; describe some objects, e.g. 'a red ball falls from 2 m'")
+    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"))
+    graph = parser.parse()
+    graph.settings = graph.settings.model_copy(update={"seed": seed, "source": text})
+    if not graph.bodies:
+        raise SceneError("the prompt names no objects; add one, e.g. 'a red ball' (known objects: "
+                         f"{', '.join(vocab.NOUNS)})")
+    return graph
+
+
+GROUND = "ground"
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator):
+        self.text, self.tokens, self.rng = text, tokens, rng
+        self.i = 0
+        self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
+        self.used_colours: set[str] = set()
+        self.counters: dict[str, int] = {}
+        self.groups: dict[str, list[str]] = {}
+        self.last_subject: list[str] = []
+        self.duration: float | None = None
+        self.camera_said = False
+
+    # --- token access ---------------------------------------------------------------------------------
+    def peek(self, offset: int = 0) -> str:
+        j = self.i + offset
+        return self.tokens[j].text if j < len(self.tokens) else ""
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.tokens)
+
+    def accept(self, *words: str) -> bool:
+        """Consume the phrase `words` if it comes next."""
+        if all(self.peek(k) == word for k, word in enumerate(words)):
+            self.i += len(words)
+            return True
+        return False
+
+    def accept_any(self, words) -> str | None:
+        if self.peek() in words:
+            self.i += 1
+            return self.tokens[self.i - 1].text
+        return None
+
+    def fail(self, expected: str) -> SceneError:
+        if self.at_end():
+            return SceneError(f"the prompt ends too early: expected {expected}")
+        token = self.tokens[self.i]
+        return SceneError(f"unexpected word {token.text!r} at word {token.index} (character {token.start + 1}) "
+                          f"of the prompt: expected {expected}")
+
+    # --- numbers and quantities --------------------------------------------------------------------------
+    def number(self) -> float | None:
+        word = self.peek()
+        if _is_number(word):
+            self.i += 1
+            return float(word)
+        if word in vocab.NUMBER_WORDS and word not in ("pair", "couple", "dozen", "single"):
+            self.i += 1
+            return float(vocab.NUMBER_WORDS[word])
+        return None
+
+    def quantity(self, dimension: str) -> float | None:
+        """A number followed by a unit of `dimension`, in SI; nothing consumed if it is not one."""
+        start = self.i
+        value = self.number()
+        if value is not None and self.peek() in UNITS and UNITS[self.peek()][0] == dimension:
+            factor = UNITS[self.tokens[self.i].text][1]
+            self.i += 1
+            return value * factor
+        self.i = start
+        return None
+
+    # --- sentences and clauses ---------------------------------------------------------------------------
+    def parse(self) -> SceneGraph:
+        while not self.at_end():
+            if not self.accept_any(_SEPARATORS | CONNECTORS):
+                self.clause()
+        self.finish()
+        return self.graph
+
+    def clause(self) -> None:
+        """A camera clause, a duration, or a subject (possibly implied: 'and bounces') with its predicates."""
+        if self.duration_phrase() or self.camera_clause():
+            return
+        self.accept("there", "is") or self.accept("there", "are") or self.accept("we", "see")
+        subject = self.noun_phrase_list()
+        if subject is None:
+            if not (self.last_subject and self._starts_predicate()):
+                raise self.fail("an object such as 'a red ball', or the camera")
+            subject = self.last_subject
+        elif subject != [GROUND]:
+            self.last_subject = subject
+        self.predicates(subject)
+
+    def _starts_predicate(self) -> bool:
+        start = self.i
+        found = self.peek() in MOTION_VERBS or self.peek() in COPULAS or self.peek() in ADVERBS \
+            or self.relation_phrase() is not None
+        self.i = start
+        return found
+
+    def predicates(self, subject: list[str]) -> None:
+        """Relations, motions, weights and durations of `subject`, up to the next separator or connector."""
+        while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
+            if self.duration_phrase() or self.accept_any(COPULAS | ADVERBS):
+                continue
+            verb = self.accept_any(MOTION_VERBS)
+            if verb:
+                self.motion(subject, MOTION_VERBS[verb])
+                continue
+            relation = self.relation_phrase()
+            if relation:
+                self.relation(subject, relation)
+                continue
+            if self.accept("weighing") or self.accept("weighs"):
+                self.weight(subject)
+                continue
+            raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
+
+    def _starts_noun_phrase(self, offset: int = 0) -> bool:
+        word = self.peek(offset)
+        return (word in ("a", "an", "the", "another", "some", "several", "many", "few", "this", "these")
+                or _is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
+                or word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS or word in vocab.SIZE_WORDS
+                or word in vocab.MATERIAL_WORDS or word in vocab.MASS_WORDS)
+
+    def duration_phrase(self) -> bool:
+        start = self.i
+        for lead in (("for",), ("lasting",), ("lasts",), ("over",), ("during",), ()):
+            self.i = start
+            if lead and not self.accept(*lead):
+                continue
+            seconds = self.quantity("time")
+            if seconds is not None:
+                self.accept("long")
+                if not 0 < seconds <= vocab.MAX_DURATION:
+                    raise SceneError(f"a duration of {seconds:g} s is impossible; use more than 0 and at most "
+                                     f"{vocab.MAX_DURATION:g} seconds")
+                if self.duration is not None and self.duration != seconds:
+                    raise SceneError(f"the prompt gives two durations ({self.duration:g} s and {seconds:g} s); "
+                                     f"keep one")
+                self.duration = seconds
+                return True
+        self.i = start
+        return False
+
+    # --- noun phrases ------------------------------------------------------------------------------------
+    def noun_phrase_list(self) -> list[str] | None:
+        """Noun phrases joined by ',' and 'and' (a list ends where a camera clause starts)."""
+        ids = self.noun_phrase(create=True)
+        if ids is None:
+            return None
+        ids = list(ids)
+        while self.peek() in (",", "and"):
+            skip = 2 if self.peek() == "," and self.peek(1) == "and" else 1
+            if not self._starts_noun_phrase(skip) or self._camera_ahead(skip) or \
+                    skip == 1 and self.peek() == "," and self.peek(1) in ("the", "this", "these"):
+                break  # "..., the first domino topples": a comma before a definite phrase starts a clause
+            self.i += skip
+            ids += [b for b in self.noun_phrase(create=True) or [] if b not in ids]
+        return ids
+
+    def _camera_ahead(self, offset: int) -> bool:
+        return "camera" in (self.peek(offset), self.peek(offset + 1), self.peek(offset + 2))
+
+    def noun_phrase(self, create: bool) -> list[str] | None:
+        """Body ids (or [GROUND]) of the noun phrase at the cursor, creating bodies for indefinite ones."""
+        start = self.i
+        if self.accept_any({"it", "itself"}):
+            return self._pronoun(single=True)
+        if self.accept_any({"they", "them", "both", "all", "each"}):
+            self.accept("of", "them")
+            return self._pronoun(single=False)
+        definite = bool(self.accept("the") or self.accept_any({"this", "these", "those"}))
+        count: int | None = None
+        arrangement: str | None = None
+        ordinal: int | None = None
+        if not definite:
+            count = self._count()
+        if self.peek() in ("tower", "stack", "pile", "row", "line") and self.peek(1) == "of" and not definite:
+            arrangement = "row" if self.peek() in ("row", "line") else "tower"
+            self.i += 2
+            count = self._count() or 5
+        if definite:
+            ordinal = self._ordinal()
+        modifiers = self._modifiers()
+        noun_word = self.accept_any(vocab.NOUN_FORMS)
+        if noun_word is None:
+            ground = self.accept_any({"floor", "ground", "surface"})
+            if ground or (modifiers.get("material") and self.peek() in _SEPARATORS | CONNECTORS | {""}):
+                self._set_ground(modifiers)
+                return [GROUND]
+            if definite and self.peek_group_word():
+                return self._group_reference(modifiers)
+            self.i = start
+            return None
+        noun = vocab.NOUN_FORMS[noun_word]
+        plural = noun_word in vocab.PLURAL_NOUN_FORMS
+        modifiers |= self._post_modifiers()
+        if self.accept("in", "a", "row") or self.accept("in", "a", "line") or self.accept("in", "line"):
+            arrangement = "row"
+        if self.accept("stacked") or self.accept("in", "a", "tower") or self.accept("in", "a", "stack"):
+            arrangement = "tower"
+        if definite:
+            found = self._resolve(noun, plural, ordinal, modifiers, start)
+            if found is not None:
+                return found
+        if not create:
+            raise self.fail(f"an object already named in the prompt, not a new {noun}")
+        if count is None:
+            count = self._plural_default() if plural else 1
+        return self._create(noun, count, modifiers, arrangement)
+
+    def peek_group_word(self) -> bool:
+        return self.peek() in ("tower", "stack", "row", "line")
+
+    def _count(self) -> int | None:
+        if self.accept("a", "pair", "of") or self.accept("a", "couple", "of") or self.accept("pair", "of"):
+            return 2
+        if self.accept("a", "dozen"):
+            return 12
+        if self.accept("a", "few") or self.accept("few"):
+            return 3
+        if self.accept("several") or self.accept("some"):
+            return int(self.rng.integers(3, 6))
+        if self.accept("many") or self.accept("lots", "of"):
+            return int(self.rng.integers(10, 15))
+        if self.accept_any({"a", "an", "another", "single"}):
+            return None if self.peek() in ("tower", "stack", "pile", "row", "line") else 1
+        value = self.number()
+        if value is not None:
+            if value != int(value) or not 1 <= value <= 50:
+                raise SceneError(f"cannot make {value:g} objects; a count is a whole number from 1 to 50")
+            return int(value)
+        return None
+
+    def _plural_default(self) -> int:
+        return int(self.rng.integers(2, 5))
+
+    def _ordinal(self) -> int | None:
+        word = self.peek()
+        if word in vocab.ORDINALS:
+            self.i += 1
+            return vocab.ORDINALS[word]
+        match = _ORDINAL_NUMBER.match(word)
+        if match:
+            self.i += 1
+            return int(match.group(1))
+        return None
+
+    def _modifiers(self) -> dict:
+        """Adjectives before a noun: size, colour, material, mass, static, explicit length."""
+        found: dict = {}
+        while True:
+            word = self.peek()
+            length = self.quantity("length")
+            if length is not None:
+                found["length"] = length
+            elif word in vocab.SIZE_WORDS:
+                found["scale"] = vocab.SIZE_WORDS[word]
+            elif word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS:
+                self._set_once(found, "colour", vocab.COLOUR_SYNONYMS.get(word, word))
+            elif word in vocab.MATERIAL_WORDS and not (word in vocab.NOUN_FORMS and self.peek(1) not in vocab.NOUN_FORMS):
+                self._set_once(found, "material", vocab.MATERIAL_WORDS[word])
+            elif word in vocab.MASS_WORDS:
+                found["mass_factor"] = vocab.MASS_WORDS[word]
+            elif word in ("static", "fixed", "stationary"):
+                found["static"] = True
+            elif word in ("movable", "loose"):
+                found["static"] = False
+            elif word in ("checkered", "checker", "tiled"):
+                found["texture"] = "checker"
+            elif word in ("grid",):
+                found["texture"] = "grid"
+            elif word == "plain":
+                found["texture"] = "plain"
+            else:
+                return found
+            if length is None:
+                self.i += 1
+
+    def _set_once(self, found: dict, key: str, value: str) -> None:
+        if key in found and found[key] != value:
+            raise self.fail(f"one {key} per object (it already is {found[key]})")
+        found[key] = value
+
+    def _post_modifiers(self) -> dict:
+        """'made of wood', 'of glass' after a noun."""
+        start = self.i
+        if self.accept("made", "of") or (self.peek() == "of" and self.peek(1) in vocab.MATERIAL_WORDS
+                                         and self.accept("of")):
+            word = self.accept_any(vocab.MATERIAL_WORDS)
+            if word:
+                return {"material": vocab.MATERIAL_WORDS[word]}
+            self.i = start
+        return {}
+
+    def weight(self, subject: list[str]) -> None:
+        mass = self.quantity("mass")
+        if mass is None or mass <= 0:
+            raise self.fail("a mass such as '2 kg'")
+        for body_id in subject:
+            self.graph.replace_body(self.graph.body(body_id).model_copy(update={"mass": mass}))
+
+    def _set_ground(self, modifiers: dict) -> None:
+        update = {}
+        if "colour" in modifiers:
+            update["colour"] = colour(modifiers["colour"])
+        if "material" in modifiers:
+            update["material"] = material(modifiers["material"])
+        if "texture" in modifiers:
+            update["texture"] = modifiers["texture"]
+        self.graph.ground = self.graph.ground.model_copy(update=update)
+
+    def _pronoun(self, single: bool) -> list[str]:
+        if not self.last_subject:
+            raise self.fail("an object before the pronoun refers to it")
+        if single and len(self.last_subject) > 1:
+            return self.last_subject[:1] if self.graph.body(self.last_subject[0]).group else self.last_subject
+        return self.last_subject
+
+    def _matches(self, body, noun: str | None, modifiers: dict) -> bool:
+        if noun and body.noun != noun:
+            return False
+        if "colour" in modifiers and body.colour.name != modifiers["colour"]:
+            return False
+        if "material" in modifiers and body.material.name != modifiers["material"]:
+            return False
+        return True
+
+    def _resolve(self, noun: str, plural: bool, ordinal: int | None, modifiers: dict, start: int) -> list[str] | None:
+        """The existing bodies a definite noun phrase names, or None if there are none (then it is new)."""
+        matches = [b.id for b in self.graph.bodies if self._matches(b, noun, modifiers)]
+        if not matches:
+            return None
+        if ordinal is not None:
+            if ordinal == -1:
+                return [matches[-1]]
+            if ordinal > len(matches):
+                raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, ordinal)} {noun}' at word "
+                                 f"{self.tokens[start].index}: there are only {len(matches)}")
+            return [matches[ordinal - 1]]
+        if plural or len(matches) == 1:
+            return matches
+        options = ", ".join(f"the {vocab.WORD_FOR_ORDINAL[k + 1]} {noun}" for k in range(min(len(matches), 3)))
+        raise SceneError(f"'the {noun}' at word {self.tokens[start].index} is ambiguous: there are "
+                         f"{len(matches)}; say {options}, or name its colour")
+
+    def _group_reference(self, modifiers: dict) -> list[str]:
+        """'the tower', 'the row of white dominoes': the members of the last matching group."""
+        kind = "row" if self.peek() in ("row", "line") else "tower"
+        self.i += 1
+        if self.accept("of"):
+            modifiers = modifiers | self._modifiers()
+            noun_word = self.accept_any(vocab.NOUN_FORMS)
+            if noun_word:
+                modifiers["noun"] = vocab.NOUN_FORMS[noun_word]
+        for group_id in reversed(list(self.groups)):
+            members = self.groups[group_id]
+            first = self.graph.body(members[0])
+            if first.group.kind == kind and self._matches(first, modifiers.get("noun"), modifiers):
+                return members
+        raise self.fail(f"a {kind} named earlier in the prompt")
+
+    def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None) -> list[str]:
+        colour_name = modifiers.get("colour") or self._draw_colour()
+        self.used_colours.add(colour_name)
+        size = scaled_size(noun, modifiers.get("scale", 1.0), modifiers.get("length"))
+        if noun == "domino" and count >= 2 and arrangement is None:
+            arrangement = "row"  # dominoes stand in a row unless said otherwise
+        group_id = None
+        if arrangement and count >= 2:
+            group_id = f"{arrangement}_{len([g for g in self.groups if g.startswith(arrangement)]) + 1}"
+            self.groups[group_id] = []
+        ids = []
+        for k in range(count):
+            number = self.counters.get(noun, 0) + 1
+            self.counters[noun] = number
+            group = Group(id=group_id, kind=arrangement, index=k) if group_id else None
+            body = make_body(f"{noun}_{number}", noun, colour_name, modifiers.get("material"), size,
+                             modifiers.get("mass_factor", 1.0), modifiers.get("static"), group)
+            self.graph.add_body(body)
+            ids.append(body.id)
+            if group_id:
+                self.groups[group_id].append(body.id)
+            if arrangement == "tower" and k > 0:
+                self.graph.add_relation(Relation(subject=ids[k], relation="on", object=ids[k - 1]))
+        return ids
+
+    def _draw_colour(self) -> str:
+        """A seeded colour, distinct from those already used while any remain (objects stay tellable apart)."""
+        free = [name for name in vocab.COLOURS if name not in self.used_colours and name != "grey"]
+        return str(self.rng.choice(free or list(vocab.COLOURS)))
+
+    # --- relations ---------------------------------------------------------------------------------------
+    def relation_phrase(self) -> str | None:
+        for phrase, relation in RELATION_PHRASES:
+            if phrase == ("in",) and self.peek(1) in ("a", "line", "row"):
+                continue
+            if self.accept(*phrase):
+                return relation
+        return None
+
+    def relation(self, subject: list[str], relation: str) -> None:
+        objects = self.noun_phrase(create=True)
+        if objects is None:
+            raise self.fail(f"an object after '{relation.replace('_', ' ')}'")
+        for obj in objects:
+            for body_id in subject:
+                if obj == GROUND or body_id == GROUND:
+                    if relation not in ("on", "above"):
+                        raise SceneError(f"'{relation.replace('_', ' ')} the floor' makes no sense; "
+                                         f"relate objects to objects")
+                    continue
+                self.graph.add_relation(Relation(subject=body_id, relation=relation, object=obj))
+
+    # --- motions -----------------------------------------------------------------------------------------
+    def motion(self, subject: list[str], action: str) -> None:
+        if subject == [GROUND]:
+            raise self.fail("an object to move (the floor stays put)")
+        args = self.motion_arguments()
+        if action == "bounce":  # a bounce needs a fall; the restitution does the rest
+            for body_id in subject:
+                if not any(a.subject == body_id and a.action == "drop" for a in self.graph.actions):
+                    self._add_action(Action(subject=body_id, action="drop", height=args.get("height")))
+            return
+        if action == "drop" and self._is_group(subject) and not {"height", "target"} & set(args):
+            action = "topple"  # "the tower falls", "the dominoes fall": they topple
+        if action == "topple":
+            for body_id in self._group_base(subject):
+                self._add_action(Action(subject=body_id, action="topple", direction=args.get("direction"),
+                                        speed=args.get("speed")))
+            return
+        if action == "collide":
+            self._collide(subject, args)
+            return
+        for body_id in subject:
+            if args.get("target") != body_id:
+                self._add_action(Action(subject=body_id, action=action, target=args.get("target"),
+                                        direction=args.get("direction"), speed=args.get("speed"),
+                                        height=args.get("height"), via=args.get("via")))
+
+    def _is_group(self, subject: list[str]) -> bool:
+        return len(subject) > 1 and all(self.graph.body(b).group for b in subject)
+
+    def _group_base(self, subject: list[str]) -> list[str]:
+        """A tower topples from its bottom, a row from its first domino; loose bodies each topple."""
+        if self._is_group(subject):
+            return [b for b in subject if self.graph.body(b).group.index == 0]
+        return subject
+
+    def _collide(self, subject: list[str], args: dict) -> None:
+        """'A collides with B': A moves toward B; 'two balls collide': each moves toward the next."""
+        target = args.get("target")
+        if target:
+            pairs = [(body_id, target) for body_id in subject if body_id != target]
+        elif len(subject) >= 2:
+            pairs = list(zip(subject, subject[1:] + subject[:1]))
+        else:
+            raise self.fail("what it collides with ('collides with the blue ball')")
+        for body_id, other in pairs:
+            kind = "roll" if self.graph.body(body_id).shape == "sphere" else "push"
+            self._add_action(Action(subject=body_id, action=kind, target=other, speed=args.get("speed")))
+
+    def _add_action(self, action: Action) -> None:
+        """Add a motion; one said after the body's fall starts when it lands ('falls onto X, then rolls')."""
+        if action.action != "drop" and any(a.subject == action.subject and a.action == "drop"
+                                           for a in self.graph.actions):
+            action = action.model_copy(update={"after_fall": True})
+        for existing in self.graph.actions:
+            if existing.subject == action.subject and existing.action == action.action:
+                raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
+        self.graph.add_action(action)
+
+    def motion_arguments(self) -> dict:
+        """from 2 m, onto/toward/at/down/behind X, to the left, at 3 m/s, over: in any order."""
+        args: dict = {}
+        while not self.at_end():
+            if self.accept_any(ADVERBS) or (self.peek() in PARTICLES and not self._starts_noun_phrase(1)
+                                            and self.accept_any(PARTICLES)):
+                continue
+            if self.accept("from"):
+                self.accept("a", "height", "of")
+                height = self.quantity("length")
+                if height is None:
+                    raise self.fail("a height such as '2 m' after 'from'")
+                args["height"] = height
+                continue
+            if self.peek() == "at" and (_is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
+                self.i += 1
+                speed = self.quantity("speed")
+                if speed is None:
+                    raise self.fail("a speed such as '3 m/s'")
+                args["speed"] = speed
+                continue
+            direction = self._direction()
+            if direction:
+                args["direction"] = direction
+                continue
+            lead = self._motion_lead()
+            if lead is None:
+                return args
+            target = self.noun_phrase(create=True)
+            if target is None:
+                raise self.fail(f"an object after '{lead}'")
+            if target == [GROUND] or lead == "across":
+                continue  # "across the floor", "onto the ground": the ground is always there
+            args["target"] = target[0]
+            if lead in ("behind", "in front of"):
+                args["via"] = "behind" if lead == "behind" else "in_front"
+        return args
+
+    def _motion_lead(self) -> str | None:
+        for phrase in (("toward",), ("towards",), ("at",), ("into",), ("onto",), ("on", "top", "of"), ("on",),
+                       ("down",), ("to",), ("with",), ("against",), ("across",), ("over",), ("behind",),
+                       ("in", "front", "of"), ("past",)):
+            if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_noun_phrase(len(phrase)):
+                self.i += len(phrase)
+                return " ".join(phrase)
+        return None
+
+    def _direction(self) -> str | None:
+        for phrase, direction in ((("to", "the", "left"), "left"), (("to", "the", "right"), "right"),
+                                  (("left",), "left"), (("right",), "right"), (("forward",), "forward"),
+                                  (("toward", "the", "camera"), "backward"), (("towards", "the", "camera"), "backward"),
+                                  (("backward",), "backward"), (("backwards",), "backward")):
+            if self.accept(*phrase):
+                if phrase[-1] in ("left", "right") and self.peek() == "of":
+                    self.i -= len(phrase)
+                    return None
+                return direction
+        return None
+
+    # --- the camera --------------------------------------------------------------------------------------
+    def camera_clause(self) -> bool:
+        start = self.i
+        self.accept("the") or self.accept("a") or self.accept("an")
+        adjective = self.accept_any({"static", "fixed", "still", "stationary", "orbiting", "tracking", "panning"})
+        if not self.accept("camera"):
+            self.i = start
+            return False
+        if self.camera_said:
+            raise SceneError("the prompt describes the camera twice; keep one camera motion")
+        self.camera_said = True
+        path = None
+        if adjective in ("static", "fixed", "still", "stationary"):
+            path = CameraPath(motion="static")
+        while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
+            if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}):
+                continue
+            motion = self._camera_motion(adjective)
+            if motion is None:
+                raise self.fail("a camera motion: zooms in/out, dollies in/out, orbits, pans left/right, "
+                                "follows X, is static")
+            path = motion
+        if adjective == "orbiting" and path is None:
+            path = CameraPath(motion="orbit", direction="left", amount=np.radians(60.0))
+        self.graph.camera = self.graph.camera.model_copy(update={"path": path or CameraPath()})
+        return True
+
+    def _camera_motion(self, adjective: str | None) -> CameraPath | None:
+        if self.accept_any({"static", "fixed", "still", "stationary"}) or self.accept("does", "not", "move"):
+            return CameraPath(motion="static")
+        for words, mode in ((("zooms", "zoom", "zooming"), "focal"), (("dollies", "dolly", "moves", "pushes"), "dolly")):
+            if self.accept_any(set(words)):
+                amount = self._amount_fraction()
+                if self.accept("in") or self.accept("closer"):
+                    if self.accept("on"):  # "zooms in on the ball": the zoom aims at the scene's centre anyway
+                        self.noun_phrase(create=False)
+                    return CameraPath(motion="zoom_in", amount=amount, zoom_mode=mode)
+                if self.accept("out") or self.accept("away"):
+                    return CameraPath(motion="zoom_out", amount=amount, zoom_mode=mode)
+                raise self.fail("'in' or 'out' after the zoom")
+        if self.accept_any({"orbits", "orbit", "circles", "rotates"}):
+            return self._turning("orbit", 60.0)
+        if self.accept_any({"pans", "pan", "panning", "turns"}):
+            return self._turning("pan", 20.0)
+        if self.accept_any({"follows", "follow", "tracks", "track", "following", "tracking"}):
+            target = self.noun_phrase(create=False)
+            if not target or target == [GROUND]:
+                raise self.fail("the object the camera follows")
+            return CameraPath(motion="track", target=target[0])
+        return None
+
+    def _amount_fraction(self) -> float:
+        start = self.i
+        self.accept("by")
+        value = self.number()
+        if value is not None and self.accept("percent"):
+            return value / 100
+        self.i = start
+        return 0.4
+
+    def _turning(self, motion: str, default_degrees: float) -> CameraPath:
+        degrees, direction = default_degrees, None
+        while True:
+            if self.accept("around") or self.accept("about"):
+                if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_noun_phrase():
+                    self.noun_phrase(create=False)
+                continue
+            self.accept("by")
+            angle = self.quantity("angle")
+            if angle is not None:
+                degrees = float(np.degrees(angle))
+                continue
+            if self.accept("a", "full", "turn") or self.accept("full", "circle"):
+                degrees = 360.0
+                continue
+            found = self._direction()
+            if found in ("left", "right"):
+                direction = found
+                continue
+            break
+        if not 0 < degrees <= 720:
+            raise SceneError(f"a camera {motion} of {degrees:g} degrees is impossible; use 1 to 720 degrees")
+        return CameraPath(motion=motion, direction=direction or "left", amount=float(np.radians(degrees)))
+
+    # --- finishing -----------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        if self.duration is not None:
+            self.graph.settings = self.graph.settings.model_copy(update={"duration": self.duration})
+        path = self.graph.camera.path
+        if path.motion == "track" and path.target not in self.graph.body_ids:
+            raise SceneError(f"the camera follows {path.target}, which is not in the scene")
