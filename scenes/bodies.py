@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 
 from scenes.errors import SceneError
-from scenes.schema import Body, Colour, Group, Material
+from scenes.graph import SceneGraph
+from scenes.schema import Body, Colour, Group, Material, Relation
 from scenes.vocabulary import COLOUR_SYNONYMS, COLOURS, MATERIALS, NOUNS
 
 # Hollow meshes (bowls) are a thin shell: their mass is this fraction of the bounding box's volume times
@@ -108,3 +109,34 @@ def make_body(
         position=(0.0, 0.0, z_half),
         group=group,
     )
+
+
+def add_bodies(
+    graph: SceneGraph,
+    noun: str,
+    count: int,
+    colour_name: str,
+    material_name: str | None = None,
+    size: tuple[float, float, float] | None = None,
+    mass_factor: float = 1.0,
+    static: bool | None = None,
+    arrangement: str | None = None,
+) -> list[str]:
+    """Add `count` alike bodies named noun_1, noun_2, ...; a tower stacks them (each `on` the one before)."""
+    group_id = None
+    if arrangement and count >= 2:
+        taken = {b.group.id for b in graph.bodies if b.group}
+        group_id = next(f"{arrangement}_{k}" for k in range(1, len(taken) + 2) if f"{arrangement}_{k}" not in taken)
+    ids: list[str] = []
+    number = 0
+    for index in range(count):
+        number += 1
+        while f"{noun}_{number}" in graph.nx:
+            number += 1
+        group = Group(id=group_id, kind=arrangement, index=index) if group_id else None
+        body = make_body(f"{noun}_{number}", noun, colour_name, material_name, size, mass_factor, static, group)
+        graph.add_body(body)
+        if arrangement == "tower" and ids:
+            graph.add_relation(Relation(subject=body.id, relation="on", object=ids[-1]))
+        ids.append(body.id)
+    return ids

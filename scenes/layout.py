@@ -16,7 +16,7 @@ import numpy as np
 from scenes.errors import SceneError
 from scenes.geometry import bodies_overlap, half_extents_world, quat_from_axis_angle, quat_multiply, rotation_matrix
 from scenes.graph import SceneGraph
-from scenes.schema import Action, Body, Relation
+from scenes.schema import Action, Body, Event, Relation
 from scenes.vocabulary import DEFAULT_DROP_HEIGHT, DEFAULT_SPEED, NOUNS
 
 GAP = 0.15  # m between units that must not touch, and between ordered units
@@ -412,11 +412,28 @@ class _Solver:
                 velocity = downhill * (action.speed or 0.0)
             else:
                 velocity = self._aim(action, body) * (action.speed or DEFAULT_SPEED[action.action])
-            update = {"linear_velocity": tuple(float(c) for c in velocity)}
+            spin = np.zeros(3)
             if action.action == "roll" and body.shape == "sphere":
-                spin = np.cross([0.0, 0.0, 1.0], velocity) / (body.size[0] / 2)
-                update["angular_velocity"] = tuple(float(c) for c in spin)
-            self.bodies[action.subject] = body.model_copy(update=update)
+                spin = np.cross([0.0, 0.0, 1.0], velocity) / (body.size[0] / 2)  # rolling without slipping
+            if action.after_fall:
+                self._kick_on_landing(action, body, velocity, spin)
+                continue
+            self.bodies[action.subject] = body.model_copy(update={
+                "linear_velocity": tuple(float(c) for c in velocity),
+                "angular_velocity": tuple(float(c) for c in spin),
+            })
+
+    def _kick_on_landing(self, action: Action, body: Body, velocity: np.ndarray, spin: np.ndarray) -> None:
+        """A motion said after a fall starts as an impulse on the first frame after the body lands."""
+        drop = next(a for a in self.graph.actions if a.subject == action.subject and a.action == "drop")
+        gravity = -self.graph.settings.gravity[2]
+        clearance = drop.height if drop.height is not None else DEFAULT_DROP_HEIGHT
+        landing = math.sqrt(2 * clearance / gravity) if gravity > 0 else 0.0
+        frame = math.ceil(landing * self.graph.settings.fps) + 1
+        inertia = 0.1 * body.mass * body.size[0] ** 2 if body.shape == "sphere" else 0.0  # 2/5 m r^2
+        self.graph.add_event(Event(frame=frame, body=body.id,
+                                   impulse=tuple(float(c) for c in body.mass * velocity),
+                                   angular_impulse=tuple(float(c) for c in inertia * spin)))
 
     def _aim(self, action: Action, body: Body) -> np.ndarray:
         """Unit horizontal direction of a push, roll or slide."""

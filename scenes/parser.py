@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenes import vocabulary as vocab
-from scenes.bodies import colour, make_body, material, scaled_size
+from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
-from scenes.schema import Action, CameraPath, Ground, Group, Relation, Settings
+from scenes.schema import Action, CameraPath, Ground, Relation
 from scenes.seeding import scene_rng
 from scenes.units import UNITS
+from scenes.vocabulary import DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _known_words() -> set[str]:
 
 
 KNOWN_WORDS = _known_words()
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
+_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|\d+(?:\.\d+)?|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
 _SEPARATORS = {",", ".", ";", "!", "?"}
 _ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
 
@@ -153,8 +154,6 @@ class _Parser:
         self.i = 0
         self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
         self.used_colours: set[str] = set()
-        self.counters: dict[str, int] = {}
-        self.groups: dict[str, list[str]] = {}
         self.last_subject: list[str] = []
         self.duration: float | None = None
         self.camera_said = False
@@ -494,37 +493,23 @@ class _Parser:
             noun_word = self.accept_any(vocab.NOUN_FORMS)
             if noun_word:
                 modifiers["noun"] = vocab.NOUN_FORMS[noun_word]
-        for group_id in reversed(list(self.groups)):
-            members = self.groups[group_id]
-            first = self.graph.body(members[0])
-            if first.group.kind == kind and self._matches(first, modifiers.get("noun"), modifiers):
+        groups: dict[str, list[str]] = {}
+        for body in self.graph.bodies:
+            if body.group and body.group.kind == kind:
+                groups.setdefault(body.group.id, []).append(body.id)
+        for members in reversed(list(groups.values())):
+            if self._matches(self.graph.body(members[0]), modifiers.get("noun"), modifiers):
                 return members
         raise self.fail(f"a {kind} named earlier in the prompt")
 
     def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None) -> list[str]:
         colour_name = modifiers.get("colour") or self._draw_colour()
         self.used_colours.add(colour_name)
-        size = scaled_size(noun, modifiers.get("scale", 1.0), modifiers.get("length"))
         if noun == "domino" and count >= 2 and arrangement is None:
             arrangement = "row"  # dominoes stand in a row unless said otherwise
-        group_id = None
-        if arrangement and count >= 2:
-            group_id = f"{arrangement}_{len([g for g in self.groups if g.startswith(arrangement)]) + 1}"
-            self.groups[group_id] = []
-        ids = []
-        for k in range(count):
-            number = self.counters.get(noun, 0) + 1
-            self.counters[noun] = number
-            group = Group(id=group_id, kind=arrangement, index=k) if group_id else None
-            body = make_body(f"{noun}_{number}", noun, colour_name, modifiers.get("material"), size,
-                             modifiers.get("mass_factor", 1.0), modifiers.get("static"), group)
-            self.graph.add_body(body)
-            ids.append(body.id)
-            if group_id:
-                self.groups[group_id].append(body.id)
-            if arrangement == "tower" and k > 0:
-                self.graph.add_relation(Relation(subject=ids[k], relation="on", object=ids[k - 1]))
-        return ids
+        size = scaled_size(noun, modifiers.get("scale", 1.0), modifiers.get("length"))
+        return add_bodies(self.graph, noun, count, colour_name, modifiers.get("material"), size,
+                          modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement)
 
     def _draw_colour(self) -> str:
         """A seeded colour, distinct from those already used while any remain (objects stay tellable apart)."""
@@ -693,7 +678,7 @@ class _Parser:
                                 "follows X, is static")
             path = motion
         if adjective == "orbiting" and path is None:
-            path = CameraPath(motion="orbit", direction="left", amount=np.radians(60.0))
+            path = CameraPath(motion="orbit", direction="left", amount=float(np.radians(DEFAULT_ORBIT_DEGREES)))
         self.graph.camera = self.graph.camera.model_copy(update={"path": path or CameraPath()})
         return True
 
@@ -702,18 +687,18 @@ class _Parser:
             return CameraPath(motion="static")
         for words, mode in ((("zooms", "zoom", "zooming"), "focal"), (("dollies", "dolly", "moves", "pushes"), "dolly")):
             if self.accept_any(set(words)):
-                amount = self._amount_fraction()
+                amount = self._amount_fraction(DEFAULT_ZOOM)
                 if self.accept("in") or self.accept("closer"):
                     if self.accept("on"):  # "zooms in on the ball": the zoom aims at the scene's centre anyway
                         self.noun_phrase(create=False)
-                    return CameraPath(motion="zoom_in", amount=amount, zoom_mode=mode)
+                    return CameraPath(motion="zoom_in", amount=self._amount_fraction(amount), zoom_mode=mode)
                 if self.accept("out") or self.accept("away"):
-                    return CameraPath(motion="zoom_out", amount=amount, zoom_mode=mode)
+                    return CameraPath(motion="zoom_out", amount=self._amount_fraction(amount), zoom_mode=mode)
                 raise self.fail("'in' or 'out' after the zoom")
         if self.accept_any({"orbits", "orbit", "circles", "rotates"}):
-            return self._turning("orbit", 60.0)
+            return self._turning("orbit", DEFAULT_ORBIT_DEGREES)
         if self.accept_any({"pans", "pan", "panning", "turns"}):
-            return self._turning("pan", 20.0)
+            return self._turning("pan", DEFAULT_PAN_DEGREES)
         if self.accept_any({"follows", "follow", "tracks", "track", "following", "tracking"}):
             target = self.noun_phrase(create=False)
             if not target or target == [GROUND]:
@@ -721,14 +706,17 @@ class _Parser:
             return CameraPath(motion="track", target=target[0])
         return None
 
-    def _amount_fraction(self) -> float:
+    def _amount_fraction(self, default: float) -> float:
+        """'by 30 percent' -> 0.3; the default when no amount is said."""
         start = self.i
         self.accept("by")
         value = self.number()
         if value is not None and self.accept("percent"):
+            if not 0 < value < 100:
+                raise SceneError(f"a zoom of {value:g} percent is impossible; use 1 to 99 percent")
             return value / 100
         self.i = start
-        return 0.4
+        return default
 
     def _turning(self, motion: str, default_degrees: float) -> CameraPath:
         degrees, direction = default_degrees, None

@@ -141,3 +141,11 @@ DEFAULT_DURATION = 3.0  # seconds
 MAX_DURATION = 60.0  # seconds: a scene longer than this is a mistake, not a request
 DEFAULT_DROP_HEIGHT = 1.0  # metres of clearance under a body that "falls" with no height given
 DEFAULT_SPEED = {"roll": 2.0, "push": 2.0, "slide": 2.0, "throw": 4.0, "topple": 1.0}  # m/s
+DEFAULT_ZOOM = 0.4  # fraction of the distance (dolly) or of the field of view (focal) a zoom covers
+DEFAULT_ORBIT_DEGREES = 60.0
+DEFAULT_PAN_DEGREES = 20.0
+
+PLURALS: dict[str, str] = {}
+for _form, _noun in NOUN_FORMS.items():
+    if _form in (_noun + "s", _noun + "es"):
+        PLURALS.setdefault(_noun, _form)  # the first listed form: "dominoes", not "dominos"
