@@ -85,6 +85,7 @@ def make_body(
     mass_factor: float = 1.0,
     static: bool | None = None,
     group: Group | None = None,
+    mass: float | None = None,
 ) -> Body:
     """A body at the origin, at rest, from the noun's defaults overridden by what was said."""
     if noun not in NOUNS:
@@ -104,7 +105,7 @@ def make_body(
         mesh=PACKAGED_MESHES.get(noun) if spec.shape == "mesh" else None,
         colour=colour(colour_name),
         material=chosen_material,
-        mass=mass_of(spec.shape, size, chosen_material.density, mass_factor),
+        mass=mass if mass is not None else mass_of(spec.shape, size, chosen_material.density, mass_factor),
         static=spec.static if static is None else static,
         position=(0.0, 0.0, z_half),
         group=group,
@@ -121,6 +122,7 @@ def add_bodies(
     mass_factor: float = 1.0,
     static: bool | None = None,
     arrangement: str | None = None,
+    mass: float | None = None,
 ) -> list[str]:
     """Add `count` alike bodies named noun_1, noun_2, ...; a tower stacks them (each `on` the one before)."""
     group_id = None
@@ -134,7 +136,7 @@ def add_bodies(
         while f"{noun}_{number}" in graph.nx:
             number += 1
         group = Group(id=group_id, kind=arrangement, index=index) if group_id else None
-        body = make_body(f"{noun}_{number}", noun, colour_name, material_name, size, mass_factor, static, group)
+        body = make_body(f"{noun}_{number}", noun, colour_name, material_name, size, mass_factor, static, group, mass)
         graph.add_body(body)
         if arrangement == "tower" and ids:
             graph.add_relation(Relation(subject=body.id, relation="on", object=ids[-1]))

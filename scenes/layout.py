@@ -25,6 +25,7 @@ TARGET_DISTANCE = (1.2, 3.0)  # m between a body and what it is sent toward
 THROW_HEIGHT = 0.5  # m of clearance a thrown body starts at (it leaves a hand, not the floor)
 INSIDE_WALL = 0.03  # m, floor thickness allowance of a container mesh
 CAMERA_ELEVATION = math.radians(20.0)
+RESTARTS = 8  # fresh starts of the greedy placement before a layout is declared infeasible
 MIN_CAMERA_DISTANCE = 3.0
 SUPPORTING = ("on", "above", "inside")
 HORIZONTAL = {"left_of": ("u", False), "right_of": ("u", True), "in_front_of": ("w", False), "behind": ("w", True)}
@@ -199,6 +200,7 @@ class _Solver:
 
     def _place_units(self, units: list[Unit]) -> None:
         unit_of = {member: unit_index for unit_index, unit in enumerate(units) for member in unit.members}
+        self.unit_of = {member: units[unit_index] for member, unit_index in unit_of.items()}
         orders = {"u": nx.DiGraph(), "w": nx.DiGraph()}
         for order in orders.values():
             order.add_nodes_from(range(len(units)))
@@ -245,10 +247,17 @@ class _Solver:
         # a square stage about twice the units' total footprint keeps the scene compact in the frame
         area = sum((2 * unit.half_u + GAP) * (2 * unit.half_w + GAP) for unit in units)
         extent = 0.5 + math.sqrt(2 * area) / 2
-        for index in placement_order:
-            if units[index].u is not None:
-                continue
-            self._sample_unit(index, units, orders, near, aimed, extent)
+        free = [index for index in placement_order if units[index].u is None]
+        for restart in range(RESTARTS):
+            try:
+                for index in free:
+                    self._sample_unit(index, units, orders, near, aimed, extent)
+                return
+            except SceneError:
+                if restart == RESTARTS - 1:
+                    raise
+                for index in free:  # greedy placement painted itself into a corner: start over
+                    units[index].u = units[index].w = None
 
     @staticmethod
     def _ranks(order: nx.DiGraph) -> dict[int, int]:
@@ -262,11 +271,13 @@ class _Solver:
         unit = units[index]
         partners = [units[b if a == index else a] for a, b in near + aimed if index in (a, b)]
         partners = [p for p in partners if p.u is not None]
-        for attempt in range(6):
-            radius = extent * 1.5**attempt
+        for attempt in range(4):
+            radius = extent * 1.5 ** (attempt % 2)
+            if attempt == 2:  # the distance to an aimed-at body is a preference, not a relation: let it go
+                aimed = []
             u_low, u_high = self._bounds(index, units, orders["u"], "u", radius)
             w_low, w_high = self._bounds(index, units, orders["w"], "w", radius)
-            for trial in range(300):
+            for trial in range(200):
                 if partners and trial % 2 == 0:
                     partner = partners[trial // 2 % len(partners)]
                     distance = self.rng.uniform(0.5, TARGET_DISTANCE[1]) + max(unit.half_u, unit.half_w)
@@ -323,8 +334,8 @@ class _Solver:
             if abs(u - other.u) < unit.half_u + other.half_u + GAP and \
                abs(w - other.w) < unit.half_w + other.half_w + GAP:
                 return False
-            gap = max(abs(u - other.u) - unit.half_u - other.half_u, abs(w - other.w) - unit.half_w - other.half_w)
-            if ((index, other_index) in near or (other_index, index) in near) and gap > NEAR_DISTANCE:
+            if ((index, other_index) in near or (other_index, index) in near) and \
+                    _gap(unit, other, u, w) > NEAR_DISTANCE:
                 return False
             if (index, other_index) in aimed or (other_index, index) in aimed:
                 distance = math.hypot(u - other.u, w - other.w)
@@ -554,16 +565,20 @@ class _Solver:
             holds = {
                 "left_of": lambda: xa / -za < xb / -zb,
                 "right_of": lambda: xa / -za > xb / -zb,
-                "in_front_of": lambda: -za < -zb,
-                "behind": lambda: -za > -zb,
+                "in_front_of": lambda: self._ahead(camera, a) < self._ahead(camera, b),
+                "behind": lambda: self._ahead(camera, a) > self._ahead(camera, b),
                 "on": lambda: self._resting_on(a, b, 0.0),
                 "above": lambda: a.position[2] > b.position[2],
                 "inside": lambda: bool(np.all(np.abs(np.subtract(a.position, b.position)[:2]) <= np.array(b.size[:2]) / 2)),
-                "near": lambda: math.dist(a.position, b.position) <= (max(a.size) + max(b.size)) / 2 + NEAR_DISTANCE + 2 * GAP,
+                "near": lambda: _gap(self.unit_of[a.id], self.unit_of[b.id]) <= NEAR_DISTANCE + 1e-6,
             }[relation.relation]
             if not holds():
                 return describe(relation)
         return None
+
+    def _ahead(self, camera, body: Body) -> float:
+        """Horizontal distance of a body from the camera along its view: what 'in front of' compares."""
+        return float(np.subtract(body.position, camera.eye)[:2] @ self.forward[:2])
 
     def _resting_on(self, a: Body, b: Body, clearance: float) -> bool:
         if self._is_ramp(b.id):
@@ -591,6 +606,13 @@ def _view_matrix(eye, look_at) -> np.ndarray:
 
 def _to_camera(view: np.ndarray, point) -> np.ndarray:
     return (view @ np.array([*point, 1.0]))[:3]
+
+
+def _gap(unit: Unit, other: Unit, u: float | None = None, w: float | None = None) -> float:
+    """Free space between two units' footprints (the larger of the gaps along u and w); `unit` may be at (u, w)."""
+    u = unit.u if u is None else u
+    w = unit.w if w is None else w
+    return max(abs(u - other.u) - unit.half_u - other.half_u, abs(w - other.w) - unit.half_w - other.half_w)
 
 
 def _fmt(vector) -> str:

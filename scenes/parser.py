@@ -250,7 +250,7 @@ class _Parser:
             if relation:
                 self.relation(subject, relation)
                 continue
-            if self.accept("weighing") or self.accept("weighs"):
+            if self.accept("weighs"):
                 self.weight(subject)
                 continue
             raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
@@ -334,6 +334,7 @@ class _Parser:
             return None
         noun = vocab.NOUN_FORMS[noun_word]
         plural = noun_word in vocab.PLURAL_NOUN_FORMS
+        modifiers |= self._post_modifiers()
         modifiers |= self._post_modifiers()
         if self.accept("in", "a", "row") or self.accept("in", "a", "line") or self.accept("in", "line"):
             arrangement = "row"
@@ -423,8 +424,13 @@ class _Parser:
         found[key] = value
 
     def _post_modifiers(self) -> dict:
-        """'made of wood', 'of glass' after a noun."""
+        """'made of wood', 'of glass', 'weighing 2 kg' after a noun."""
         start = self.i
+        if self.accept("weighing"):
+            mass = self.quantity("mass")
+            if mass is None or mass <= 0:
+                raise self.fail("a mass such as '2 kg' after 'weighing'")
+            return {"mass": mass}
         if self.accept("made", "of") or (self.peek() == "of" and self.peek(1) in vocab.MATERIAL_WORDS
                                          and self.accept("of")):
             word = self.accept_any(vocab.MATERIAL_WORDS)
@@ -509,7 +515,8 @@ class _Parser:
             arrangement = "row"  # dominoes stand in a row unless said otherwise
         size = scaled_size(noun, modifiers.get("scale", 1.0), modifiers.get("length"))
         return add_bodies(self.graph, noun, count, colour_name, modifiers.get("material"), size,
-                          modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement)
+                          modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement,
+                          modifiers.get("mass"))
 
     def _draw_colour(self) -> str:
         """A seeded colour, distinct from those already used while any remain (objects stay tellable apart)."""
