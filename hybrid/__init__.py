@@ -1,0 +1,1 @@
+"""hybrid: the pipeline joining scenes, simulation, conditioning and the video DiT; the `kinema` CLI."""

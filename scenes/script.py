@@ -1,0 +1,776 @@
+"""Scene scripts: YAML files that describe a scene exactly, read into a `SceneGraph`.
+
+A script is a mapping of sections; every one is optional except `bodies` (reference: docs/scene-scripts.md):
+
+    version: 1                     # must be 1
+    description: A red ball falls and bounces.    # one line, listed by `kinema scenes`
+    seed: 0                        # seeds every draw below and the layout; load_script(seed=...) overrides it
+    duration: 4 s
+    gravity: [0, 0, -9.81]
+    ground: {colour: grey, material: stone, texture: checker}
+    camera: {motion: orbit, direction: left, amount: 60 deg, fov: 45 deg}   # also eye, look_at, target, zoom_mode
+    lights: [{id: sun, kind: directional, direction: [0.3, 0.5, -1], intensity: 3}]
+    bodies:
+      - {id: ball, noun: ball, colour: red, material: rubber, size: 30 cm, velocity: [1, 0, 0]}
+      - {id: cube, noun: cube, count: 5, arrangement: tower, colour: {choice: [red, blue]}}
+    relations: [ball left_of cube_1]                      # or {subject, relation, object}
+    actions: [{subject: ball, action: drop, height: 2 m}]
+    events: [{frame: 12, body: ball, impulse: [0, 0, 3]}]
+
+A body also takes shape, mass, static, mesh, position, orientation ([x, y, z, w] or {euler: [x, y, z]}) and
+angular_velocity. Quantities take units ("30 cm", "45 deg", "2 m/s"); bare numbers are SI (angles: radians),
+except Euler angles, which are degrees. Any value may instead be {uniform: [low, high]}, {normal: [mean, std]}
+or {choice: [...]}: drawn from the seed's "content" stream in the order written, anew for each copy of a body.
+
+Reading is safe: the YAML is only composed (safe loader), then converted here by hand, so no tag can build a
+Python object and nothing in a script runs. Booleans are YAML 1.2's (`true`/`false`), so `on` stays a word.
+Every error is one line: `FILE:LINE: FIELD.PATH: what is wrong and how to fix it`.
+"""
+
+import difflib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scenes import bodies
+from scenes.errors import SceneError
+from scenes.graph import SceneGraph
+from scenes.schema import (
+    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour, Event,
+    Ground, Group, Light, Material, Quat, Relation, Settings,
+)
+from scenes.seeding import scene_rng
+from scenes.units import parse_quantity
+from scenes.vocabulary import NOUN_FORMS, NOUNS, SIZE_WORDS
+
+LIBRARY_DIR = Path(__file__).parent / "library"
+MAX_COUNT = 100  # copies made by one body entry: more is a typo, and would make layout and simulation crawl
+MAX_VALUES = 100_000  # values after expanding aliases: a few lines of nested aliases can expand exponentially
+DISTRIBUTIONS = ("uniform", "normal", "choice")
+SCHEMA_NAMES = {"velocity": "linear_velocity"}  # body keys named differently in scripts and in the schema
+SCRIPT_NAMES = {field: key for key, field in SCHEMA_NAMES.items()}
+
+Where = tuple[str | int, ...]  # a place in a script: the keys and list indexes from its top
+Reader = Callable[[Any, Where], Any]
+Converter = Callable[[Any], float]
+
+
+# --- public API -----------------------------------------------------------------------------------
+def load_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
+    """The laid-out scene of a script: `read_script`, then poses solved from its relations and actions."""
+    # Imported here so that reading scripts (and importing this module) does not need the layout solver.
+    from scenes.layout import lay_out
+
+    graph = read_script(path, seed, allow_outside)
+    return lay_out(graph, scene_rng(graph.settings.seed, "layout"))
+
+
+def read_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
+    """The scene a script describes, before layout; `seed` overrides the script's own.
+
+    Mesh files must lie in the script's folder unless `allow_outside`, so a script from elsewhere cannot
+    make kinema read arbitrary files.
+    """
+    path = Path(path)
+    data, script = _open(path, allow_outside)
+    if seed is None:
+        seed = _seed(script, data.get("seed", 0), ("seed",))
+    script.rng = scene_rng(seed, "content")
+    parts = script.fields(data, (), _sections(script))
+    given = {key: parts[key] for key in ("duration", "gravity") if key in parts}
+    settings = script.record(Settings, given | {"seed": seed, "source": str(path)}, ())
+    return _build(script, parts, settings)
+
+
+def script_description(path: str | Path) -> str:
+    """The one-line `description:` of a script ("" if it has none), for `kinema scenes`."""
+    data, script = _open(Path(path))
+    return _description(script, data.get("description", ""), ("description",))
+
+
+def library_scripts() -> list[Path]:
+    """The example scripts shipped in scenes/library, sorted by name."""
+    return sorted(LIBRARY_DIR.glob("*.yaml"))
+
+
+def quaternion_from_euler(x: float, y: float, z: float) -> Quat:
+    """xyzw quaternion of rotations (rad) about the fixed x, then y, then z axes, as p.getQuaternionFromEuler."""
+    cx, sx = math.cos(x / 2), math.sin(x / 2)
+    cy, sy = math.cos(y / 2), math.sin(y / 2)
+    cz, sz = math.cos(z / 2), math.sin(z / 2)
+    return (
+        sx * cy * cz - cx * sy * sz,
+        cx * sy * cz + sx * cy * sz,
+        cx * cy * sz - sx * sy * cz,
+        cx * cy * cz + sx * sy * sz,
+    )
+
+
+# --- errors ---------------------------------------------------------------------------------------
+def _field(where: Where) -> str:
+    """'bodies[1].colour' for ('bodies', 1, 'colour')."""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
+def _located(name: str, line: int, where: Where, message: str) -> SceneError:
+    """The one-line error `FILE:LINE: FIELD.PATH: message`."""
+    field = f"{_field(where)}: " if where else ""
+    return SceneError(f"{name}:{line}: {field}{message}".replace("\n", " "))
+
+
+def _did_you_mean(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    """A pydantic error's message, with what was written when that helps (not for our own validators)."""
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] not in ("value_error", "missing"):
+        message += f"; got {error['input']!r}"
+    return message
+
+
+# --- YAML -> plain values with line numbers --------------------------------------------------------
+_TAG = "tag:yaml.org,2002:"
+_MERGE = _TAG + "merge"
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2 booleans: only true/false, so `relation: on` stays the word 'on'."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Tree:
+    """Plain Python values from a composed YAML node tree, with the line where each value is written."""
+
+    SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null")}
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: dict[Where, int] = {}
+        self._scalars = _Loader("")  # asked to construct plain scalars only, never anything else
+        self._open: set[int] = set()  # nodes being converted: an alias back to one of them is a loop
+        self._size = 0
+
+    def entry(self, node: yaml.Node, where: Where, line: int) -> Any:
+        """The value at `where`, written on `line` (a mapping entry's key line, a list item's own line)."""
+        self.lines[where] = line
+        return self.convert(node, where)
+
+    def convert(self, node: yaml.Node, where: Where) -> Any:
+        self._size += 1
+        if self._size > MAX_VALUES:
+            raise self._fail(node, where, f"the script expands to more than {MAX_VALUES} values; use fewer aliases")
+        if id(node) in self._open:
+            raise self._fail(node, where, "an alias refers to a mapping or list that contains it; remove the loop")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, where)
+        if node.tag != _TAG + ("seq" if isinstance(node, yaml.SequenceNode) else "map"):
+            raise self._bad_tag(node, where)
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.entry(item, (*where, i), _line(item)) for i, item in enumerate(node.value)]
+            return self._mapping(node, where)
+        finally:
+            self._open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, where: Where) -> Any:
+        if node.tag == _TAG + "timestamp":
+            return node.value  # a date means nothing to a scene: keep the text
+        if node.tag not in self.SCALAR_TAGS:
+            raise self._bad_tag(node, where)
+        try:
+            return self._scalars.construct_object(node)
+        except (ValueError, KeyError):
+            raise self._fail(node, where, f"cannot read {node.value!r} as {node.tag.removeprefix(_TAG)}") from None
+
+    def _mapping(self, node: yaml.MappingNode, where: Where) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        # Merged mappings (`<<: *defaults`) go in first wherever they are written, so keys written here
+        # override them; of several merged mappings, the first written wins (the YAML rule).
+        sources = [source for key, value in node.value if key.tag == _MERGE for source in self._merged(value, where)]
+        for source in reversed(sources):
+            result.update(self.convert(source, where))
+        first_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = self._key(key_node, where)
+            if key in first_lines:
+                raise self._fail(key_node, (*where, key),
+                                 f"duplicate key {key!r} (first on line {first_lines[key]}); keep only one")
+            first_lines[key] = _line(key_node)
+            result[key] = self.entry(value_node, (*where, key), _line(key_node))
+        return result
+
+    def _merged(self, node: yaml.Node, where: Where) -> list[yaml.MappingNode]:
+        if isinstance(node, yaml.MappingNode):
+            return [node]
+        if isinstance(node, yaml.SequenceNode) and all(isinstance(item, yaml.MappingNode) for item in node.value):
+            return node.value
+        raise self._fail(node, where, "'<<' merges a mapping or a list of mappings, e.g. '<<: *defaults'")
+
+    def _key(self, node: yaml.Node, where: Where) -> str:
+        key = self._scalar(node, where) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            raise self._fail(node, where, "a key must be a word such as colour or size")
+        return key
+
+    def _bad_tag(self, node: yaml.Node, where: Where) -> SceneError:
+        tag = node.tag.replace(_TAG, "!!")
+        return self._fail(node, where, f"the tag {tag!r} is not allowed: a scene script holds only text, numbers, "
+                                       "lists and mappings, and nothing in it is run; remove the tag")
+
+    def _fail(self, node: yaml.Node, where: Where, message: str) -> SceneError:
+        return _located(self.name, _line(node), where, message)
+
+
+def _yaml_error(name: str, error: yaml.YAMLError, text: str) -> SceneError:
+    """A YAML syntax error as one located line."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = error.problem or error.context or "malformed YAML"
+        if error.problem and error.context:
+            problem += f" ({error.context})"
+    else:  # a ReaderError: a character YAML does not allow
+        line = text.count("\n", 0, getattr(error, "position", 0)) + 1
+        problem = str(error).splitlines()[0]
+    return SceneError(f"{name}:{line}: invalid YAML: {problem}; check the indentation, colons, quotes and brackets")
+
+
+def _open(path: Path, allow_outside: bool = False) -> tuple[dict[str, Any], "_Script"]:
+    """The top-level mapping of a script and a reader for its values."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SceneError(f"{name}: the script is not UTF-8 text; save it as UTF-8") from None
+    except OSError as error:
+        raise SceneError(f"{name}: cannot read the scene script: {error.strerror or error}") from None
+    tree = _Tree(name)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = None if root is None else tree.entry(root, (), _line(root))
+    except yaml.YAMLError as error:
+        raise _yaml_error(name, error, text) from None
+    except RecursionError:
+        raise SceneError(f"{name}: the script is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise SceneError(f"{name}:1: a scene script is a mapping of sections such as description, bodies and "
+                         f"relations; this one is {'empty' if data is None else 'a ' + type(data).__name__}")
+    return data, _Script(name, tree.lines, path.parent.resolve(), allow_outside)
+
+
+# --- reading values -------------------------------------------------------------------------------
+def _distribution(value: Any) -> str | None:
+    """'uniform', 'normal' or 'choice' when `value` is a one-key mapping asking for a random draw."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DISTRIBUTIONS:
+        return next(iter(value))
+    return None
+
+
+def _converter(unit: str | Converter) -> Converter:
+    return unit if callable(unit) else partial(parse_quantity, dimension=unit)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _euler_angle(value: Any) -> float:
+    """An Euler angle in radians: units as written, and a bare number in degrees (how people write turns)."""
+    angle = parse_quantity(value, "angle")
+    return math.radians(angle) if not isinstance(value, str) or _is_number(value) else angle
+
+
+class _Script:
+    """Reads the values of one script: units, random draws and checks, every error located at its line."""
+
+    def __init__(self, name: str, lines: dict[Where, int], folder: Path, allow_outside: bool):
+        self.name = name
+        self.lines = lines
+        self.folder = folder
+        self.allow_outside = allow_outside
+        self.rng: np.random.Generator | None = None  # set once the seed is known, before any value is read
+
+    # errors
+    def fail(self, where: Where, message: str) -> SceneError:
+        """An error at `where`, on the line of the nearest enclosing value the script wrote."""
+        nearest = where
+        while nearest not in self.lines:
+            nearest = nearest[:-1]
+        return _located(self.name, self.lines[nearest], where, message)
+
+    @contextmanager
+    def at(self, where: Where, renames: dict[str, str] | None = None) -> Iterator[None]:
+        """Locate errors of other modules (SceneError, pydantic's) at the script field they came from."""
+        try:
+            yield
+        except SceneError as error:
+            raise self.fail(where, str(error)) from None
+        except ValidationError as error:
+            first = error.errors()[0]
+            loc = tuple(first["loc"])
+            if loc and renames and loc[0] in renames:
+                loc = (renames[loc[0]], *loc[1:])
+            raise self.fail((*where, *loc), _pydantic_message(first)) from None
+
+    def record(self, model: type[BaseModel], data: dict[str, Any], where: Where,
+               renames: dict[str, str] | None = None) -> Any:
+        """`model` validated from `data`; `renames` maps schema field names to the script's keys."""
+        with self.at(where, renames):
+            return model.model_validate(data)
+
+    # structure
+    def mapping(self, value: Any, where: Where) -> dict[str, Any]:
+        if value is None:  # a section written with nothing under it
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected a mapping of 'key: value' entries, got {value!r}")
+        return value
+
+    def fields(self, value: Any, where: Where, readers: dict[str, Reader], skip: Iterable[str] = (),
+               required: Iterable[str] = ()) -> dict[str, Any]:
+        """Each key of a mapping read by its reader in the order written (the order of random draws).
+
+        Keys in `skip` are allowed but read by the caller.
+        """
+        value, skip = self.mapping(value, where), tuple(skip)
+        allowed = [*readers, *skip]
+        for key in value:
+            if key not in allowed:
+                raise self.fail((*where, key), f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
+                                               f"allowed keys: {', '.join(allowed)}")
+        result = {key: readers[key](item, (*where, key)) for key, item in value.items() if key not in skip}
+        for key in required:
+            if key not in result:
+                raise self.fail(where, f"{key} is missing; add '{key}: ...'")
+        return result
+
+    def sequence(self, value: Any, where: Where) -> list[tuple[Where, Any]]:
+        """The items of a list with their places; a section written with nothing under it is empty."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list of '- ' items, got {value!r}")
+        return [((*where, i), item) for i, item in enumerate(value)]
+
+    # random draws
+    def pick(self, value: Any, where: Where) -> tuple[Any, Where]:
+        """`value` itself, or what {choice: [...]} draws, with the place it was written."""
+        kind = _distribution(value)
+        if kind is None:
+            return value, where
+        if kind == "choice":
+            return self.pick(*self._choose(value, where))
+        raise self.fail(where, f"{kind} draws one number, which does not fit here; use {{choice: [...]}} to pick "
+                               "a value, or draw each number of a list on its own")
+
+    def _choose(self, value: dict[str, Any], where: Where) -> tuple[Any, Where]:
+        options, where = value["choice"], (*where, "choice")
+        if not isinstance(options, list) or not options:
+            raise self.fail(where, "choice needs a non-empty list of values to pick from, e.g. {choice: [red, blue]}")
+        index = int(self.rng.integers(len(options)))
+        return options[index], (*where, index)
+
+    def _draw(self, kind: str, bounds: Any, where: Where, convert: Converter, whole: bool) -> float:
+        """A uniform or normal draw; whole-number uniform draws include both ends."""
+        names = "low, high" if kind == "uniform" else "mean, std"
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise self.fail(where, f"{kind} takes two values [{names}], e.g. {{{kind}: [1, 2]}}")
+        a, b = (self._convert(bound, (*where, i), convert, whole and kind == "uniform")
+                for i, bound in enumerate(bounds))
+        if kind == "uniform":
+            if a > b:
+                raise self.fail(where, f"uniform needs low <= high, got [{bounds[0]}, {bounds[1]}]; swap them")
+            return float(self.rng.integers(int(a), int(b) + 1)) if whole else float(self.rng.uniform(a, b))
+        if b < 0:
+            raise self.fail(where, f"normal needs a standard deviation >= 0, got {bounds[1]}")
+        drawn = float(self.rng.normal(a, b))
+        return float(round(drawn)) if whole else drawn
+
+    # values
+    def number(self, value: Any, where: Where, convert: Converter, whole: bool = False) -> float:
+        """One number converted to SI units, drawn first if it is a distribution."""
+        kind = _distribution(value)
+        if kind == "choice":
+            return self.number(*self._choose(value, where), convert, whole)
+        if kind is not None:
+            return self._draw(kind, value[kind], (*where, kind), convert, whole)
+        return self._convert(value, where, convert, whole)
+
+    def _convert(self, value: Any, where: Where, convert: Converter, whole: bool) -> float:
+        with self.at(where):
+            number = convert(value)
+        if not math.isfinite(number):
+            raise self.fail(where, f"expected a finite number, got {value!r}")
+        if whole and not number.is_integer():
+            raise self.fail(where, f"expected a whole number, got {value!r}")
+        return number
+
+    def scalar(self, unit: str | Converter = "number") -> Reader:
+        """A reader of one number in SI units of `unit` (a scenes.units dimension, or a converter)."""
+        return partial(self.number, convert=_converter(unit))
+
+    def vector(self, unit: str | Converter = "number", n: int = 3) -> Reader:
+        """A reader of a list of `n` numbers, each in SI units of `unit`."""
+        return partial(self._vector, convert=_converter(unit), n=n)
+
+    def _vector(self, value: Any, where: Where, convert: Converter, n: int) -> tuple[float, ...]:
+        value, where = self.pick(value, where)
+        if not isinstance(value, list) or len(value) != n:
+            raise self.fail(where, f"expected a list of {n} numbers, e.g. [{', '.join(['0'] * n)}]; got {value!r}")
+        return tuple(self.number(item, (*where, i), convert) for i, item in enumerate(value))
+
+    def whole(self, low: int = 0, high: int | None = None) -> Reader:
+        """A reader of a whole number from `low` to `high` (inclusive)."""
+        return partial(self._whole, low=low, high=high)
+
+    def _whole(self, value: Any, where: Where, low: int, high: int | None) -> int:
+        number = int(self.number(value, where, _converter("number"), whole=True))
+        if number < low or (high is not None and number > high):
+            limit = f"from {low} to {high}" if high is not None else f">= {low}"
+            raise self.fail(where, f"expected a whole number {limit}, got {number}")
+        return number
+
+    def one_of(self, words: Iterable[str], what: str, listed: Iterable[str] | None = None) -> Reader:
+        """A reader of one word of `words`; an unknown one is reported with a suggestion and the `listed` words."""
+        return partial(self._word, words=tuple(words), what=what, listed=tuple(listed or words))
+
+    def _word(self, value: Any, where: Where, words: tuple[str, ...], what: str, listed: tuple[str, ...]) -> str:
+        value, where = self.pick(value, where)
+        if isinstance(value, str) and value in words:
+            return value
+        hint = _did_you_mean(value, words) if isinstance(value, str) else ""
+        raise self.fail(where, f"unknown {what} {value!r}{hint}; known {what}s: {', '.join(listed)}")
+
+    def text(self, value: Any, where: Where) -> str:
+        value, where = self.pick(value, where)
+        if not isinstance(value, str):
+            raise self.fail(where, f"expected text, got {value!r}")
+        return value
+
+    def flag(self, value: Any, where: Where) -> bool:
+        value, where = self.pick(value, where)
+        if not isinstance(value, bool):
+            raise self.fail(where, f"expected true or false, got {value!r}")
+        return value
+
+    def colour(self, value: Any, where: Where) -> Colour:
+        """A colour name or synonym, [r, g, b] in 0..1 (named 'custom'), or {name: ..., rgb: [...]}."""
+        value, where = self.pick(value, where)
+        if isinstance(value, str):
+            with self.at(where):
+                return bodies.colour(value)
+        if isinstance(value, list):
+            value = {"name": "custom", "rgb": value}
+        if not isinstance(value, dict):
+            raise self.fail(where, f"a colour is a name such as red, [r, g, b] in 0..1 or {{name: ..., rgb: [...]}}; "
+                                   f"got {value!r}")
+        fields = self.fields(value, where, {"name": self.text, "rgb": self.vector()}, required=("name", "rgb"))
+        return self.record(Colour, fields, where)
+
+    def material(self, value: Any, where: Where) -> Material:
+        """A material name, or {name: rubber, friction: 0.9, ...} overriding the table's values."""
+        value, where = self.pick(value, where)
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict):
+            raise self.fail(where, f"a material is a name such as rubber, or {{name: rubber, friction: 0.9}}; "
+                                   f"got {value!r}")
+        readers = {"name": self.text, "density": self.scalar("density"), "friction": self.scalar(),
+                   "restitution": self.scalar()}
+        fields = self.fields(value, where, readers, required=("name",))
+        with self.at((*where, "name")):
+            table = bodies.material(fields["name"])
+        return self.record(Material, dict(table) | fields, where)
+
+
+# --- sections -------------------------------------------------------------------------------------
+def _sections(script: _Script) -> dict[str, Reader]:
+    """The reader of each top-level key."""
+    return {
+        "version": partial(_version, script),
+        "description": partial(_description, script),
+        "seed": partial(_seed, script),
+        "duration": script.scalar("time"),
+        "gravity": script.vector("acceleration"),
+        "ground": partial(_ground, script),
+        "camera": partial(_camera, script),
+        "lights": partial(_listed, script, read=_light),
+        "bodies": partial(_bodies, script),
+        "relations": partial(_listed, script, read=_relation),
+        "actions": partial(_listed, script, read=_action),
+        "events": partial(_listed, script, read=_event),
+    }
+
+
+def _version(script: _Script, value: Any, where: Where) -> int:
+    if isinstance(value, bool) or value != 1:
+        raise script.fail(where, f"unknown script version {value!r}; the only version is 1")
+    return 1
+
+
+def _description(script: _Script, value: Any, where: Where) -> str:
+    if not isinstance(value, str) or "\n" in value.strip():
+        raise script.fail(where, "the description is one line of text (kinema scenes lists it)")
+    return value.strip()
+
+
+def _seed(script: _Script, value: Any, where: Where) -> int:
+    # Read before the random generator exists, so a seed cannot itself be drawn.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise script.fail(where, f"a seed is a whole number >= 0, got {value!r}")
+    return value
+
+
+def _listed(script: _Script, value: Any, where: Where, read: Callable[[_Script, Any, Where], Any]) -> list:
+    """Each item of a list section read by `read`, kept with its place for errors found later."""
+    return [(item_where, read(script, item, item_where)) for item_where, item in script.sequence(value, where)]
+
+
+def _default_ground() -> Ground:
+    return Ground(colour=bodies.colour("grey"), material=bodies.material("stone"))
+
+
+def _ground(script: _Script, value: Any, where: Where) -> Ground:
+    readers = {"colour": script.colour, "material": script.material, "texture": script.text}
+    return script.record(Ground, dict(_default_ground()) | script.fields(value, where, readers), where)
+
+
+def _camera(script: _Script, value: Any, where: Where) -> Camera:
+    mapping = script.mapping(value, where)
+    # The motion is read first: it decides whether `amount` is a fraction (zooms) or an angle (orbit, pan).
+    motion = script.one_of(CAMERA_MOTIONS, "camera motion")(mapping.get("motion", "static"), (*where, "motion"))
+    readers = {
+        "direction": script.one_of(("left", "right"), "direction"),
+        "amount": script.scalar("angle" if motion in ("orbit", "pan") else "number"),
+        "zoom_mode": script.text, "target": script.text, "eye": script.vector("length"),
+        "look_at": script.vector("length"), "fov": script.scalar("angle"),
+    }
+    fields = script.fields(mapping, where, readers, skip=("motion",))
+    if "look_at" in fields and "eye" not in fields:
+        raise script.fail((*where, "look_at"), "look_at needs eye; give both, or neither to let layout place the camera")
+    moves = {key: fields[key] for key in ("direction", "amount", "zoom_mode", "target") if key in fields}
+    path = script.record(CameraPath, {"motion": motion} | moves, where)
+    pose = {key: fields[key] for key in ("eye", "look_at") if key in fields}
+    if "fov" in fields:
+        pose["fov_y"] = fields["fov"]
+    return script.record(Camera, pose | {"path": path, "pose_from_author": "eye" in fields}, where, {"fov_y": "fov"})
+
+
+def _light(script: _Script, value: Any, where: Where) -> Light:
+    readers = {"id": script.text, "kind": script.text, "direction": script.vector(),
+               "position": script.vector("length"), "colour": script.colour, "intensity": script.scalar()}
+    data = {"id": f"light_{where[-1] + 1}"} | script.fields(value, where, readers)
+    if "colour" in data:
+        data["rgb"] = data.pop("colour").rgb
+    return script.record(Light, data, where, {"rgb": "colour"})
+
+
+def _relation(script: _Script, value: Any, where: Where) -> Relation:
+    """'SUBJECT RELATION OBJECT' (the relation may be spelt in words: 'ball in front of box'), or a mapping."""
+    value, where = script.pick(value, where)
+    if isinstance(value, str):
+        words = value.split()
+        if len(words) < 3:
+            raise script.fail(where, f"cannot read {value!r} as a relation; write 'SUBJECT RELATION OBJECT', "
+                                     "e.g. 'ball left_of box'")
+        value = {"subject": words[0], "relation": "_".join(words[1:-1]), "object": words[-1]}
+    readers = {"subject": script.text, "relation": script.one_of(RELATIONS, "relation"), "object": script.text}
+    return script.record(Relation, script.fields(value, where, readers, required=readers), where)
+
+
+def _action(script: _Script, value: Any, where: Where) -> Action:
+    readers = {
+        "subject": script.text, "action": script.one_of(ACTIONS, "action"), "target": script.text,
+        "direction": script.one_of(DIRECTIONS, "direction"), "speed": script.scalar("speed"),
+        "height": script.scalar("length"), "via": script.text,
+    }
+    return script.record(Action, script.fields(value, where, readers, required=("subject", "action")), where)
+
+
+def _event(script: _Script, value: Any, where: Where) -> Event:
+    readers = {"frame": script.whole(), "body": script.text, "impulse": script.vector("impulse"),
+               "angular_impulse": script.vector("angular impulse")}
+    return script.record(Event, script.fields(value, where, readers, required=("frame", "body")), where)
+
+
+# --- bodies ---------------------------------------------------------------------------------------
+def _body_readers(script: _Script) -> dict[str, Reader]:
+    return {
+        "noun": script.one_of(NOUN_FORMS, "noun", listed=NOUNS),
+        "shape": script.one_of(SHAPES, "shape"),
+        "size": partial(_size, script),
+        "colour": script.colour,
+        "material": script.material,
+        "mass": script.scalar("mass"),
+        "static": script.flag,
+        "mesh": partial(_mesh, script),
+        "position": script.vector("length"),
+        "orientation": partial(_orientation, script),
+        "velocity": script.vector("speed"),
+        "angular_velocity": script.vector("angular speed"),
+    }
+
+
+def _bodies(script: _Script, value: Any, where: Where) -> list[tuple[Where, Body]]:
+    """Every body of every entry: an entry with `count` makes that many copies, each drawn anew."""
+    readers = _body_readers(script)
+    made: list[tuple[Where, Body]] = []
+    numbers: Counter[str] = Counter()  # unnamed bodies are numbered per noun, unnamed groups per arrangement
+    for entry_where, entry in script.sequence(value, where):
+        entry = script.mapping(entry, entry_where)
+        counted = "count" in entry
+        count = script.whole(1, MAX_COUNT)(entry["count"], (*entry_where, "count")) if counted else 1
+        name = script.text(entry["id"], (*entry_where, "id")) if "id" in entry else None
+        arrangement = _arrangement(script, entry, entry_where, counted)
+        if arrangement:
+            numbers[arrangement] += 1
+        for copy in range(count):
+            fields = script.fields(entry, entry_where, readers, skip=("id", "count", "arrangement"),
+                                   required=("noun",))
+            noun = NOUN_FORMS[fields["noun"]]
+            if name is None:
+                numbers[noun] += 1
+            body_id = f"{noun}_{numbers[noun]}" if name is None else f"{name}_{copy + 1}" if counted else name
+            group = None
+            if arrangement:
+                group = script.record(Group, {"id": name or f"{arrangement}_{numbers[arrangement]}",
+                                              "kind": arrangement, "index": copy}, (*entry_where, "arrangement"))
+            made.append((entry_where, _body(script, fields, body_id, group, entry_where)))
+    return made
+
+
+def _arrangement(script: _Script, entry: dict[str, Any], where: Where, counted: bool) -> str | None:
+    if "arrangement" not in entry:
+        return None
+    if not counted:
+        raise script.fail((*where, "arrangement"), "an arrangement needs copies to arrange; add e.g. 'count: 5'")
+    return script.one_of(("tower", "row"), "arrangement")(entry["arrangement"], (*where, "arrangement"))
+
+
+def _body(script: _Script, fields: dict[str, Any], body_id: str, group: Group | None, where: Where) -> Body:
+    """A body from its noun's defaults (as the parser makes it), overridden by what the script gives."""
+    noun = NOUN_FORMS[fields["noun"]]
+    size = fields["size"](noun) if "size" in fields else None
+    with script.at(where, SCRIPT_NAMES):
+        # make_body needs a colour name; the script's colour, which may be a custom rgb, replaces it below.
+        base = bodies.make_body(body_id, noun, "white", size=size, group=group)
+    data = dict(base) | {SCHEMA_NAMES.get(key, key): value for key, value in fields.items() if key not in ("noun", "size")}
+    if "mesh" in fields and "shape" not in fields:
+        data["shape"] = "mesh"
+    if data["shape"] != "mesh" and "mesh" not in fields:
+        data["mesh"] = None  # a noun's packaged mesh goes with its mesh shape
+    if "mass" not in fields:
+        data["mass"] = bodies.mass_of(data["shape"], data["size"], data["material"].density)
+    data["pose_from_author"] = "position" in fields
+    return script.record(Body, data, where, SCRIPT_NAMES)
+
+
+def _size(script: _Script, value: Any, where: Where) -> Callable[[str], tuple[float, float, float]]:
+    """A size word, the largest extent, or [x, y, z]: as extents for a noun (whose proportions are kept)."""
+    value, where = script.pick(value, where)
+    if isinstance(value, list):
+        extents = script.vector("length")(value, where)
+        return lambda noun: extents
+    if isinstance(value, str) and value[:1].isalpha():
+        word = script.one_of(SIZE_WORDS, "size word")(value, where)
+        return partial(bodies.scaled_size, scale=SIZE_WORDS[word])
+    largest = script.scalar("length")(value, where)
+    if largest <= 0:
+        raise script.fail(where, f"a size must be positive, got {largest} m; write e.g. 30 cm or a size word "
+                                 f"({', '.join(SIZE_WORDS)})")
+    return partial(bodies.scaled_size, largest_extent=largest)
+
+
+def _mesh(script: _Script, value: Any, where: Where) -> str:
+    """`kinema:NAME` (a packaged mesh), or the absolute path of a mesh file in the script's folder."""
+    mesh = script.text(value, where)
+    if mesh.startswith("kinema:"):
+        with script.at(where):
+            bodies.resolve_mesh(mesh)
+        return mesh
+    file = (script.folder / mesh).resolve()
+    if not script.allow_outside and not file.is_relative_to(script.folder):
+        raise script.fail(where, f"the mesh {mesh!r} is outside the script's folder {script.folder}; move it "
+                                 "into that folder, or load with allow_outside=True if you trust the script")
+    if file.suffix.lower() not in bodies.MESH_SUFFIXES:
+        raise script.fail(where, f"the mesh {mesh!r} is not one of the mesh formats {', '.join(bodies.MESH_SUFFIXES)}")
+    if not file.is_file():
+        raise script.fail(where, f"the mesh file {file} does not exist; mesh paths are relative to the script's folder")
+    return str(file)
+
+
+def _orientation(script: _Script, value: Any, where: Where) -> Quat:
+    """[x, y, z, w], or {euler: [x, y, z]} turns about the fixed axes (bare numbers in degrees)."""
+    value, where = script.pick(value, where)
+    if isinstance(value, dict):
+        fields = script.fields(value, where, {"euler": script.vector(_euler_angle)}, required=("euler",))
+        return quaternion_from_euler(*fields["euler"])
+    return script.vector(n=4)(value, where)
+
+
+# --- the graph ------------------------------------------------------------------------------------
+def _tower_relations(made: list[tuple[Where, Body]]) -> list[tuple[Where, Relation]]:
+    """Each copy of a tower stands on the copy before it (layout stacks them)."""
+    relations, top = [], {}
+    for where, body in made:
+        if body.group is not None and body.group.kind == "tower":
+            if where in top:
+                relations.append(((*where, "arrangement"), Relation(subject=body.id, relation="on", object=top[where])))
+            top[where] = body.id
+    return relations
+
+
+def _build(script: _Script, parts: dict[str, Any], settings: Settings) -> SceneGraph:
+    """The graph of the read sections; ids are checked here, where every body is known."""
+    made = parts.get("bodies", [])
+    if not made:
+        raise script.fail(("bodies",) if "bodies" in parts else (),
+                          "a scene needs at least one body; add e.g. 'bodies: [{noun: ball, colour: red}]'")
+    graph = SceneGraph(ground=parts.get("ground") or _default_ground(), camera=parts.get("camera"), settings=settings)
+    steps = [
+        (graph.add_light, parts.get("lights", [])),
+        (graph.add_body, made),
+        (graph.add_relation, _tower_relations(made) + parts.get("relations", [])),
+        (graph.add_action, parts.get("actions", [])),
+        (graph.add_event, parts.get("events", [])),
+    ]
+    for add, records in steps:
+        for where, record in records:
+            with script.at(where):
+                add(record)
+    if graph.camera.path.target is not None:
+        with script.at(("camera", "target")):
+            graph.body(graph.camera.path.target)
+    return graph
