@@ -79,7 +79,7 @@ class _Writer:
             while k + run < len(self.bodies) and self._alike(body, self.bodies[k + run]):
                 run += 1
             if body.group and body.group.kind == "tower":
-                phrases.append(f"a tower of {self.phrase(body, run)[0:]}".replace("a tower of one ", "a tower of one "))
+                phrases.append(f"a tower of {self.phrase(body, run)}")
             elif body.group and body.group.kind == "row":
                 phrases.append(f"{self.phrase(body, run)} in a row")
             else:

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ValidationError
 
 from scenes import bodies
 from scenes.errors import SceneError
+from scenes.geometry import quat_from_axis_angle, quat_multiply
 from scenes.graph import SceneGraph
 from scenes.schema import (
     ACTIONS, CAMERA_MOTIONS, DIRECTIONS, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour, Event,
@@ -50,7 +51,9 @@ from scenes.schema import (
 )
 from scenes.seeding import scene_rng
 from scenes.units import parse_quantity
-from scenes.vocabulary import NOUN_FORMS, NOUNS, SIZE_WORDS
+from scenes.vocabulary import (
+    DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM, NOUN_FORMS, NOUNS, SIZE_WORDS,
+)
 
 LIBRARY_DIR = Path(__file__).parent / "library"
 MAX_COUNT = 100  # copies made by one body entry: more is a typo, and would make layout and simulation crawl
@@ -58,6 +61,9 @@ MAX_VALUES = 100_000  # values after expanding aliases: a few lines of nested al
 DISTRIBUTIONS = ("uniform", "normal", "choice")
 SCHEMA_NAMES = {"velocity": "linear_velocity"}  # body keys named differently in scripts and in the schema
 SCRIPT_NAMES = {field: key for key, field in SCHEMA_NAMES.items()}
+# How far a camera moves when a script names the motion but no amount: the parser's defaults.
+DEFAULT_AMOUNTS = {"zoom_in": DEFAULT_ZOOM, "zoom_out": DEFAULT_ZOOM,
+                   "orbit": math.radians(DEFAULT_ORBIT_DEGREES), "pan": math.radians(DEFAULT_PAN_DEGREES)}
 
 Where = tuple[str | int, ...]  # a place in a script: the keys and list indexes from its top
 Reader = Callable[[Any, Where], Any]
@@ -86,7 +92,7 @@ def read_script(path: str | Path, seed: int | None = None, allow_outside: bool =
         seed = _seed(script, data.get("seed", 0), ("seed",))
     script.rng = scene_rng(seed, "content")
     parts = script.fields(data, (), _sections(script))
-    given = {key: parts[key] for key in ("duration", "gravity") if key in parts}
+    given = {key: parts[key] for key in ("duration", "fps", "gravity") if key in parts}
     settings = script.record(Settings, given | {"seed": seed, "source": str(path)}, ())
     return _build(script, parts, settings)
 
@@ -103,16 +109,10 @@ def library_scripts() -> list[Path]:
 
 
 def quaternion_from_euler(x: float, y: float, z: float) -> Quat:
-    """xyzw quaternion of rotations (rad) about the fixed x, then y, then z axes, as p.getQuaternionFromEuler."""
-    cx, sx = math.cos(x / 2), math.sin(x / 2)
-    cy, sy = math.cos(y / 2), math.sin(y / 2)
-    cz, sz = math.cos(z / 2), math.sin(z / 2)
-    return (
-        sx * cy * cz - cx * sy * sz,
-        cx * sy * cz + sx * cy * sz,
-        cx * cy * sz - sx * sy * cz,
-        cx * cy * cz + sx * sy * sz,
-    )
+    """xyzw quaternion of turns (rad) about the fixed x, then y, then z axes, as p.getQuaternionFromEuler."""
+    about_x, about_y, about_z = (quat_from_axis_angle(axis, angle) for axis, angle in zip(np.eye(3), (x, y, z)))
+    q = quat_multiply(about_z, quat_multiply(about_y, about_x))
+    return tuple(float(c) for c in q)
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -183,9 +183,9 @@ class _Tree:
     def convert(self, node: yaml.Node, where: Where) -> Any:
         self._size += 1
         if self._size > MAX_VALUES:
-            raise self._fail(node, where, f"the script expands to more than {MAX_VALUES} values; use fewer aliases")
+            raise self._fail(node, where, f"the script expands to over {MAX_VALUES} values; use fewer aliases")
         if id(node) in self._open:
-            raise self._fail(node, where, "an alias refers to a mapping or list that contains it; remove the loop")
+            raise self._fail(node, where, "an alias refers to a mapping or list holding it; remove the loop")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, where)
         if node.tag != _TAG + ("seq" if isinstance(node, yaml.SequenceNode) else "map"):
@@ -206,14 +206,15 @@ class _Tree:
         try:
             return self._scalars.construct_object(node)
         except (ValueError, KeyError):
-            raise self._fail(node, where, f"cannot read {node.value!r} as {node.tag.removeprefix(_TAG)}") from None
+            tag = node.tag.removeprefix(_TAG)
+            raise self._fail(node, where, f"cannot read {node.value!r} as {tag}; remove the tag") from None
 
     def _mapping(self, node: yaml.MappingNode, where: Where) -> dict[str, Any]:
         result: dict[str, Any] = {}
         # Merged mappings (`<<: *defaults`) go in first wherever they are written, so keys written here
         # override them; of several merged mappings, the first written wins (the YAML rule).
-        sources = [source for key, value in node.value if key.tag == _MERGE for source in self._merged(value, where)]
-        for source in reversed(sources):
+        merges = [value for key, value in node.value if key.tag == _MERGE]
+        for source in reversed([source for merge in merges for source in self._merged(merge, where)]):
             result.update(self.convert(source, where))
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -242,8 +243,8 @@ class _Tree:
 
     def _bad_tag(self, node: yaml.Node, where: Where) -> SceneError:
         tag = node.tag.replace(_TAG, "!!")
-        return self._fail(node, where, f"the tag {tag!r} is not allowed: a scene script holds only text, numbers, "
-                                       "lists and mappings, and nothing in it is run; remove the tag")
+        return self._fail(node, where, f"the tag {tag!r} is not allowed: a scene script holds only text, "
+                                       "numbers, lists and mappings, and nothing in it is run; remove the tag")
 
     def _fail(self, node: yaml.Node, where: Where, message: str) -> SceneError:
         return _located(self.name, _line(node), where, message)
@@ -260,7 +261,7 @@ def _yaml_error(name: str, error: yaml.YAMLError, text: str) -> SceneError:
     else:  # a ReaderError: a character YAML does not allow
         line = text.count("\n", 0, getattr(error, "position", 0)) + 1
         problem = str(error).splitlines()[0]
-    return SceneError(f"{name}:{line}: invalid YAML: {problem}; check the indentation, colons, quotes and brackets")
+    return SceneError(f"{name}:{line}: invalid YAML: {problem}; check indentation, colons, quotes and brackets")
 
 
 def _open(path: Path, allow_outside: bool = False) -> tuple[dict[str, Any], "_Script"]:
@@ -398,7 +399,7 @@ class _Script:
     def _choose(self, value: dict[str, Any], where: Where) -> tuple[Any, Where]:
         options, where = value["choice"], (*where, "choice")
         if not isinstance(options, list) or not options:
-            raise self.fail(where, "choice needs a non-empty list of values to pick from, e.g. {choice: [red, blue]}")
+            raise self.fail(where, "choice needs a non-empty list of values, e.g. {choice: [red, blue]}")
         index = int(self.rng.integers(len(options)))
         return options[index], (*where, index)
 
@@ -448,7 +449,8 @@ class _Script:
     def _vector(self, value: Any, where: Where, convert: Converter, n: int) -> tuple[float, ...]:
         value, where = self.pick(value, where)
         if not isinstance(value, list) or len(value) != n:
-            raise self.fail(where, f"expected a list of {n} numbers, e.g. [{', '.join(['0'] * n)}]; got {value!r}")
+            example = ", ".join(["0"] * n)
+            raise self.fail(where, f"expected a list of {n} numbers, e.g. [{example}]; got {value!r}")
         return tuple(self.number(item, (*where, i), convert) for i, item in enumerate(value))
 
     def whole(self, low: int = 0, high: int | None = None) -> Reader:
@@ -463,7 +465,7 @@ class _Script:
         return number
 
     def one_of(self, words: Iterable[str], what: str, listed: Iterable[str] | None = None) -> Reader:
-        """A reader of one word of `words`; an unknown one is reported with a suggestion and the `listed` words."""
+        """A reader of one of `words`; an unknown word is reported with a suggestion and the `listed` words."""
         return partial(self._word, words=tuple(words), what=what, listed=tuple(listed or words))
 
     def _word(self, value: Any, where: Where, words: tuple[str, ...], what: str, listed: tuple[str, ...]) -> str:
@@ -494,7 +496,7 @@ class _Script:
         if isinstance(value, list):
             value = {"name": "custom", "rgb": value}
         if not isinstance(value, dict):
-            raise self.fail(where, f"a colour is a name such as red, [r, g, b] in 0..1 or {{name: ..., rgb: [...]}}; "
+            raise self.fail(where, "a colour is a name such as red, [r, g, b] in 0..1 or {name: ..., rgb: [...]}; "
                                    f"got {value!r}")
         fields = self.fields(value, where, {"name": self.text, "rgb": self.vector()}, required=("name", "rgb"))
         return self.record(Colour, fields, where)
@@ -523,6 +525,7 @@ def _sections(script: _Script) -> dict[str, Reader]:
         "description": partial(_description, script),
         "seed": partial(_seed, script),
         "duration": script.scalar("time"),
+        "fps": script.whole(1),
         "gravity": script.vector("acceleration"),
         "ground": partial(_ground, script),
         "camera": partial(_camera, script),
@@ -579,13 +582,15 @@ def _camera(script: _Script, value: Any, where: Where) -> Camera:
     }
     fields = script.fields(mapping, where, readers, skip=("motion",))
     if "look_at" in fields and "eye" not in fields:
-        raise script.fail((*where, "look_at"), "look_at needs eye; give both, or neither to let layout place the camera")
-    moves = {key: fields[key] for key in ("direction", "amount", "zoom_mode", "target") if key in fields}
-    path = script.record(CameraPath, {"motion": motion} | moves, where)
+        raise script.fail((*where, "look_at"), "look_at needs eye; give both, or neither to let layout aim it")
+    moves = {"motion": motion, "amount": DEFAULT_AMOUNTS.get(motion, 0.0)}
+    moves |= {key: fields[key] for key in ("direction", "amount", "zoom_mode", "target") if key in fields}
+    path = script.record(CameraPath, moves, where)
     pose = {key: fields[key] for key in ("eye", "look_at") if key in fields}
     if "fov" in fields:
         pose["fov_y"] = fields["fov"]
-    return script.record(Camera, pose | {"path": path, "pose_from_author": "eye" in fields}, where, {"fov_y": "fov"})
+    pose |= {"path": path, "pose_from_author": "eye" in fields}
+    return script.record(Camera, pose, where, {"fov_y": "fov"})
 
 
 def _light(script: _Script, value: Any, where: Where) -> Light:
@@ -614,7 +619,7 @@ def _action(script: _Script, value: Any, where: Where) -> Action:
     readers = {
         "subject": script.text, "action": script.one_of(ACTIONS, "action"), "target": script.text,
         "direction": script.one_of(DIRECTIONS, "direction"), "speed": script.scalar("speed"),
-        "height": script.scalar("length"), "via": script.text,
+        "height": script.scalar("length"), "via": script.text, "after_fall": script.flag,
     }
     return script.record(Action, script.fields(value, where, readers, required=("subject", "action")), where)
 
@@ -686,7 +691,8 @@ def _body(script: _Script, fields: dict[str, Any], body_id: str, group: Group | 
     with script.at(where, SCRIPT_NAMES):
         # make_body needs a colour name; the script's colour, which may be a custom rgb, replaces it below.
         base = bodies.make_body(body_id, noun, "white", size=size, group=group)
-    data = dict(base) | {SCHEMA_NAMES.get(key, key): value for key, value in fields.items() if key not in ("noun", "size")}
+    given = {SCHEMA_NAMES.get(key, key): value for key, value in fields.items() if key not in ("noun", "size")}
+    data = dict(base) | given
     if "mesh" in fields and "shape" not in fields:
         data["shape"] = "mesh"
     if data["shape"] != "mesh" and "mesh" not in fields:
@@ -699,7 +705,8 @@ def _body(script: _Script, fields: dict[str, Any], body_id: str, group: Group | 
 
 def _size(script: _Script, value: Any, where: Where) -> Callable[[str], tuple[float, float, float]]:
     """A size word, the largest extent, or [x, y, z]: as extents for a noun (whose proportions are kept)."""
-    value, where = script.pick(value, where)
+    if _distribution(value) in (None, "choice"):  # uniform and normal draw a largest extent, read below
+        value, where = script.pick(value, where)
     if isinstance(value, list):
         extents = script.vector("length")(value, where)
         return lambda noun: extents
@@ -725,9 +732,9 @@ def _mesh(script: _Script, value: Any, where: Where) -> str:
         raise script.fail(where, f"the mesh {mesh!r} is outside the script's folder {script.folder}; move it "
                                  "into that folder, or load with allow_outside=True if you trust the script")
     if file.suffix.lower() not in bodies.MESH_SUFFIXES:
-        raise script.fail(where, f"the mesh {mesh!r} is not one of the mesh formats {', '.join(bodies.MESH_SUFFIXES)}")
+        raise script.fail(where, f"the mesh {mesh!r} is not in a known format ({', '.join(bodies.MESH_SUFFIXES)})")
     if not file.is_file():
-        raise script.fail(where, f"the mesh file {file} does not exist; mesh paths are relative to the script's folder")
+        raise script.fail(where, f"the mesh file {file} does not exist; mesh paths are relative to the script")
     return str(file)
 
 
@@ -747,7 +754,8 @@ def _tower_relations(made: list[tuple[Where, Body]]) -> list[tuple[Where, Relati
     for where, body in made:
         if body.group is not None and body.group.kind == "tower":
             if where in top:
-                relations.append(((*where, "arrangement"), Relation(subject=body.id, relation="on", object=top[where])))
+                on = Relation(subject=body.id, relation="on", object=top[where])
+                relations.append(((*where, "arrangement"), on))
             top[where] = body.id
     return relations
 
@@ -758,7 +766,8 @@ def _build(script: _Script, parts: dict[str, Any], settings: Settings) -> SceneG
     if not made:
         raise script.fail(("bodies",) if "bodies" in parts else (),
                           "a scene needs at least one body; add e.g. 'bodies: [{noun: ball, colour: red}]'")
-    graph = SceneGraph(ground=parts.get("ground") or _default_ground(), camera=parts.get("camera"), settings=settings)
+    ground = parts.get("ground") or _default_ground()
+    graph = SceneGraph(ground=ground, camera=parts.get("camera"), settings=settings)
     steps = [
         (graph.add_light, parts.get("lights", [])),
         (graph.add_body, made),

@@ -1,0 +1,55 @@
+"""The `kinema` CLI: summaries, JSON, exit status 2 and one line on bad input, help everywhere."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hybrid.cli import build_parser, main
+from scenes import SceneGraph
+
+
+def test_parse_prints_a_summary_with_the_caption(capsys):
+    assert main(["parse", "a red ball falls onto a blue box"]) == 0
+    out = capsys.readouterr().out
+    assert "ball_1" in out and "box_1" in out and "caption: A red rubber ball" in out
+
+
+def test_parse_json_is_a_loadable_graph(capsys):
+    assert main(["parse", "three cubes in a tower", "--json", "--seed", "0"]) == 0
+    graph = SceneGraph.from_json(capsys.readouterr().out)
+    assert len(graph.bodies) == 3 and graph.settings.laid_out
+
+
+def test_bad_prompt_exits_2_with_one_line_and_no_traceback():
+    result = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", "a blu ball"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "unknown word 'blu'" in result.stderr
+
+
+def test_negative_seed_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["parse", "a ball", "--seed", "-1"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["parse", "check", "scenes", "schema"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: kinema " + command in capsys.readouterr().out
+
+
+def test_schema_command_prints_json_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "SceneDocument"
+
+
+def test_top_level_help_lists_commands():
+    help_text = build_parser().format_help()
+    for command in ("parse", "check", "scenes", "schema"):
+        assert command in help_text
