@@ -74,7 +74,8 @@ STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", 
              "within", "near", "upon", "atop", "about", "lens", "full", "turn", "is", "has", "reappears",
              "reappear", "disappears", "emerges", "out", "other", "side", "under", "this", "these", "those",
              "then", "will", "gets", "get", "be", "knocked", "view", "percent", "rotates", "everything",
-             "lots", "during", "objects", "moves", "pushes", "circles", "turns", "away", "move", "down"}
+             "lots", "during", "objects", "moves", "pushes", "circles", "turns", "away", "move", "down",
+             "animation", "simulation", "showing"}
 
 
 def _known_words() -> set[str]:
@@ -218,7 +219,7 @@ class _Parser:
 
     def clause(self) -> None:
         """A camera clause, a duration, or a subject (possibly implied: 'and bounces') with its predicates."""
-        if self.duration_phrase() or self.camera_clause():
+        if self.framing() or self.duration_phrase() or self.camera_clause():
             return
         self.accept("there", "is") or self.accept("there", "are") or self.accept("we", "see")
         subject = self.noun_phrase_list()
@@ -261,6 +262,18 @@ class _Parser:
                 or _is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
                 or word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS or word in vocab.SIZE_WORDS
                 or word in vocab.MATERIAL_WORDS or word in vocab.MASS_WORDS)
+
+    def framing(self) -> bool:
+        """'a 4 second video of', 'a clip showing', 'a scene where': words about the video, not the scene."""
+        start = self.i
+        self.accept_any({"a", "an"})
+        self.duration_phrase()
+        if self.accept_any({"video", "clip", "scene", "shot", "animation", "simulation"}):
+            if self.accept_any({"of", "showing", "with", "where", "in"}) == "in":
+                self.accept("which")
+            return True
+        self.i = start
+        return False
 
     def duration_phrase(self) -> bool:
         start = self.i
