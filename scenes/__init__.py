@@ -6,14 +6,8 @@ from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.parser import parse_prompt
 from scenes.sampler import sample_scene
+from scenes.script import load_script
 from scenes.seeding import scene_rng
 
 __all__ = ["SceneError", "SceneGraph", "caption", "lay_out", "load_script", "parse_prompt", "same_scene",
            "sample_scene", "scene_rng"]
-
-
-def load_script(path, seed=None, allow_outside=False):
-    """Load a YAML scene script as a laid-out graph (see scenes.script)."""
-    from scenes.script import load_script as load
-
-    return load(path, seed=seed, allow_outside=allow_outside)

@@ -26,6 +26,12 @@ def quat_multiply(a, b) -> np.ndarray:
     ])
 
 
+def quat_from_euler(x: float, y: float, z: float) -> np.ndarray:
+    """xyzw quaternion of turns (rad) about the fixed x, then y, then z axes, as p.getQuaternionFromEuler."""
+    about_x, about_y, about_z = (quat_from_axis_angle(axis, angle) for axis, angle in zip(np.eye(3), (x, y, z)))
+    return quat_multiply(about_z, quat_multiply(about_y, about_x))
+
+
 def rotation_matrix(q) -> np.ndarray:
     """3x3 rotation matrix of an xyzw quaternion."""
     x, y, z, w = np.asarray(q, dtype=float) / np.linalg.norm(q)

@@ -12,7 +12,8 @@ A script is a mapping of sections; every one is optional except `bodies` (refere
     lights: [{id: sun, kind: directional, direction: [0.3, 0.5, -1], intensity: 3}]
     bodies:
       - {id: ball, noun: ball, colour: red, material: rubber, size: 30 cm, velocity: [1, 0, 0]}
-      - {id: cube, noun: cube, count: 5, arrangement: tower, colour: {choice: [red, blue]}}
+      - {id: cube, noun: cube, count: 5, arrangement: tower, colour: blue}
+      - {noun: can, count: 3, colour: {choice: [red, green]}, size: {uniform: [10 cm, 20 cm]}}
     relations: [ball left_of cube_1]                      # or {subject, relation, object}
     actions: [{subject: ball, action: drop, height: 2 m}]
     events: [{frame: 12, body: ball, impulse: [0, 0, 3]}]
@@ -43,8 +44,9 @@ from pydantic import BaseModel, ValidationError
 
 from scenes import bodies
 from scenes.errors import SceneError
-from scenes.geometry import quat_from_axis_angle, quat_multiply
+from scenes.geometry import quat_from_euler
 from scenes.graph import SceneGraph
+from scenes.layout import lay_out
 from scenes.schema import (
     ACTIONS, CAMERA_MOTIONS, DIRECTIONS, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour, Event,
     Ground, Group, Light, Material, Quat, Relation, Settings,
@@ -73,9 +75,6 @@ Converter = Callable[[Any], float]
 # --- public API -----------------------------------------------------------------------------------
 def load_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
     """The laid-out scene of a script: `read_script`, then poses solved from its relations and actions."""
-    # Imported here so that reading scripts (and importing this module) does not need the layout solver.
-    from scenes.layout import lay_out
-
     graph = read_script(path, seed, allow_outside)
     return lay_out(graph, scene_rng(graph.settings.seed, "layout"))
 
@@ -106,13 +105,6 @@ def script_description(path: str | Path) -> str:
 def library_scripts() -> list[Path]:
     """The example scripts shipped in scenes/library, sorted by name."""
     return sorted(LIBRARY_DIR.glob("*.yaml"))
-
-
-def quaternion_from_euler(x: float, y: float, z: float) -> Quat:
-    """xyzw quaternion of turns (rad) about the fixed x, then y, then z axes, as p.getQuaternionFromEuler."""
-    about_x, about_y, about_z = (quat_from_axis_angle(axis, angle) for axis, angle in zip(np.eye(3), (x, y, z)))
-    q = quat_multiply(about_z, quat_multiply(about_y, about_x))
-    return tuple(float(c) for c in q)
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -366,7 +358,7 @@ class _Script:
         Keys in `skip` are allowed but read by the caller.
         """
         value, skip = self.mapping(value, where), tuple(skip)
-        allowed = [*readers, *skip]
+        allowed = [*skip, *readers]
         for key in value:
             if key not in allowed:
                 raise self.fail((*where, key), f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
@@ -743,7 +735,7 @@ def _orientation(script: _Script, value: Any, where: Where) -> Quat:
     value, where = script.pick(value, where)
     if isinstance(value, dict):
         fields = script.fields(value, where, {"euler": script.vector(_euler_angle)}, required=("euler",))
-        return quaternion_from_euler(*fields["euler"])
+        return tuple(float(c) for c in quat_from_euler(*fields["euler"]))
     return script.vector(n=4)(value, where)
 
 
