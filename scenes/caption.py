@@ -38,6 +38,12 @@ class _Writer:
     def __init__(self, graph: SceneGraph):
         self.graph = graph
         self.bodies = graph.bodies
+        phrases: dict[str, set[str]] = {}
+        for body in self.bodies:
+            if body.group:
+                phrases.setdefault(body.group.id, set()).add(self.phrase(body))
+        # "a tower of five red cubes" needs alike members; other groups are said body by body
+        self.nameable_groups = {group for group, said in phrases.items() if len(said) == 1}
 
     # --- bodies -----------------------------------------------------------------------------------
     def adjectives(self, body: Body) -> list[str]:
@@ -78,9 +84,10 @@ class _Writer:
             run = 1
             while k + run < len(self.bodies) and self._alike(body, self.bodies[k + run]):
                 run += 1
-            if body.group and body.group.kind == "tower":
+            grouped = body.group is not None and body.group.id in self.nameable_groups
+            if grouped and body.group.kind == "tower":
                 phrases.append(f"a tower of {self.phrase(body, run)}")
-            elif body.group and body.group.kind == "row":
+            elif grouped and body.group.kind == "row":
                 phrases.append(f"{self.phrase(body, run)} in a row")
             else:
                 phrases.append(self.phrase(body, run))
@@ -101,6 +108,7 @@ class _Writer:
             if relation.object != "ground" else None
         return bool(relation.relation == "on" and obj and subject.group and obj.group
                     and subject.group.kind == "tower" and subject.group.id == obj.group.id
+                    and subject.group.id in self.nameable_groups
                     and subject.group.index == obj.group.index + 1)
 
     def reference(self, body_id: str) -> str:
@@ -156,7 +164,8 @@ class _Writer:
     def action(self, action: Action, who: str | None = None, plural: bool = False) -> str:
         subject = self.graph.body(action.subject)
         lead = "then " if action.after_fall else ""
-        if who is None and action.action == "topple" and subject.group and subject.group.index == 0:
+        if who is None and action.action == "topple" and subject.group and subject.group.index == 0 \
+                and subject.group.id in self.nameable_groups:
             words = " ".join([subject.colour.name, vocab.MATERIAL_ADJECTIVES[subject.material.name],
                               vocab.PLURALS[subject.noun]])
             who = f"the {'tower' if subject.group.kind == 'tower' else 'row'} of {words}"
@@ -214,7 +223,7 @@ def scene_content(graph: SceneGraph) -> dict:
     path = graph.camera.path
     return {
         "bodies": [(b.noun, b.shape, b.colour.name, b.material.name, tuple(round(s, 2) for s in b.size), b.static,
-                    round(b.mass, 2 - int(math.floor(math.log10(b.mass)))), b.group and (b.group.kind, b.group.index))
+                    _significant(b.mass, 2), b.group and (b.group.kind, b.group.index))
                    for b in graph.bodies],
         "relations": sorted((index[r.subject], r.relation, index[r.object]) for r in graph.relations),
         "actions": sorted((index[a.subject], a.action, index.get(a.target), a.direction, rounded(a.speed),
@@ -224,6 +233,11 @@ def scene_content(graph: SceneGraph) -> dict:
         "duration": round(graph.settings.duration, 2),
         "ground": (graph.ground.colour.name, graph.ground.material.name, graph.ground.texture),
     }
+
+
+def _significant(value: float, digits: int) -> float:
+    """`value` rounded to `digits` significant digits (a caption gives sizes to 0.1 mm; mass goes as size^3)."""
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value))))) if value else 0.0
 
 
 def same_scene(a: SceneGraph, b: SceneGraph) -> bool:

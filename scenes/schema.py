@@ -4,14 +4,22 @@ Units are SI (metres, seconds, kilograms, radians); quaternions are xyzw; the wo
 """
 
 import math
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]  # x, y, z, w
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+def _identifier(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", value):
+        raise ValueError(f"{value!r} is not an id: use letters, digits and _, starting with a letter, "
+                         f"at most 64 characters (e.g. red_ball)")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
 
 SHAPES = ("sphere", "box", "cylinder", "capsule", "cone", "plane", "mesh")
 RELATIONS = ("on", "left_of", "right_of", "in_front_of", "behind", "above", "near", "inside")
@@ -111,6 +119,8 @@ class CameraPath(Record):
             raise ValueError("'track' needs a target body; other motions have none")
         if self.motion in ("zoom_in", "zoom_out") and not 0 < self.amount < 1:
             raise ValueError("a zoom amount is a fraction between 0 and 1")
+        if self.motion in ("static", "track") and self.amount != 0:
+            raise ValueError(f"a {self.motion} camera takes no amount; remove it")
         return self
 
 

@@ -5,6 +5,7 @@ import pytest
 from scenes import caption, parse_prompt, same_scene, sample_scene, scene_rng
 from scenes.caption import scene_content
 from scenes.parser import read_prompt
+from scenes.script import library_scripts, load_script
 
 
 def test_caption_reads_as_english_and_names_everything():
@@ -66,3 +67,9 @@ def test_same_scene_notices_differences():
     assert not same_scene(a, read_prompt("a green ball left of a blue box", seed=0))
     assert not same_scene(a, read_prompt("a red ball left of a blue box for 5 seconds", seed=0))
     assert same_scene(a, read_prompt("a red ball is to the left of a blue box", seed=0))
+
+
+@pytest.mark.parametrize("path", library_scripts(), ids=lambda p: p.stem)
+def test_library_scenes_round_trip_through_captions(path):
+    graph = load_script(path)
+    assert same_scene(graph, parse_prompt(caption(graph), seed=1)), caption(graph)
