@@ -180,11 +180,8 @@ class _Writer:
             parts.append(f"from {number(action.height)} m")
         if action.target:
             target = self.reference(action.target)
-            lead_word = {"drop": "onto", "throw": "at"}.get(action.action, "toward")
-            if action.via:
-                lead_word = "behind" if action.via == "behind" else "in front of"
-            elif action.action in ("roll", "slide") and vocab.NOUNS[self.graph.body(action.target).noun].tilt_deg:
-                lead_word = "down"
+            lead_word = {"behind": "behind", "in_front": "in front of", "down": "down"}.get(
+                action.via, {"drop": "onto", "throw": "at"}.get(action.action, "toward"))
             parts.append(f"{lead_word} {target}")
         if action.direction:
             parts.append(DIRECTION_WORDS[action.direction])

@@ -105,6 +105,9 @@ class SceneGraph:
         self.nx.add_edge(action.subject, target, key=action.action, kind="action", record=action)
         return action
 
+    def remove_action(self, action: Action) -> None:
+        self.nx.remove_edge(action.subject, action.target or "ground", key=action.action)
+
     def _check_endpoints(self, subject: str, obj: str, what: str, allow_ground: bool) -> None:
         self.body(subject)
         if not (obj == "ground" and allow_ground):

@@ -107,7 +107,10 @@ class _Solver:
             if action.action == "drop" and action.target:
                 add(action.subject, action.target, "above", action.height or DEFAULT_DROP_HEIGHT,
                     f"{action.subject} falls onto {action.target}")
-            if action.action in ("roll", "slide") and action.target and self._is_ramp(action.target):
+            if action.via == "down":
+                if not (action.target and self._is_ramp(action.target)):
+                    raise SceneError(f"{action.subject} can only {action.action} down a ramp, and "
+                                     f"{action.target or 'nothing'} is not one; add a ramp")
                 add(action.subject, action.target, "on", 0.0, f"{action.subject} moves down {action.target}")
         chain = nx.DiGraph((a, b) for a, (b, _, _) in supports.items())
         try:
@@ -231,7 +234,7 @@ class _Solver:
             except nx.NetworkXNoCycle:
                 pass
         aimed = [(unit_of[a.subject], unit_of[a.target]) for a in self.graph.actions
-                 if a.target and a.action in ("roll", "push", "slide", "throw") and not self._is_ramp(a.target)
+                 if a.target and a.action in ("roll", "push", "slide", "throw") and a.via != "down"
                  and a.subject not in self.supports]
         rank_u = self._ranks(orders["u"])
         rank_w = self._ranks(orders["w"])
@@ -417,7 +420,7 @@ class _Solver:
                 continue
             if action.action == "throw":
                 velocity = self._throw_velocity(action, body)
-            elif action.target and self._is_ramp(action.target):
+            elif action.via == "down":
                 ramp = self.bodies[action.target]
                 downhill = -rotation_matrix(ramp.orientation)[:, 0]
                 velocity = downhill * (action.speed or 0.0)

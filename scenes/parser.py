@@ -75,7 +75,7 @@ STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", 
              "reappear", "disappears", "emerges", "out", "other", "side", "under", "this", "these", "those",
              "then", "will", "gets", "get", "be", "knocked", "view", "percent", "rotates", "everything",
              "lots", "during", "objects", "moves", "pushes", "circles", "turns", "away", "move", "down",
-             "animation", "simulation", "showing"}
+             "animation", "simulation", "showing", "against", "across", "past", "ones"}
 
 
 def _known_words() -> set[str]:
@@ -147,6 +147,7 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
 
 
 GROUND = "ground"
+SUPPORTS = ("on", "above", "inside")
 
 
 class _Parser:
@@ -240,6 +241,7 @@ class _Parser:
 
     def predicates(self, subject: list[str]) -> None:
         """Relations, motions, weights and durations of `subject`, up to the next separator or connector."""
+        chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
             if self.duration_phrase() or self.accept_any(COPULAS | ADVERBS):
                 continue
@@ -247,9 +249,14 @@ class _Parser:
             if verb:
                 self.motion(subject, MOTION_VERBS[verb])
                 continue
+            start = self.i
             relation = self.relation_phrase()
             if relation:
-                self.relation(subject, relation)
+                # "a cone on a box on a crate": a support right after a support's object is that object's
+                chained = relation in SUPPORTS and start == chain_end
+                objects = self.relation(chain_objects if chained else subject, relation)
+                if relation in SUPPORTS:
+                    chain_objects, chain_end = objects, self.i
                 continue
             if self.accept("weighs"):
                 self.weight(subject)
@@ -266,7 +273,7 @@ class _Parser:
     def framing(self) -> bool:
         """'a 4 second video of', 'a clip showing', 'a scene where': words about the video, not the scene."""
         start = self.i
-        self.accept_any({"a", "an"})
+        self.accept_any({"a", "an", "the"})
         self.duration_phrase()
         if self.accept_any({"video", "clip", "scene", "shot", "animation", "simulation"}):
             if self.accept_any({"of", "showing", "with", "where", "in"}) == "in":
@@ -297,19 +304,42 @@ class _Parser:
 
     # --- noun phrases ------------------------------------------------------------------------------------
     def noun_phrase_list(self) -> list[str] | None:
-        """Noun phrases joined by ',' and 'and' (a list ends where a camera clause starts)."""
-        ids = self.noun_phrase(create=True)
-        if ids is None:
+        """Noun phrases joined by ',' and 'and' (a list ends where a camera clause starts).
+
+        With a singular verb after a list ("a tower of cubes and a ball rolls"), only the last phrase is the
+        subject; the others are just declared.
+        """
+        first = self.noun_phrase(create=True)
+        if first is None:
             return None
-        ids = list(ids)
+        phrases = [first]
         while self.peek() in (",", "and"):
             skip = 2 if self.peek() == "," and self.peek(1) == "and" else 1
             if not self._starts_noun_phrase(skip) or self._camera_ahead(skip) or \
                     skip == 1 and self.peek() == "," and self.peek(1) in ("the", "this", "these"):
                 break  # "..., the first domino topples": a comma before a definite phrase starts a clause
+            before = self.i
             self.i += skip
-            ids += [b for b in self.noun_phrase(create=True) or [] if b not in ids]
-        return ids
+            phrase = self.noun_phrase(create=True)
+            if phrase is None:
+                self.i = before
+                break
+            phrases.append(phrase)
+        if len(phrases) > 1 and self._singular_verb_ahead():
+            return phrases[-1]
+        return list(dict.fromkeys(b for phrase in phrases for b in phrase))
+
+    def _singular_verb_ahead(self) -> bool:
+        k = 0
+        while self.peek(k) in ADVERBS:
+            k += 1
+        word = self.peek(k)
+        return word in ("is", "was", "sits", "rests", "stands", "lies", "weighs") or \
+            (word in MOTION_VERBS and word.endswith("s"))
+
+    def _starts_reference(self, offset: int = 0) -> bool:
+        """A noun phrase or a pronoun starts here."""
+        return self._starts_noun_phrase(offset) or self.peek(offset) in ("it", "itself", "them", "they")
 
     def _camera_ahead(self, offset: int) -> bool:
         return "camera" in (self.peek(offset), self.peek(offset + 1), self.peek(offset + 2))
@@ -343,8 +373,15 @@ class _Parser:
                 return [GROUND]
             if definite and self.peek_group_word():
                 return self._group_reference(modifiers)
-            self.i = start
-            return None
+            if definite and self.accept_any({"one", "ones"}):  # "the first one", "the red ones"
+                found = self._resolve(None, self.tokens[self.i - 1].text == "ones", ordinal, modifiers, start)
+                if found is None:
+                    raise self.fail("an object named earlier, before 'one'")
+                return found
+            noun_word = self._elided_noun() if modifiers and not definite else None
+            if noun_word is None:
+                self.i = start
+                return None
         noun = vocab.NOUN_FORMS[noun_word]
         plural = noun_word in vocab.PLURAL_NOUN_FORMS
         modifiers |= self._post_modifiers()
@@ -363,6 +400,18 @@ class _Parser:
             count = self._plural_default() if plural else 1
         return self._create(noun, count, modifiers, arrangement)
 
+    def _elided_noun(self) -> str | None:
+        """The noun a coordinated phrase shares: 'a red and a blue ball' -> ball (read ahead, not consumed)."""
+        if self.peek() not in (",", "and"):
+            return None
+        for k in range(1, 10):
+            word = self.peek(k)
+            if word in vocab.NOUN_FORMS:
+                return vocab.NOUN_FORMS[word]
+            if not word or word in _SEPARATORS or word in MOTION_VERBS or word in COPULAS:
+                return None
+        return None
+
     def peek_group_word(self) -> bool:
         return self.peek() in ("tower", "stack", "row", "line")
 
@@ -378,6 +427,7 @@ class _Parser:
         if self.accept("many") or self.accept("lots", "of"):
             return int(self.rng.integers(10, 15))
         if self.accept_any({"a", "an", "another", "single"}):
+            self.accept("single")
             return None if self.peek() in ("tower", "stack", "pile", "row", "line") else 1
         value = self.number()
         if value is not None:
@@ -488,17 +538,21 @@ class _Parser:
     def _resolve(self, noun: str, plural: bool, ordinal: int | None, modifiers: dict, start: int) -> list[str] | None:
         """The existing bodies a definite noun phrase names, or None if there are none (then it is new)."""
         matches = [b.id for b in self.graph.bodies if self._matches(b, noun, modifiers)]
+        if not matches and ordinal is not None:
+            raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, 'last')} {noun or 'one'}' at word "
+                             f"{self.tokens[start].index}: no such object was named before it")
         if not matches:
             return None
         if ordinal is not None:
             if ordinal == -1:
                 return [matches[-1]]
             if ordinal > len(matches):
-                raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, ordinal)} {noun}' at word "
+                raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, ordinal)} {noun or 'one'}' at word "
                                  f"{self.tokens[start].index}: there are only {len(matches)}")
             return [matches[ordinal - 1]]
         if plural or len(matches) == 1:
             return matches
+        noun = noun or "one"
         options = ", ".join(f"the {vocab.WORD_FOR_ORDINAL[k + 1]} {noun}" for k in range(min(len(matches), 3)))
         raise SceneError(f"'the {noun}' at word {self.tokens[start].index} is ambiguous: there are "
                          f"{len(matches)}; say {options}, or name its colour")
@@ -545,10 +599,13 @@ class _Parser:
                 return relation
         return None
 
-    def relation(self, subject: list[str], relation: str) -> None:
+    def relation(self, subject: list[str], relation: str) -> list[str]:
+        """Relate every subject body to the object phrase; return the object's bodies."""
         objects = self.noun_phrase(create=True)
         if objects is None:
             raise self.fail(f"an object after '{relation.replace('_', ' ')}'")
+        if relation in SUPPORTS:
+            objects = [self._target_of(objects, top=True)]  # on a tower = on its top block
         for obj in objects:
             for body_id in subject:
                 if obj == GROUND or body_id == GROUND:
@@ -557,16 +614,25 @@ class _Parser:
                                          f"relate objects to objects")
                     continue
                 self.graph.add_relation(Relation(subject=body_id, relation=relation, object=obj))
+        return objects
+
+    def _target_of(self, ids: list[str], top: bool) -> str:
+        """The body a phrase names as a target: a tower's top block when landing `top`, else the first body."""
+        bodies = [self.graph.body(b) for b in ids if b != GROUND]
+        if top and bodies and all(b.group and b.group.kind == "tower" for b in bodies):
+            return max(bodies, key=lambda b: b.group.index).id
+        return ids[0]
 
     # --- motions -----------------------------------------------------------------------------------------
     def motion(self, subject: list[str], action: str) -> None:
         if subject == [GROUND]:
             raise self.fail("an object to move (the floor stays put)")
-        args = self.motion_arguments()
+        args = self.motion_arguments(direct_object=action == "collide")
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
                 if not any(a.subject == body_id and a.action == "drop" for a in self.graph.actions):
-                    self._add_action(Action(subject=body_id, action="drop", height=args.get("height")))
+                    self._add_action(Action(subject=body_id, action="drop", height=args.get("height"),
+                                            target=args.get("target")))
             return
         if action == "drop" and self._is_group(subject) and not {"height", "target"} & set(args):
             action = "topple"  # "the tower falls", "the dominoes fall": they topple
@@ -603,6 +669,13 @@ class _Parser:
         else:
             raise self.fail("what it collides with ('collides with the blue ball')")
         for body_id, other in pairs:
+            moving = next((a for a in self.graph.actions if a.subject == body_id and not a.after_fall
+                           and a.action in ("roll", "push", "slide", "throw")), None)
+            if moving and moving.target in (None, other) and moving.via is None:
+                # "is pushed to the left and collides with a wall": the push is aimed at the wall
+                self.graph.remove_action(moving)
+                self.graph.add_action(moving.model_copy(update={"target": other, "direction": None}))
+                continue
             kind = "roll" if self.graph.body(body_id).shape == "sphere" else "push"
             self._add_action(Action(subject=body_id, action=kind, target=other, speed=args.get("speed")))
 
@@ -612,15 +685,22 @@ class _Parser:
                                            for a in self.graph.actions):
             action = action.model_copy(update={"after_fall": True})
         for existing in self.graph.actions:
+            if existing == action:
+                return  # said twice in other words: "rolls toward the box and collides with it"
             if existing.subject == action.subject and existing.action == action.action:
                 raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
         self.graph.add_action(action)
 
-    def motion_arguments(self) -> dict:
-        """from 2 m, onto/toward/at/down/behind X, to the left, at 3 m/s, over: in any order."""
+    def motion_arguments(self, direct_object: bool = False) -> dict:
+        """from 2 m, onto/toward/at/down/behind X, to the left, at 3 m/s, over: in any order.
+
+        A verb with a `direct_object` (hits, strikes) takes its target without a preposition.
+        """
         args: dict = {}
+        if direct_object and self._starts_reference():
+            args["target"] = self._target_of(self.noun_phrase(create=True), top=False)
         while not self.at_end():
-            if self.accept_any(ADVERBS) or (self.peek() in PARTICLES and not self._starts_noun_phrase(1)
+            if self.accept_any(ADVERBS) or (self.peek() in PARTICLES and not self._starts_reference(1)
                                             and self.accept_any(PARTICLES)):
                 continue
             if self.accept("from"):
@@ -649,16 +729,16 @@ class _Parser:
                 raise self.fail(f"an object after '{lead}'")
             if target == [GROUND] or lead == "across":
                 continue  # "across the floor", "onto the ground": the ground is always there
-            args["target"] = target[0]
-            if lead in ("behind", "in front of"):
-                args["via"] = "behind" if lead == "behind" else "in_front"
+            args["target"] = self._target_of(target, top=lead in ("onto", "on", "on top of", "into", "at"))
+            if lead in ("behind", "in front of", "down"):
+                args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args
 
     def _motion_lead(self) -> str | None:
         for phrase in (("toward",), ("towards",), ("at",), ("into",), ("onto",), ("on", "top", "of"), ("on",),
                        ("down",), ("to",), ("with",), ("against",), ("across",), ("over",), ("behind",),
                        ("in", "front", "of"), ("past",)):
-            if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_noun_phrase(len(phrase)):
+            if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_reference(len(phrase)):
                 self.i += len(phrase)
                 return " ".join(phrase)
         return None
@@ -720,9 +800,10 @@ class _Parser:
         if self.accept_any({"pans", "pan", "panning", "turns"}):
             return self._turning("pan", DEFAULT_PAN_DEGREES)
         if self.accept_any({"follows", "follow", "tracks", "track", "following", "tracking"}):
-            target = self.noun_phrase(create=False)
+            target = self.noun_phrase(create=True)  # "the camera follows the red ball as it rolls"
             if not target or target == [GROUND]:
                 raise self.fail("the object the camera follows")
+            self.last_subject = target
             return CameraPath(motion="track", target=target[0])
         return None
 
@@ -742,7 +823,7 @@ class _Parser:
         degrees, direction = default_degrees, None
         while True:
             if self.accept("around") or self.accept("about"):
-                if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_noun_phrase():
+                if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_reference():
                     self.noun_phrase(create=False)
                 continue
             self.accept("by")

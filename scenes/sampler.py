@@ -85,7 +85,7 @@ def _add_feature(graph: SceneGraph, rng: np.random.Generator, feature: str, loos
     elif feature == "ramp":
         ramp = add("ramp")[0]
         ball = add(str(rng.choice(ROUND_NOUNS)))[0]
-        graph.add_action(Action(subject=ball, action="roll", target=ramp))
+        graph.add_action(Action(subject=ball, action="roll", target=ramp, via="down"))
     elif feature == "wall":
         wall = add("wall")[0]
         ball = add("ball")[0]

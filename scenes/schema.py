@@ -168,7 +168,8 @@ class Action(Record):
     direction: Literal[DIRECTIONS] | None = None
     speed: float | None = Field(default=None, ge=0.0, le=100.0, description="m/s")
     height: float | None = Field(default=None, ge=0.0, le=100.0, description="drop: clearance in m")
-    via: Literal["behind", "in_front"] | None = Field(default=None, description="roll past the target")
+    via: Literal["behind", "in_front", "down"] | None = Field(
+        default=None, description="behind, in_front: pass the target; down: start at the top of the target ramp")
     after_fall: bool = Field(default=False, description="starts when the body lands from its drop ('then')")
 
 

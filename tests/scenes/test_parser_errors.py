@@ -26,7 +26,7 @@ from scenes.parser import tokenize
     ("a ball rolls at fast", "a motion|a relation"),
     ("a red green ball", "one colour per object"),
     ("a ball is left of", "an object after 'left of'|ends too early"),
-    ("the camera follows the ball", "an object already named"),
+    ("the second ball falls", "no such object was named before it"),
     ("a ball. the camera orbits by 1000 degrees", "1000 degrees is impossible"),
     ("a ball is on the camera", "an object after 'on'|unexpected word 'camera'"),
 ])
