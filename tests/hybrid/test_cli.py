@@ -53,3 +53,14 @@ def test_top_level_help_lists_commands():
     help_text = build_parser().format_help()
     for command in ("parse", "check", "scenes", "schema"):
         assert command in help_text
+
+
+def test_same_prompt_and_seed_give_identical_json_across_processes():
+    prompt = "many balls fall onto a crate while a tower of four cubes topples. the camera orbits"
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", prompt, "--json", "--seed", "0"],
+                                capture_output=True, text=True, env={"PYTHONHASHSEED": hash_seed, "PATH": ""})
+        assert result.returncode == 0, result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
