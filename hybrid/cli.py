@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from scenes.errors import SceneError
+from sim.errors import SimError
 
 EXIT_BAD_INPUT = 2
 
@@ -42,6 +43,61 @@ def cmd_scenes(args: argparse.Namespace) -> None:
     for path in scripts:
         print(f"{path.stem:<{width}}  {script_description(path)}")
     print(f"\n{len(scripts)} scenes in {scripts[0].parent}; run `kinema check PATH` to see one", file=sys.stderr)
+
+
+def _positive(kind: type):
+    def read(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return read
+
+
+def _simulated(args: argparse.Namespace):
+    from hybrid.scene_input import load_scene
+    from sim import simulate
+
+    graph = load_scene(args.scene, seed=args.seed)
+    rollout = simulate(graph, seconds=args.seconds, fps=args.fps, progress=True)
+    return graph, rollout
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    from sim import save_rollout
+
+    graph, rollout = _simulated(args)
+    folder = save_rollout(Path(args.out), rollout, graph)
+    print(f"wrote {folder / 'rollout.npz'} ({rollout.num_frames} frames at {rollout.fps:g} fps, "
+          f"{len(rollout.body_ids)} bodies) and {folder / 'graph.json'}")
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    from hybrid.preview import control_strip
+    from hybrid.video import write_video
+    from sim import render, save_rollout
+
+    graph, rollout = _simulated(args)
+    out = Path(args.out)
+    save_rollout(out, rollout, graph)
+    frames = render(rollout, graph, size=args.size, aspect=args.aspect, progress=True)
+    frames.save(out / "frames.npz")
+    preview = write_video(out / "preview.mp4", control_strip(frames), fps=rollout.fps)
+    if args.gif:
+        write_video(out / "preview.gif", control_strip(frames), fps=rollout.fps)
+    width, height = frames.size
+    print(f"wrote {out / 'frames.npz'} ({frames.num_frames} frames of {width}x{height}: rgb, depth, "
+          f"segmentation, flow) and {preview} (rgb | depth | segmentation | flow)")
+
+
+def _scene_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("scene", metavar="PROMPT_OR_SCRIPT",
+                         help="a prompt in quotes, a .yaml scene script, or a library scene name (kinema scenes)")
+    command.add_argument("--out", required=True, help="output folder")
+    command.add_argument("--seconds", type=_positive(float), default=None,
+                         help="clip length (default: the scene's duration)")
+    command.add_argument("--fps", type=_positive(int), default=None, help="video frames per second (default: the scene's)")
+    command.add_argument("--seed", type=_seed, default=None, help="seed (default: the script's, or 0 for prompts)")
 
 
 def cmd_schema(args: argparse.Namespace) -> None:
@@ -82,6 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="List the example scenes shipped in scenes/library.")
     scenes.set_defaults(run=cmd_scenes)
 
+    simulate = commands.add_parser("simulate", help="simulate a scene with PyBullet and save the rollout",
+                                   description="Simulate a prompt or scene script deterministically and write "
+                                   "rollout.npz (poses, velocities, contacts per frame) and graph.json to --out.")
+    _scene_arguments(simulate)
+    simulate.set_defaults(run=cmd_simulate)
+
+    render = commands.add_parser("render", help="simulate and render RGB, depth, segmentation and flow",
+                                 description="Simulate a scene, render per-frame RGB, depth, instance segmentation "
+                                 "and exact optical flow, and write frames.npz plus preview.mp4 showing them side "
+                                 "by side.")
+    _scene_arguments(render)
+    render.add_argument("--size", type=_positive(int), default=256, help="shorter image side in pixels (default 256)")
+    render.add_argument("--aspect", default="16:9", choices=("16:9", "9:16", "1:1", "4:3"),
+                        help="aspect ratio (default 16:9)")
+    render.add_argument("--gif", action="store_true", help="also write preview.gif")
+    render.set_defaults(run=cmd_render)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")
     schema.set_defaults(run=cmd_schema)
@@ -92,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except SceneError as error:
+    except (SceneError, SimError) as error:
         print(f"kinema {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -1,0 +1,64 @@
+"""Pictures of control maps for people: depth as a colour ramp, segmentation as a palette, flow as a colour
+wheel (hue = direction, saturation = speed, as in the Middlebury flow benchmark), side by side with RGB."""
+
+import numpy as np
+
+from sim.frames import Frames
+
+
+def depth_image(depth: np.ndarray, z_near: float | None = None, z_far: float | None = None) -> np.ndarray:
+    """[T, H, W] planar depth -> [T, H, W, 3] uint8: near is bright, far dark, no surface black."""
+    surface = depth > 0
+    if not surface.any():
+        return np.zeros((*depth.shape, 3), np.uint8)
+    near = depth[surface].min() if z_near is None else z_near
+    far = depth[surface].max() if z_far is None else z_far
+    inverse = np.where(surface, 1.0 / np.maximum(depth, 1e-6), 0.0)
+    scaled = (inverse - 1.0 / far) / max(1.0 / near - 1.0 / far, 1e-9)
+    scaled = np.clip(scaled, 0.0, 1.0) * surface
+    ramp = np.stack([scaled**0.5, scaled**1.5, 0.35 + 0.65 * scaled], axis=-1) * surface[..., None]
+    return (ramp * 255).astype(np.uint8)
+
+
+def segmentation_image(segmentation: np.ndarray) -> np.ndarray:
+    """[T, H, W] instance ids -> [T, H, W, 3] uint8; id 0 is black, others get well-separated hues."""
+    ids = np.arange(int(segmentation.max()) + 1)
+    hue = (ids * 0.618033988749895) % 1.0  # golden-ratio steps keep neighbouring ids apart
+    palette = hsv_to_rgb(hue, np.full_like(hue, 0.75), np.full_like(hue, 0.95))
+    palette[0] = 0.0
+    return (palette[segmentation] * 255).astype(np.uint8)
+
+
+def flow_image(flow: np.ndarray, valid: np.ndarray, max_magnitude: float | None = None) -> np.ndarray:
+    """[T, H, W, 2] flow -> [T, H, W, 3] uint8 colour wheel; invalid pixels are grey."""
+    magnitude = np.linalg.norm(flow, axis=-1)
+    scale = max_magnitude or max(float(magnitude[valid].max()) if valid.any() else 0.0, 1e-6)
+    hue = (np.arctan2(-flow[..., 1], flow[..., 0]) / (2 * np.pi)) % 1.0
+    saturation = np.clip(magnitude / scale, 0.0, 1.0)
+    colour = hsv_to_rgb(hue, saturation, np.ones_like(hue))
+    colour[~valid] = 0.5
+    return (colour * 255).astype(np.uint8)
+
+
+def hsv_to_rgb(hue: np.ndarray, saturation: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Vectorised HSV -> RGB in [0, 1]; inputs of any matching shape, output shape + (3,)."""
+    sector = np.floor(hue * 6.0).astype(int) % 6
+    fraction = hue * 6.0 - np.floor(hue * 6.0)
+    p, q, t = value * (1 - saturation), value * (1 - fraction * saturation), value * (1 - (1 - fraction) * saturation)
+    choices = [(value, t, p), (q, value, p), (p, value, t), (p, q, value), (t, p, value), (value, p, q)]
+    rgb = np.zeros((*hue.shape, 3))
+    for index, channels in enumerate(choices):
+        mask = sector == index
+        for c in range(3):
+            rgb[..., c][mask] = channels[c][mask]
+    return rgb
+
+
+def control_strip(frames: Frames) -> np.ndarray:
+    """[T, H, 4W, 3] uint8: RGB | depth | segmentation | flow, for a preview video."""
+    return np.concatenate([
+        frames.rgb,
+        depth_image(frames.depth),
+        segmentation_image(frames.segmentation),
+        flow_image(frames.flow, frames.valid_flow),
+    ], axis=2)

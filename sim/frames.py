@@ -1,0 +1,58 @@
+"""`Frames`: what the renderer makes per video frame: RGB, planar depth, instance segmentation, exact flow."""
+
+import zipfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import SimError
+from sim.io import write_atomically
+
+
+@dataclass(frozen=True, eq=False)
+class Frames:
+    """Per-frame maps of a rendered rollout, with the camera that made them."""
+
+    rgb: np.ndarray  # [T, H, W, 3] uint8
+    depth: np.ndarray  # [T, H, W] float32, planar z in metres, 0 = background (no surface)
+    segmentation: np.ndarray  # [T, H, W] int32, 0 = background and ground, k = k-th body in graph order
+    flow: np.ndarray  # [T, H, W, 2] float32, forward flow (dx, dy) in pixels, x right, y down, frame t -> t+1
+    valid_flow: np.ndarray  # [T, H, W] bool, false where the point is occluded or leaves the image at t+1
+    intrinsics: np.ndarray  # [T + 1, 3, 3] float64, K of frames 0..T (focal zooms change it)
+    world_from_camera: np.ndarray  # [T + 1, 4, 4] float64, OpenGL camera (looks down -z, +y up)
+    z_near: float
+    z_far: float
+
+    @property
+    def num_frames(self) -> int:
+        return self.rgb.shape[0]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.rgb.shape[2], self.rgb.shape[1]
+
+    def save(self, path: Path) -> Path:
+        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+
+        def write(temporary: Path) -> None:
+            with open(temporary, "wb") as handle:
+                np.savez_compressed(handle, **arrays)
+
+        return write_atomically(Path(path), write)
+
+    @classmethod
+    def load(cls, path: Path) -> "Frames":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                loaded = {name: data[name] for name in data.files}
+        except FileNotFoundError:
+            raise SimError(f"{path} does not exist; render the scene first") from None
+        except (OSError, ValueError, zipfile.BadZipFile) as error:
+            raise SimError(f"cannot read frames from {path}: {error}; render the scene again") from None
+        names = {f.name for f in fields(cls)}
+        if set(loaded) != names:
+            raise SimError(f"{path} is not a kinema frames file (arrays {sorted(loaded)}); render the scene again")
+        loaded["z_near"], loaded["z_far"] = float(loaded["z_near"]), float(loaded["z_far"])
+        return cls(**loaded)

@@ -1,0 +1,93 @@
+"""`Rollout`: body states sampled at the video frames, saved as npz beside the graph JSON."""
+
+import json
+import zipfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from scenes.errors import SceneError
+from scenes.graph import SceneGraph
+from sim.errors import SimError
+from sim.io import write_atomically
+
+ROLLOUT_FILE, GRAPH_FILE = "rollout.npz", "graph.json"
+
+
+@dataclass(frozen=True, eq=False)
+class Rollout:
+    """States at t = i / fps for i = 0..num_frames: one state past the last frame, so flow is defined on every frame.
+
+    Bodies are in graph order (body k of segmentation maps is index k-1 here). Quaternions are xyzw.
+    """
+
+    fps: float
+    step_hz: int
+    body_ids: tuple[str, ...]
+    positions: np.ndarray  # [T + 1, N, 3] float64, metres, world frame (Z up)
+    orientations: np.ndarray  # [T + 1, N, 4] float64, xyzw
+    linear_velocity: np.ndarray  # [T + 1, N, 3] float64, m/s
+    angular_velocity: np.ndarray  # [T + 1, N, 3] float64, rad/s
+    contacts: np.ndarray  # [C, 4] float64 rows (frame, body a, body b, normal force N); ids: 0 ground, k body k
+
+    @property
+    def num_frames(self) -> int:
+        return self.positions.shape[0] - 1
+
+    @property
+    def times(self) -> np.ndarray:
+        """[T + 1] seconds of each recorded state."""
+        return np.arange(self.num_frames + 1) / self.fps
+
+    def __eq__(self, other: object) -> bool:
+        """Bit-exact equality of every array and setting."""
+        if not isinstance(other, Rollout):
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    return a == b
+
+
+def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph) -> Path:
+    """Write `rollout.npz` and `graph.json` into `folder` (each atomically) and return the folder."""
+    folder = Path(folder)
+    arrays = {f.name: getattr(rollout, f.name) for f in fields(rollout) if f.name != "body_ids"}
+    arrays["body_ids"] = np.array(rollout.body_ids, dtype=str)
+
+    def write_npz(path: Path) -> None:
+        with open(path, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+
+    write_atomically(folder / ROLLOUT_FILE, write_npz)
+    write_atomically(folder / GRAPH_FILE, lambda path: path.write_text(graph.to_json()))
+    return folder
+
+
+def load_rollout(folder: Path) -> tuple[Rollout, SceneGraph]:
+    """Read a folder written by `save_rollout`, checking that the rollout and the graph belong together."""
+    folder = Path(folder)
+    try:
+        graph = SceneGraph.from_json((folder / GRAPH_FILE).read_text())
+        with np.load(folder / ROLLOUT_FILE, allow_pickle=False) as data:
+            loaded = {name: data[name] for name in data.files}
+    except FileNotFoundError as error:
+        raise SimError(f"{error.filename} is missing; a rollout folder holds {ROLLOUT_FILE} and {GRAPH_FILE}") from None
+    except (OSError, ValueError, zipfile.BadZipFile, SceneError) as error:
+        raise SimError(f"cannot read the rollout in {folder}: {error}; simulate it again") from None
+    expected = {f.name for f in fields(Rollout)}
+    if set(loaded) != expected:
+        raise SimError(f"{folder / ROLLOUT_FILE} is not a kinema rollout (arrays {sorted(loaded)}); simulate it again")
+    rollout = Rollout(
+        fps=float(loaded["fps"]), step_hz=int(loaded["step_hz"]), body_ids=tuple(str(b) for b in loaded["body_ids"]),
+        **{name: loaded[name] for name in ("positions", "orientations", "linear_velocity", "angular_velocity",
+                                           "contacts")},
+    )
+    if list(rollout.body_ids) != graph.body_ids:
+        raise SimError(f"{folder}: the rollout's bodies {list(rollout.body_ids)} do not match the graph's "
+                       f"{graph.body_ids}; simulate the graph again")
+    return rollout, graph
