@@ -76,7 +76,10 @@ Converter = Callable[[Any], float]
 def load_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
     """The laid-out scene of a script: `read_script`, then poses solved from its relations and actions."""
     graph = read_script(path, seed, allow_outside)
-    return lay_out(graph, scene_rng(graph.settings.seed, "layout"))
+    try:
+        return lay_out(graph, scene_rng(graph.settings.seed, "layout"))
+    except SceneError as error:  # the layout sees the whole scene, not one line: name the file
+        raise SceneError(f"{Path(path).name}: {error}") from None
 
 
 def read_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:

@@ -64,3 +64,26 @@ def test_same_prompt_and_seed_give_identical_json_across_processes():
         assert result.returncode == 0, result.stderr
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_check_reports_a_layout_contradiction_with_the_file_name(tmp_path, capsys):
+    script = tmp_path / "contradiction.yaml"
+    script.write_text("bodies:\n  - {id: a, noun: ball, colour: red}\n  - {id: b, noun: box, colour: blue}\n"
+                      "relations:\n  - a left_of b\n  - b left_of a\n")
+    assert main(["check", str(script)]) == 2
+    assert "contradiction.yaml: contradictory relations: a left of b; b left of a" in capsys.readouterr().err
+
+
+def test_check_validates_a_library_scene_and_scenes_lists_them(capsys):
+    from scenes.script import library_scripts
+
+    assert main(["check", str(library_scripts()[0])]) == 0
+    assert "is a valid scene script" in capsys.readouterr().err
+    assert main(["scenes"]) == 0
+    listing = capsys.readouterr().out
+    assert all(path.stem in listing for path in library_scripts()) and len(library_scripts()) >= 15
+
+
+def test_missing_script_is_a_clear_error(capsys):
+    assert main(["check", "no/such/scene.yaml"]) == 2
+    assert "no/such/scene.yaml" in capsys.readouterr().err
