@@ -23,6 +23,7 @@ GAP = 0.15  # m between units that must not touch, and between ordered units
 NEAR_DISTANCE = 0.5  # m of free space at most between bodies that are "near"
 TARGET_DISTANCE = (1.2, 3.0)  # m between a body and what it is sent toward
 THROW_HEIGHT = 0.5  # m of clearance a thrown body starts at (it leaves a hand, not the floor)
+MAX_THROW_SPEED = 12.0  # m/s: a hard human throw; a target that needs more is out of reach
 INSIDE_WALL = 0.03  # m, floor thickness allowance of a container mesh
 CAMERA_ELEVATION = math.radians(20.0)
 RESTARTS = 8  # fresh starts of the greedy placement before a layout is declared infeasible
@@ -485,6 +486,9 @@ class _Solver:
                 break
         else:
             raise SceneError(f"{action.target} is too high above {action.subject} to be reached by a throw")
+        if speed > MAX_THROW_SPEED:
+            raise SceneError(f"{action.subject} would need {speed:.0f} m/s to reach {action.target}; bring them "
+                             f"closer or lower the target (at most {MAX_THROW_SPEED:g} m/s)")
         return speed * (math.cos(angle) * horizontal + math.sin(angle) * np.array([0.0, 0.0, 1.0]))
 
     def _topple(self, action: Action) -> None:

@@ -1,0 +1,80 @@
+"""`render`: a rollout and its graph -> `Frames` (RGB, planar depth, instance segmentation, exact flow).
+
+One OpenGL renderer and one pyrender scene serve every frame of a call; between frames only the poses (and
+the intrinsics, for focal zooms) change. Each frame takes two passes:
+- colour: lit, anti-aliased (4x MSAA) RGB against a sky-blue background;
+- segmentation: flat id colours with multisampling off, so every pixel holds exactly one id, and its depth
+  buffer gives the planar depth at the pixel centre, which is what exact flow back-projects (the colour pass's
+  multisampled depth comes from a sample off the centre).
+The state past the last frame is rendered too (segmentation pass only): its depth decides occlusion for the
+last frame's flow.
+"""
+
+import numpy as np
+from tqdm import tqdm
+
+from scenes.graph import SceneGraph
+from sim.camera import CameraTrack, camera_track, resolution
+from sim.errors import SimError
+from sim.flow import exact_flow
+from sim.frames import Frames
+from sim.gl import pyrender
+from sim.render_scene import RenderScene, decode_ids
+from sim.rollout import Rollout
+from sim.transforms import pose_matrices
+
+
+def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "1:1",
+           camera: CameraTrack | None = None, progress: bool = False) -> Frames:
+    """Render every frame of `rollout`; `size` (shorter side, pixels) and `aspect` apply unless `camera` is given.
+
+    Without `camera`, the graph's camera path is used (`camera_track`).
+    """
+    if list(rollout.body_ids) != graph.body_ids:
+        raise SimError(f"the rollout's bodies {list(rollout.body_ids)} are not the graph's {graph.body_ids}; "
+                       f"simulate this graph again")
+    track = camera or camera_track(graph, rollout, *resolution(size, aspect))
+    frames = rollout.num_frames
+    if track.num_frames != frames:
+        raise SimError(f"the camera track has {track.num_frames} frames but the rollout {frames}; "
+                       f"make the track with camera_track(graph, rollout, ...)")
+    body_poses = pose_matrices(rollout.positions, rollout.orientations)  # [T + 1, N, 4, 4]
+    views, ks = track.world_from_camera[1:], track.intrinsics[1:]  # [T + 1, 4, 4], [T + 1, 3, 3]: frames 0..T
+    rgb, depth, segmentation = _draw(RenderScene(graph, track), body_poses, views, ks, track, progress)
+    flows = [exact_flow(depth[t], segmentation[t], ks[t], ks[t + 1], views[t], views[t + 1], body_poses[t],
+                        body_poses[t + 1], depth[t + 1]) for t in range(frames)]
+    return Frames(
+        rgb=rgb, depth=depth[:frames], segmentation=segmentation[:frames],
+        flow=np.stack([flow for flow, _ in flows]), valid_flow=np.stack([valid for _, valid in flows]),
+        intrinsics=ks, world_from_camera=views, z_near=track.z_near, z_far=track.z_far,
+    )
+
+
+def _draw(stage: RenderScene, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray, track: CameraTrack,
+          progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RGB [T, H, W, 3] uint8 of frames 0..T-1; depth [T + 1, H, W] float32 and ids [T + 1, H, W] int32 of 0..T."""
+    frames, height, width = len(views) - 1, track.height, track.width
+    rgb = np.empty((frames, height, width, 3), dtype=np.uint8)
+    depth = np.empty((frames + 1, height, width), dtype=np.float32)
+    segmentation = np.empty((frames + 1, height, width), dtype=np.int32)
+    renderer = _open_renderer(width, height)
+    try:
+        for t in tqdm(range(frames + 1), desc="render", unit="frame", disable=not progress):
+            stage.pose(body_poses[t], views[t], ks[t])
+            if t < frames:
+                rgb[t], _ = renderer.render(stage.scene)
+            ids, depth[t] = renderer.render(stage.scene, flags=pyrender.RenderFlags.SEG,
+                                            seg_node_map=stage.seg_node_map)
+            segmentation[t] = decode_ids(ids)
+    finally:
+        renderer.delete()
+    return rgb, depth, segmentation
+
+
+def _open_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:
+    try:
+        return pyrender.OffscreenRenderer(width, height)
+    except Exception as error:  # PyOpenGL raises a zoo of platform-specific types here
+        raise SimError(
+            f"cannot open an OpenGL context for rendering ({type(error).__name__}: {error}); headless machines need "
+            f"EGL (libegl1) or, with PYOPENGL_PLATFORM=osmesa, libosmesa6 and PyOpenGL 3.1.10") from None

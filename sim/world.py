@@ -1,0 +1,162 @@
+"""`World`: a PyBullet world built from a laid-out scene graph, one DIRECT client per world.
+
+Every PyBullet call names `self.client`, so worlds run side by side in one process. The settings below
+were chosen against tests/sim/test_physics.py (closed-form answers, 240 Hz) and stacks left at rest:
+
+- Every body, the ground included, is a maximal-coordinate rigid body (`useMaximalCoordinates`). PyBullet's
+  default multibody path ignores `useSplitImpulse` for contacts: penetration recovery then goes into velocity,
+  so a ball with restitution 0.7 bounced 5 % higher than e^2 predicts (0.2 % with split impulse working).
+- The ground is a 2 m thick static box with its top at z = 0, not GEOM_PLANE: PyBullet's plane keeps one
+  contact point under a sliding box, which then rocks and sinks 2 cm into the floor (a box ground: 1.3 mm).
+- `numSolverIterations=200` (PyBullet's default is 50): with 50, a tower of ten boxes at rest creeps
+  sideways ~3 cm/s under split impulse; with 200 its top moves 2 mm in 5 s.
+- `useSplitImpulse=1` with `splitImpulsePenetrationThreshold=0` (split impulse for every penetration, not only
+  those deeper than Bullet's default 4 cm), `restitutionVelocityThreshold=0`, `contactSlop=0`,
+  `deterministicOverlappingPairs=1`, and `contactProcessingThreshold=0` per body (no speculative contacts,
+  which stick and bounce early). Cone friction applies to multibodies only, so it is not set.
+- Damping is zero (PyBullet's default 0.04 slows free flight by 4 % a second). Sleeping is disabled, so a
+  slowly rocking body never freezes.
+- Rolling and spinning friction are `ROLLING_RESISTANCE` times the body's smallest half extent; PyBullet
+  multiplies that by the other body's engine friction sqrt(mu) (below), so a ball feels a rolling resistance
+  coefficient 0.01 * sqrt(mu) (a car tyre on asphalt: ~0.01): it slows a ball rolling on the flat, and costs a
+  ball rolling down a slope theta a fraction 0.01 * sqrt(mu) / tan(theta) of (5/7) g sin(theta).
+- Material pairs: PyBullet multiplies the friction (and restitution) of two touching bodies, so each body
+  gets the square root of its material's value: a pair then has the geometric mean of its two materials,
+  exactly the table value for like on like (rubber on rubber 0.8), and in between for unlike pairs (a rubber
+  ball on a stone floor: sqrt(0.8 * 0.3) = 0.49 restitution). Rolling friction is multiplied by the other
+  body's engine friction, sqrt(mu).
+
+There is no settle phase before frame 0 (it would move what the layout placed): layout stacks bodies exactly
+touching, and with these settings a tower of five cubes at rest moves 1.5 mm in 5 s.
+
+Known limits at 240 Hz: without speculative contacts a body landing at speed v overlaps what it lands on by
+up to about v / step_hz for a few steps (13 mm in a frame of many_objects_settle; 3 mm at 480 Hz); a block
+resting on a 15 degree slope creeps ~0.5 mm/s.
+
+Cones and meshes have their centre of mass at the centre of their extents, like every other body, so one
+point per body is what scene graphs, rollouts and events talk about.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sim.bullet import p
+
+from scenes.geometry import rotation_matrix
+from scenes.graph import SceneGraph
+from scenes.schema import Body, Material
+from sim.errors import SimError
+from sim.shapes import collision_shape
+
+ENGINE = {
+    "useSplitImpulse": 1,
+    "splitImpulsePenetrationThreshold": 0.0,
+    "restitutionVelocityThreshold": 0.0,
+    "contactSlop": 0.0,
+    "deterministicOverlappingPairs": 1,
+    "numSolverIterations": 200,
+}
+ROLLING_RESISTANCE = 0.01  # rolling and spinning friction per metre of the body's smallest half extent
+GROUND_HALF_EXTENTS = (500.0, 500.0, 1.0)  # m
+
+
+@dataclass(frozen=True)
+class State:
+    """Every body's state at one instant, bodies in graph order; quaternions xyzw."""
+
+    positions: np.ndarray  # [N, 3] m, world frame
+    orientations: np.ndarray  # [N, 4] xyzw
+    linear_velocity: np.ndarray  # [N, 3] m/s
+    angular_velocity: np.ndarray  # [N, 3] rad/s, world frame
+
+
+def is_static(body: Body) -> bool:
+    """Static bodies never move (mass 0 in PyBullet); plane-shaped bodies are always static."""
+    return body.static or body.shape == "plane"
+
+
+class World:
+    """The ground (id 0) and the graph's bodies (ids 1..N in graph order) in their initial state."""
+
+    def __init__(self, graph: SceneGraph, step_hz: int = 240):
+        self.client = p.connect(p.DIRECT)
+        if self.client < 0:
+            raise SimError("PyBullet could not start a physics client; close some worlds and try again")
+        try:
+            p.setTimeStep(1.0 / step_hz, physicsClientId=self.client)
+            p.setPhysicsEngineParameter(**ENGINE, physicsClientId=self.client)
+            p.setGravity(*graph.settings.gravity, physicsClientId=self.client)
+            slab = p.createCollisionShape(p.GEOM_BOX, halfExtents=GROUND_HALF_EXTENTS, physicsClientId=self.client)
+            ground = p.createMultiBody(0.0, slab, basePosition=[0.0, 0.0, -GROUND_HALF_EXTENTS[2]],
+                                       useMaximalCoordinates=True, physicsClientId=self.client)
+            self._set_material(ground, graph.ground.material, rolling=0.0)
+            self.ids = [ground] + [self._add_body(body) for body in graph.bodies]
+        except BaseException:
+            self.close()
+            raise
+        self.index = {uid: k for k, uid in enumerate(self.ids)}
+
+    def __enter__(self) -> "World":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            p.disconnect(physicsClientId=self.client)
+            self.client = None
+
+    def _add_body(self, body: Body) -> int:
+        static = is_static(body)
+        uid = p.createMultiBody(
+            0.0 if static else body.mass, collision_shape(body, self.client), basePosition=body.position,
+            baseOrientation=body.orientation, useMaximalCoordinates=True, physicsClientId=self.client)
+        self._set_material(uid, body.material, rolling=0.0 if static else ROLLING_RESISTANCE * min(body.size) / 2)
+        if not static:
+            p.changeDynamics(uid, -1, linearDamping=0.0, angularDamping=0.0,
+                             activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING, physicsClientId=self.client)
+            p.resetBaseVelocity(uid, body.linear_velocity, body.angular_velocity, physicsClientId=self.client)
+        return uid
+
+    def _set_material(self, uid: int, material: Material, rolling: float) -> None:
+        p.changeDynamics(uid, -1, lateralFriction=math.sqrt(material.friction),
+                         restitution=math.sqrt(material.restitution),
+                         rollingFriction=rolling, spinningFriction=rolling, contactProcessingThreshold=0.0,
+                         physicsClientId=self.client)
+
+    def step(self) -> None:
+        p.stepSimulation(physicsClientId=self.client)
+
+    def state(self) -> State:
+        poses = [p.getBasePositionAndOrientation(uid, physicsClientId=self.client) for uid in self.ids[1:]]
+        velocities = [p.getBaseVelocity(uid, physicsClientId=self.client) for uid in self.ids[1:]]
+        return State(
+            positions=np.array([pose[0] for pose in poses], dtype=float).reshape(-1, 3),
+            orientations=np.array([pose[1] for pose in poses], dtype=float).reshape(-1, 4),
+            linear_velocity=np.array([v[0] for v in velocities], dtype=float).reshape(-1, 3),
+            angular_velocity=np.array([v[1] for v in velocities], dtype=float).reshape(-1, 3),
+        )
+
+    def contacts(self) -> np.ndarray:
+        """[C, 3] rows (body a, body b, total normal force in N over their contact points) of the last step.
+
+        Ids: 0 the ground, k the k-th body; a < b; rows sorted.
+        """
+        totals: dict[tuple[int, int], float] = {}
+        for point in p.getContactPoints(physicsClientId=self.client):
+            pair = tuple(sorted((self.index[point[1]], self.index[point[2]])))
+            totals[pair] = totals.get(pair, 0.0) + point[9]
+        return np.array([(*pair, force) for pair, force in sorted(totals.items())], dtype=float).reshape(-1, 3)
+
+    def apply_impulse(self, k: int, impulse, angular_impulse) -> None:
+        """Change dynamic body k's velocities as an impulse (N*s) and angular impulse (N*m*s) at its centre would."""
+        uid = self.ids[k]
+        mass, _, inertia = p.getDynamicsInfo(uid, -1, physicsClientId=self.client)[:3]  # principal, body frame
+        linear, angular = p.getBaseVelocity(uid, physicsClientId=self.client)
+        rotation = rotation_matrix(p.getBasePositionAndOrientation(uid, physicsClientId=self.client)[1])
+        inverse_inertia = rotation @ np.diag(1.0 / np.asarray(inertia)) @ rotation.T  # [3, 3] world frame
+        p.resetBaseVelocity(uid, (np.asarray(linear) + np.asarray(impulse) / mass).tolist(),
+                            (np.asarray(angular) + inverse_inertia @ np.asarray(angular_impulse)).tolist(),
+                            physicsClientId=self.client)

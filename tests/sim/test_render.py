@@ -1,0 +1,112 @@
+"""Rendering: exact planar depth, stable instance ids, recognisable colours, shapes upright, one renderer per call."""
+
+import numpy as np
+import pytest
+
+from handmade import body, rollout, scene
+from sim import Frames, camera_track, render
+from sim.errors import SimError
+from sim.gl import pyrender
+
+
+def facing_crate():
+    """A crate whose front face is 3.8 m straight ahead of a level camera."""
+    return scene([body("crate", "crate", "blue", (0.0, 0.0, 0.5), size=(1.5, 0.4, 1.0))],
+                 eye=(0.0, -4.0, 0.5), look_at=(0.0, 0.0, 0.5))
+
+
+def test_planar_depth_of_a_facing_plane_is_exact_and_the_sky_is_zero():
+    graph = facing_crate()
+    frames = render(rollout(graph, 1), graph, size=64)
+    face = frames.segmentation[0] == 1
+    assert face.sum() > 200
+    assert np.allclose(frames.depth[0][face], 3.8, rtol=1e-4)
+    sky = frames.depth[0] == 0
+    assert sky[0].all() and not sky[-1].any() and (frames.segmentation[0][sky] == 0).all()
+
+
+def test_an_id_is_the_same_before_and_after_its_body_passes_behind_another():
+    graph = scene([body("wall", "wall", "grey", (0.0, -1.0, 0.5), size=(1.0, 0.1, 1.0)),
+                   body("ball", "ball", "red", (-2.0, 1.0, 0.15))], eye=(0.0, -5.0, 1.0), look_at=(0.0, 0.0, 0.5))
+    frames = render(rollout(graph, 8, velocities={"ball": (4.0, 0.0, 0.0)}), graph, size=96)  # x: -2.0 .. 1.5
+    seen = [set(np.unique(seg)) for seg in frames.segmentation]
+    assert all(1 in ids for ids in seen)
+    assert [2 in ids for ids in seen] == [True, True, True, False, False, False, True, True]
+    for t in (0, 7):  # the same red body carries id 2 on both sides of the wall
+        red = frames.rgb[t][frames.segmentation[t] == 2].astype(float).mean(axis=0)
+        assert red[0] > 2 * max(red[1], red[2])
+
+
+def test_each_body_shows_its_own_colour():
+    graph = scene([body("r", "cube", "red", (-0.8, 0.0, 0.15)), body("g", "cube", "green", (0.0, 0.0, 0.15)),
+                   body("b", "cube", "blue", (0.8, 0.0, 0.15), material_name="metal")])
+    frames = render(rollout(graph, 1), graph, size=96)
+    for k, channel in enumerate((0, 1, 2), start=1):
+        mean = frames.rgb[0][frames.segmentation[0] == k].astype(float).mean(axis=0)
+        assert mean.argmax() == channel and mean[channel] > 1.5 * np.delete(mean, channel).max()
+
+
+def test_shapes_stand_on_their_local_z_axis():
+    graph = scene([body("cone", "cone", "green", (-0.5, 0.0, 0.5), size=(0.6, 0.6, 1.0)),
+                   body("pillar", "pillar", "yellow", (0.5, 0.0, 0.5))], eye=(0.0, -4.0, 0.5), look_at=(0.0, 0.0, 0.5))
+    seg = render(rollout(graph, 1), graph, size=128).segmentation[0]
+    rows = [np.nonzero((seg == k).any(axis=1))[0] for k in (1, 2)]
+    cone_widths = [(seg[row] == 1).sum() for row in (rows[0][2], rows[0][-3])]
+    assert cone_widths[0] < cone_widths[1] / 4  # apex up, base down
+    pillar_width = (seg == 2).any(axis=0).sum()
+    assert len(rows[1]) > 2.5 * pillar_width  # its 1 m axis is vertical, its 0.3 m diameter across
+
+
+def test_a_mesh_body_and_a_tile_are_drawn():
+    graph = scene([body("bowl", "bowl", "purple", (-0.6, 0.0, 0.15)), body("tile", "tile", "pink", (0.6, 0.0, 0.0))])
+    seg = render(rollout(graph, 1), graph, size=64).segmentation[0]
+    assert (seg == 1).sum() > 20 and (seg == 2).sum() > 20
+
+
+def test_one_renderer_and_one_scene_serve_every_frame(monkeypatch):
+    made = {"renderers": 0, "scenes": 0}
+
+    class CountedRenderer(pyrender.OffscreenRenderer):
+        def __init__(self, *args, **kwargs):
+            made["renderers"] += 1
+            super().__init__(*args, **kwargs)
+
+    class CountedScene(pyrender.Scene):
+        def __init__(self, *args, **kwargs):
+            made["scenes"] += 1
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pyrender, "OffscreenRenderer", CountedRenderer)
+    monkeypatch.setattr(pyrender, "Scene", CountedScene)
+    graph = facing_crate()
+    render(rollout(graph, 5), graph, size=32)
+    assert made == {"renderers": 1, "scenes": 1}
+
+
+def test_sizes_come_from_size_and_aspect_or_from_the_camera_track():
+    graph = facing_crate()
+    moving = rollout(graph, 2)
+    frames = render(moving, graph, size=32, aspect="16:9")
+    assert frames.rgb.shape == (2, 32, 56, 3) and frames.size == (56, 32)
+    assert frames.intrinsics.shape == (3, 3, 3) and frames.world_from_camera.shape == (3, 4, 4)
+    frames = render(moving, graph, camera=camera_track(graph, moving, 40, 24))
+    assert frames.rgb.shape == (2, 24, 40, 3) and frames.flow.shape == (2, 24, 40, 2)
+    assert frames.depth.dtype == np.float32 and frames.segmentation.dtype == np.int32
+    assert frames.valid_flow.dtype == bool
+
+
+def test_a_rollout_of_another_graph_is_refused():
+    graph = facing_crate()
+    other = scene([body("ball", "ball", "red", (0.0, 0.0, 0.15))])
+    with pytest.raises(SimError, match="not the graph's"):
+        render(rollout(other, 2), graph, size=32)
+
+
+def test_frames_survive_a_save_and_load(tmp_path):
+    graph = facing_crate()
+    frames = render(rollout(graph, 2, velocities={"crate": (0.3, 0.0, 0.0)}), graph, size=32)
+    loaded = Frames.load(frames.save(tmp_path / "frames.npz"))
+    for name in ("rgb", "depth", "segmentation", "flow", "valid_flow", "intrinsics", "world_from_camera"):
+        original, copy = getattr(frames, name), getattr(loaded, name)
+        assert original.dtype == copy.dtype and np.array_equal(original, copy)
+    assert (loaded.z_near, loaded.z_far) == (frames.z_near, frames.z_far)
