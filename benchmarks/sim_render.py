@@ -1,0 +1,153 @@
+"""Simulation and rendering speed: prints a table and writes JSON.
+
+    python benchmarks/sim_render.py [--out benchmarks/results/sim_render.json] [--quick]
+
+- physics: steps/s and rollout time for 1, 10, 50, 200 falling bodies (240 Hz, 2 s at 8 fps);
+- render: ms per frame of each map (RGB pass; segmentation + depth pass; exact flow) at 64..512 px;
+- end to end: control maps per second for a 16-frame 128x128 clip (simulate + render, all maps).
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from scenes.bodies import add_bodies, colour, material
+from scenes.graph import SceneGraph
+from scenes.layout import lay_out
+from scenes.parser import parse_prompt
+from scenes.schema import Action, Ground, Settings
+from scenes.seeding import scene_rng
+from sim import render, simulate
+from sim.io import write_atomically
+
+
+def falling_bodies(count: int) -> SceneGraph:
+    """`count` balls dropped from 1 m, laid out side by side (the layout is not timed)."""
+    graph = SceneGraph(Ground(colour=colour("grey"), material=material("stone")), settings=Settings(duration=2.0))
+    for body_id in add_bodies(graph, "ball", count, "red"):
+        graph.add_action(Action(subject=body_id, action="drop", height=1.0))
+    return lay_out(graph, scene_rng(0, "layout"))
+
+
+def time_call(function, repeats: int = 1) -> float:
+    """Best wall time of `repeats` calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def physics(counts: list[int]) -> list[dict]:
+    rows = []
+    for count in counts:
+        graph = falling_bodies(count)
+        seconds, step_hz = graph.settings.duration, 240
+        elapsed = time_call(lambda: simulate(graph, seconds=seconds, fps=8, step_hz=step_hz))
+        steps = seconds * step_hz
+        rows.append({"bodies": count, "rollout_s": elapsed, "steps_per_s": steps / elapsed,
+                     "times_real_time": seconds / elapsed})
+    return rows
+
+
+def rendering(sizes: list[int], frames: int) -> list[dict]:
+    """Per-map cost from three renders: all maps, without flow, and RGB only (differences isolate each map)."""
+    graph = parse_prompt("a tower of four red cubes, three blue balls, a green cone, a yellow can and a purple "
+                         "crate. the camera orbits", seed=0)
+    rollout = simulate(graph, seconds=frames / 8, fps=8)
+    rows = []
+    for size in sizes:
+        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=2)
+        timings = render_stage_timings(rollout, graph, size)
+        rows.append({"size": size, "frames": rollout.num_frames, "ms_per_frame_all_maps": 1000 * total / frames,
+                     **{f"ms_per_frame_{name}": 1000 * seconds / frames for name, seconds in timings.items()}})
+    return rows
+
+
+def render_stage_timings(rollout, graph, size: int) -> dict[str, float]:
+    """Seconds spent in each pass of one `render` call: pyrender's colour pass, its segmentation pass (which
+    also gives the depth), and exact flow; measured by wrapping those calls."""
+    import sim.renderer as renderer
+    from sim.gl import pyrender
+
+    spent = {"rgb": 0.0, "segmentation_depth": 0.0, "flow": 0.0}
+    draw, flow = pyrender.OffscreenRenderer.render, renderer.exact_flow
+
+    def timed_draw(self, scene, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return draw(self, scene, *args, **kwargs)
+        finally:
+            segmentation = kwargs.get("flags", 0) & pyrender.RenderFlags.SEG
+            spent["segmentation_depth" if segmentation else "rgb"] += time.perf_counter() - start
+
+    def timed_flow(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return flow(*args, **kwargs)
+        finally:
+            spent["flow"] += time.perf_counter() - start
+
+    pyrender.OffscreenRenderer.render, renderer.exact_flow = timed_draw, timed_flow
+    try:
+        render(rollout, graph, size=size, aspect="1:1")
+    finally:
+        pyrender.OffscreenRenderer.render, renderer.exact_flow = draw, flow
+    return spent
+
+
+def end_to_end() -> dict:
+    graph = parse_prompt("a red ball falls onto a blue box, then rolls off to the left. a tower of three green "
+                         "cubes topples. the camera orbits", seed=0)
+    frames, fps = 16, 8
+
+    def run():
+        rollout = simulate(graph, seconds=frames / fps, fps=fps)
+        render(rollout, graph, size=128, aspect="1:1")
+
+    elapsed = time_call(run, repeats=2)
+    return {"frames": frames, "size": 128, "seconds": elapsed, "frames_per_s": frames / elapsed,
+            "s_per_frame": elapsed / frames}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="benchmarks/results/sim_render.json")
+    parser.add_argument("--quick", action="store_true", help="fewer bodies and sizes (a smoke run)")
+    args = parser.parse_args()
+    counts = [1, 10] if args.quick else [1, 10, 50, 200]
+    sizes = [64, 128] if args.quick else [64, 128, 256, 512]
+    results = {
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                    "cpu_threads": torch.get_num_threads(), "processor": platform.processor()},
+        "physics": physics(counts),
+        "render": rendering(sizes, frames=16),
+        "end_to_end": end_to_end(),
+    }
+    print("physics (240 Hz, 2 s of falling balls)")
+    print(f"{'bodies':>7} {'rollout s':>10} {'steps/s':>10} {'x real time':>12}")
+    for row in results["physics"]:
+        print(f"{row['bodies']:>7} {row['rollout_s']:>10.3f} {row['steps_per_s']:>10.0f} {row['times_real_time']:>12.1f}")
+    print("\nrender (ms per frame, 10 bodies, orbiting camera)")
+    print(f"{'size':>5} {'all maps':>9} {'rgb':>7} {'seg+depth':>10} {'flow':>7}")
+    for row in results["render"]:
+        print(f"{row['size']:>5} {row['ms_per_frame_all_maps']:>9.1f} {row['ms_per_frame_rgb']:>7.1f} "
+              f"{row['ms_per_frame_segmentation_depth']:>10.1f} {row['ms_per_frame_flow']:>7.1f}")
+    e2e = results["end_to_end"]
+    print(f"\nend to end: {e2e['frames']}-frame {e2e['size']}x{e2e['size']} clip (simulate + all maps) in "
+          f"{e2e['seconds']:.2f} s = {e2e['frames_per_s']:.1f} frames/s ({e2e['s_per_frame'] * 1000:.0f} ms/frame)")
+    out = Path(args.out)
+    write_atomically(out, lambda path: path.write_text(json.dumps(results, indent=2)))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()
