@@ -87,3 +87,27 @@ def test_check_validates_a_library_scene_and_scenes_lists_them(capsys):
 def test_missing_script_is_a_clear_error(capsys):
     assert main(["check", "no/such/scene.yaml"]) == 2
     assert "no/such/scene.yaml" in capsys.readouterr().err
+
+
+def test_render_writes_frames_rollout_and_a_preview_video(tmp_path, capsys):
+    import imageio.v2 as imageio
+
+    from sim import Frames, load_rollout
+
+    out = tmp_path / "run"
+    assert main(["render", "a red ball falls from 1 m", "--out", str(out), "--size", "32", "--aspect", "1:1",
+                 "--seconds", "1", "--fps", "8", "--gif"]) == 0
+    frames = Frames.load(out / "frames.npz")
+    rollout, graph = load_rollout(out)
+    assert frames.num_frames == rollout.num_frames == 8 and graph.body_ids == ["ball_1"]
+    video = imageio.mimread(out / "preview.mp4")
+    assert len(video) == 8 and video[0].shape == (32, 4 * 32, 3)  # rgb | depth | segmentation | flow
+    assert (out / "preview.gif").stat().st_size > 0
+    assert not list(out.glob(".*"))  # no temporary files left behind
+
+
+def test_simulate_with_impossible_seconds_is_one_clean_line():
+    result = subprocess.run([sys.executable, "-m", "hybrid.cli", "simulate", "a ball", "--out", "/tmp/x",
+                             "--seconds", "100"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "at most 60" in result.stderr
