@@ -256,6 +256,8 @@ class _Solver:
             try:
                 for index in free:
                     self._sample_unit(index, units, orders, near, aimed, extent)
+                if len(free) == len(units):
+                    _centre(units)
                 return
             except SceneError:
                 if restart == RESTARTS - 1:
@@ -613,6 +615,15 @@ def _view_matrix(eye, look_at) -> np.ndarray:
 
 def _to_camera(view: np.ndarray, point) -> np.ndarray:
     return (view @ np.array([*point, 1.0]))[:3]
+
+
+def _centre(units: list[Unit]) -> None:
+    """Shift units so their footprints' bounding box is centred on the origin (the point the camera looks at)."""
+    u_mid = (min(u.u - u.half_u for u in units) + max(u.u + u.half_u for u in units)) / 2
+    w_mid = (min(u.w - u.half_w for u in units) + max(u.w + u.half_w for u in units)) / 2
+    for unit in units:
+        unit.u -= u_mid
+        unit.w -= w_mid
 
 
 def _gap(unit: Unit, other: Unit, u: float | None = None, w: float | None = None) -> float:
