@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -100,6 +101,22 @@ def _scene_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=_seed, default=None, help="seed (default: the script's, or 0 for prompts)")
 
 
+def _shard(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)/(\d+)", text)
+    if not match or not int(match.group(1)) < int(match.group(2)):
+        raise argparse.ArgumentTypeError(f"expected I/K with 0 <= I < K (e.g. 0/4), got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def cmd_dataset(args: argparse.Namespace) -> None:
+    from hybrid.dataset import DatasetSpec, write_shard
+
+    index, count = args.shard
+    spec = DatasetSpec(seed=args.seed, clips=args.clips, size=args.size, frames=args.frames, fps=args.fps)
+    path = write_shard(Path(args.out), spec, index, count, progress=True)
+    print(f"wrote {path}")
+
+
 def cmd_schema(args: argparse.Namespace) -> None:
     from scenes.schema import SceneDocument
 
@@ -154,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="aspect ratio (default 16:9)")
     render.add_argument("--gif", action="store_true", help="also write preview.gif")
     render.set_defaults(run=cmd_render)
+
+    dataset = commands.add_parser("dataset", help="make a training shard from random simulated scenes",
+                                  description="Draw random scenes, simulate and render them, and write one "
+                                  "compressed shard (RGB, depth, segmentation, flow, captions, graphs). A shard is "
+                                  "fully determined by its arguments, so shards can be made anywhere, in any order: "
+                                  "run I = 0..K-1 with the same --clips/--seed, e.g. as an array job.")
+    dataset.add_argument("--out", required=True, help="dataset folder")
+    dataset.add_argument("--clips", type=_positive(int), required=True, help="clips in the whole dataset")
+    dataset.add_argument("--shard", type=_shard, default=(0, 1), help="which shard to make, I/K (default 0/1)")
+    dataset.add_argument("--seed", type=_seed, default=0, help="dataset seed (default 0)")
+    dataset.add_argument("--size", type=_positive(int), default=64, help="square frame size in pixels (default 64)")
+    dataset.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
+    dataset.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8)")
+    dataset.set_defaults(run=cmd_dataset)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")

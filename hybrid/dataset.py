@@ -1,0 +1,123 @@
+"""Training data from the simulator: shards of random scenes, simulated and rendered, and a lazy reader.
+
+A shard holds the clips `shard_clips(clips, index, count)` of a dataset; clip c is the scene
+`sample_scene(scene_rng(seed, "sampler", c))`, so a shard is fully determined by (seed, clip count, shard
+index, shard count, size, frames, fps) and can be made on any machine in any order: byte-identical files.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from conditioning.encode import encode_controls
+from hybrid.npz import save_npz
+from scenes.caption import caption
+from scenes.sampler import sample_scene
+from scenes.seeding import scene_rng
+from sim.errors import SimError
+from sim.frames import Frames
+
+SHARD_NAME = "shard-{index:05d}-of-{count:05d}.npz"
+SHARD_PATTERN = re.compile(r"shard-(\d{5})-of-(\d{5})\.npz$")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything that decides a dataset's content."""
+
+    seed: int
+    clips: int
+    size: int = 64
+    frames: int = 16
+    fps: int = 8
+
+
+def shard_clips(clips: int, index: int, count: int) -> range:
+    """The clip indexes of shard `index` of `count`: contiguous blocks, as even as possible."""
+    if not (clips > 0 and count > 0 and 0 <= index < count and count <= clips):
+        raise SimError(f"shard {index}/{count} of {clips} clips is impossible: need 0 <= index < count <= clips")
+    return range(index * clips // count, (index + 1) * clips // count)
+
+
+def make_clip(spec: DatasetSpec, clip: int) -> dict:
+    """Scene `clip` of the dataset: its caption, graph JSON and rendered maps."""
+    from sim import render, simulate  # PyBullet and OpenGL load only when data is made
+
+    graph = sample_scene(scene_rng(spec.seed, "sampler", clip))
+    rollout = simulate(graph, seconds=spec.frames / spec.fps, fps=spec.fps)
+    frames = render(rollout, graph, size=spec.size, aspect="1:1")
+    return {"caption": caption(graph), "graph": graph.to_json(indent=None), "frames": frames}
+
+
+def write_shard(out: Path, spec: DatasetSpec, index: int, count: int, progress: bool = False) -> Path:
+    """Make and write shard `index` of `count` into `out` (atomically); returns its path."""
+    clips = shard_clips(spec.clips, index, count)
+    made = [make_clip(spec, clip) for clip in tqdm(clips, desc=f"shard {index}/{count}", unit="clip",
+                                                    disable=not progress)]
+    stack = lambda name: np.stack([getattr(m["frames"], name) for m in made])  # noqa: E731
+    if max(int(m["frames"].segmentation.max()) for m in made) > 255:
+        raise SimError("a scene has more than 255 bodies; shards store segmentation ids as uint8")
+    arrays = {
+        "clip": np.array(list(clips), dtype=np.int64),
+        "rgb": stack("rgb"),  # [n, T, H, W, 3] uint8
+        "depth": stack("depth").astype(np.float16),  # [n, T, H, W] metres
+        "segmentation": stack("segmentation").astype(np.uint8),  # [n, T, H, W] ids (scenes hold < 256 bodies)
+        "flow": stack("flow").astype(np.float16),  # [n, T, H, W, 2] pixels
+        "valid_flow": stack("valid_flow"),  # [n, T, H, W] bool
+        "intrinsics": stack("intrinsics"),  # [n, T + 1, 3, 3]
+        "world_from_camera": stack("world_from_camera"),  # [n, T + 1, 4, 4]
+        "z_range": np.array([[m["frames"].z_near, m["frames"].z_far] for m in made]),
+        "caption": np.array([m["caption"] for m in made]),
+        "graph": np.array([m["graph"] for m in made]),
+        "spec": np.array(json.dumps(spec.__dict__, sort_keys=True)),
+    }
+    return save_npz(Path(out) / SHARD_NAME.format(index=index, count=count), arrays)
+
+
+class ShardDataset(torch.utils.data.Dataset):
+    """Clips of every shard in a folder, read lazily (one shard in memory at a time), as training batches:
+    "video" [3, T, H, W] in [-1, 1], "caption", "controls" {name: [C_k, T, H, W]}, "control_mask" {name: True}."""
+
+    def __init__(self, folder: Path):
+        self.shards = sorted(p for p in Path(folder).glob("shard-*.npz") if SHARD_PATTERN.search(p.name))
+        if not self.shards:
+            raise SimError(f"no shards in {folder}; make some with `kinema dataset --out {folder} ...`")
+        self.index: list[tuple[int, int]] = []
+        for number, path in enumerate(self.shards):
+            with np.load(path, allow_pickle=False) as data:
+                self.index += [(number, row) for row in range(len(data["clip"]))]
+        self._cached: tuple[int, dict] | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def _shard(self, number: int) -> dict:
+        if self._cached is None or self._cached[0] != number:
+            with np.load(self.shards[number], allow_pickle=False) as data:
+                self._cached = (number, {name: data[name] for name in data.files})
+        return self._cached[1]
+
+    def frames(self, item: int) -> tuple[Frames, str, str]:
+        """The maps, caption and graph JSON of clip `item`."""
+        number, row = self.index[item]
+        shard = self._shard(number)
+        frames = Frames(
+            rgb=shard["rgb"][row], depth=shard["depth"][row].astype(np.float32),
+            segmentation=shard["segmentation"][row].astype(np.int32), flow=shard["flow"][row].astype(np.float32),
+            valid_flow=shard["valid_flow"][row], intrinsics=shard["intrinsics"][row],
+            world_from_camera=shard["world_from_camera"][row], z_near=float(shard["z_range"][row, 0]),
+            z_far=float(shard["z_range"][row, 1]))
+        return frames, str(shard["caption"][row]), str(shard["graph"][row])
+
+    def __getitem__(self, item: int) -> dict:
+        frames, text, _ = self.frames(item)
+        controls = encode_controls(frames)
+        video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
+        return {"video": video, "caption": text,
+                "controls": {name: tensor[0] for name, tensor in controls.maps.items()},
+                "control_mask": {name: bool(present[0]) for name, present in controls.present.items()}}
