@@ -1,0 +1,463 @@
+"""Checkpoints: a folder of safetensors and JSON, written atomically, read without pickle.
+
+    step_000100/
+        model.safetensors        the generator's weights (in a training run: the EMA weights, float32)
+        config.json              format name and version, step, dtype, GeneratorConfig (tokenizer vocabulary
+                                 included), and the size and SHA-256 of model.safetensors
+        train_state.safetensors  training runs only: the live weights ("weights.<name>"), the optimizer's
+                                 tensors ("optimizer.<parameter>.<key>"), torch/cuda RNG states ("rng.*", uint8)
+        train_state.json         step, data order position, optimizer class and param groups (parameters named,
+                                 not numbered) and its non-tensor state, grad scaler, numpy/python RNG states,
+                                 the TrainConfig, and the size and SHA-256 of train_state.safetensors
+    latest                       a run folder's pointer: the name of its newest complete checkpoint
+
+The EMA weights are stored once, as model.safetensors: that is what inference loads, and resuming reads it back.
+A checkpoint is built in `step_000100.tmp/` and renamed into place, and `latest` is replaced after it, so an
+interrupted save leaves either the previous checkpoint or the new one, never half of one. Nothing here uses
+pickle (`torch.load` included): a checkpoint from an untrusted source cannot run code.
+"""
+
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import save as safetensors_bytes
+
+from dit.errors import DiTError
+from dit.generator import GeneratorConfig, VideoGenerator
+
+FORMAT = "kinema-video-generator"
+TRAIN_STATE_FORMAT = "kinema-video-generator-train-state"
+FORMAT_VERSION = 1
+MODEL_FILE, CONFIG_FILE = "model.safetensors", "config.json"
+STATE_FILE, STATE_JSON = "train_state.safetensors", "train_state.json"
+LATEST = "latest"
+_STEP_DIR = re.compile(r"step_(\d+)")
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+# ---------------------------------------------------------------------------------------------- inference
+
+
+def save_generator(generator: VideoGenerator, path: str | os.PathLike, *, step: int = 0,
+                   dtype: torch.dtype = torch.float32, weights: dict[str, torch.Tensor] | None = None) -> Path:
+    """Write an inference checkpoint folder (model.safetensors + config.json) at `path`, replacing one there.
+
+    `weights` (default: the generator's own state dict) lets a trainer save its EMA weights; `dtype`
+    float16 halves the file for shipping (loading casts back to float32 by default).
+    """
+    path = Path(path)
+    tmp = _fresh_tmp(path)
+    _write_model_files(tmp, generator, weights, step, dtype)
+    _publish_folder(tmp, path)
+    return path
+
+
+def export_generator(source: str | os.PathLike, dest: str | os.PathLike,
+                     dtype: torch.dtype = torch.float16) -> Path:
+    """Copy the weights of a checkpoint (or a run folder's latest) to an inference folder in `dtype`."""
+    source = resolve_checkpoint(source)
+    generator = load_generator(source)
+    step = _read_json(source / CONFIG_FILE, "config.json")["step"]
+    return save_generator(generator, dest, step=step, dtype=dtype)
+
+
+def load_generator(path: str | os.PathLike, device: torch.device | str = "cpu",
+                   dtype: torch.dtype | None = torch.float32, verify: bool = True) -> VideoGenerator:
+    """A `VideoGenerator` from a checkpoint folder or a run folder (its `latest`), in eval mode.
+
+    Checks the format name and version, the config, the file's size and SHA-256 (`verify`), and every
+    tensor's name and shape against the config; raises DiTError with one line naming what is wrong.
+    dtype None keeps the stored dtype.
+    """
+    path = resolve_checkpoint(path)
+    config, meta = read_config(path)
+    with torch.device("meta"):  # shapes only: the weights come from the file
+        generator = VideoGenerator(config)
+    tensors = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify)
+    _check_state(tensors, generator, f"{MODEL_FILE} in {path}")
+    stored = _DTYPES[meta["dtype"]]
+    generator.to_empty(device=device)
+    if dtype is not None or stored != torch.float32:
+        generator.to(dtype or stored)
+    with torch.no_grad():
+        generator.load_state_dict(tensors)
+    return generator.eval()
+
+
+def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any]]:
+    """(GeneratorConfig, the whole config.json) of a checkpoint folder, format and version checked."""
+    path = Path(path)
+    meta = _read_json(path / CONFIG_FILE, f"{path} is not a generator checkpoint:")
+    _check_format(meta, FORMAT, path / CONFIG_FILE)
+    for key, kind in (("config", dict), ("step", int), ("dtype", str), ("files", dict)):
+        if not isinstance(meta.get(key), kind):
+            raise DiTError(f"{path / CONFIG_FILE} has no valid {key!r} entry ({kind.__name__})")
+    if meta["dtype"] not in _DTYPES:
+        raise DiTError(f"{path / CONFIG_FILE} names dtype {meta['dtype']!r}; known: {sorted(_DTYPES)}")
+    try:
+        config = GeneratorConfig.from_dict(meta["config"])
+    except DiTError as error:
+        raise DiTError(f"{path / CONFIG_FILE}: {_one_line(error)}") from None
+    except (TypeError, KeyError, AttributeError) as error:
+        raise DiTError(f"{path / CONFIG_FILE} holds a malformed config: {_one_line(error)}") from None
+    return config, meta
+
+
+# ---------------------------------------------------------------------------------------------- training
+
+
+@dataclass
+class Resume:
+    """What `load_checkpoint` hands back besides the weights and optimizer state it restored in place."""
+
+    path: Path
+    step: int
+    data_position: int  # samples of the global data order consumed so far
+    ema: dict[str, torch.Tensor]  # float32, on the generator's device
+    train_config: dict[str, Any]
+    grad_scaler: dict[str, Any] | None
+    world_size: int
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step_{step:06d}"
+
+
+def save_checkpoint(run_dir: str | os.PathLike, step: int, generator: VideoGenerator,
+                    ema: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer, *, data_position: int,
+                    train_config: dict[str, Any], grad_scaler: dict[str, Any] | None = None, world_size: int = 1,
+                    keep_last: int = 2) -> Path:
+    """Write `run_dir/step_NNNNNN/` (EMA weights as model.safetensors, plus the training state), point `latest`
+    at it, and delete all but the newest `keep_last` checkpoints (0 keeps every one)."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    final = run_dir / checkpoint_name(step)
+    tmp = _fresh_tmp(final)
+    _write_model_files(tmp, generator, ema, step, torch.float32)
+    tensors = {f"weights.{name}": value for name, value in generator.state_dict().items()}
+    optimizer_json = _flatten_optimizer(generator, optimizer, tensors)
+    tensors["rng.torch"] = torch.get_rng_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for i, state in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{i}"] = state
+    blob = _tensor_bytes(tensors)
+    _write_atomic(tmp / STATE_FILE, blob)
+    numpy_state = np.random.get_state()
+    python_state = random.getstate()
+    state_json = {
+        "format": TRAIN_STATE_FORMAT, "format_version": FORMAT_VERSION, "step": step,
+        "data_position": data_position, "world_size": world_size, "optimizer": optimizer_json,
+        "grad_scaler": grad_scaler or None, "train_config": train_config,
+        "rng": {"numpy": [numpy_state[0], numpy_state[1].tolist(), *(_plain(v) for v in numpy_state[2:])],
+                "python": [python_state[0], list(python_state[1]), python_state[2]]},
+        "files": {STATE_FILE: _file_record(blob)}}
+    _write_atomic(tmp / STATE_JSON, _json_bytes(state_json))
+    _publish_folder(tmp, final)
+    _write_atomic(run_dir / LATEST, (final.name + "\n").encode())
+    _prune(run_dir, keep_last, keep=final.name)
+    return final
+
+
+def find_checkpoint(run_dir: str | os.PathLike) -> Path | None:
+    """The newest complete checkpoint of a run folder (the one `latest` names), or None if it has none."""
+    run_dir = Path(run_dir)
+    pointer = run_dir / LATEST
+    if pointer.is_file():
+        name = pointer.read_text().strip()
+        if not _STEP_DIR.fullmatch(name) or not (run_dir / name / CONFIG_FILE).is_file():
+            raise DiTError(f"{pointer} names {name!r}, which is not a checkpoint folder in {run_dir}")
+        return run_dir / name
+    # a save interrupted between renaming its folder and writing `latest`: that folder is complete
+    done = [p for p in _step_dirs(run_dir) if (p / STATE_JSON).is_file()]
+    return done[-1] if done else None
+
+
+def resolve_checkpoint(path: str | os.PathLike) -> Path:
+    """A checkpoint folder itself, or the latest checkpoint of a run folder; DiTError when there is none."""
+    path = Path(path)
+    if not path.exists():
+        raise DiTError(f"no checkpoint at {path}: the folder does not exist")
+    if not path.is_dir():
+        raise DiTError(f"{path} is a file; a checkpoint is a folder holding {MODEL_FILE} and {CONFIG_FILE}")
+    if (path / CONFIG_FILE).exists():
+        return path
+    found = find_checkpoint(path)
+    if found is None:
+        raise DiTError(f"no checkpoint in {path}: it has neither {CONFIG_FILE} nor a `{LATEST}` pointer")
+    return found
+
+
+def load_checkpoint(path: str | os.PathLike, generator: VideoGenerator, optimizer: torch.optim.Optimizer,
+                    restore_rng: bool = True, verify: bool = True) -> Resume:
+    """Restore a training checkpoint into `generator` (live weights) and `optimizer`, and the global RNGs.
+
+    The generator's config must equal the checkpoint's; returns the EMA weights, step and data position.
+    """
+    path = resolve_checkpoint(path)
+    config, meta = read_config(path)
+    if config.to_dict() != generator.config.to_dict():
+        differ = _differences(config.to_dict(), generator.config.to_dict())
+        raise DiTError(f"the checkpoint {path} was trained with another GeneratorConfig (differs in "
+                       f"{', '.join(differ[:6])}); resume with the config it was saved with")
+    state = _read_json(path / STATE_JSON, f"{path} has no training state:")
+    _check_format(state, TRAIN_STATE_FORMAT, path / STATE_JSON)
+    ema = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify)
+    _check_state(ema, generator, f"{MODEL_FILE} in {path}")
+    tensors = _read_tensors(path / STATE_FILE, state.get("files", {}).get(STATE_FILE), verify)
+    weights = {name[len("weights."):]: t for name, t in tensors.items() if name.startswith("weights.")}
+    _check_state(weights, generator, f"{STATE_FILE} in {path}")
+    with torch.no_grad():
+        generator.load_state_dict(weights)
+    optimizer.load_state_dict(_unflatten_optimizer(generator, optimizer, state["optimizer"], tensors, path))
+    if restore_rng:
+        torch.set_rng_state(tensors["rng.torch"])
+        cuda_states = [tensors[f"rng.cuda.{i}"] for i in range(torch.cuda.device_count())
+                       if f"rng.cuda.{i}" in tensors]
+        if cuda_states and len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(cuda_states)
+        numpy_state = state["rng"]["numpy"]
+        np.random.set_state((numpy_state[0], np.array(numpy_state[1], dtype=np.uint32), *numpy_state[2:]))
+        python_state = state["rng"]["python"]
+        random.setstate((python_state[0], tuple(python_state[1]), python_state[2]))
+    device = generator.device
+    return Resume(path=path, step=int(state["step"]), data_position=int(state["data_position"]),
+                  ema={name: t.to(device=device, dtype=torch.float32) if t.is_floating_point() else t.to(device)
+                       for name, t in ema.items()},
+                  train_config=state.get("train_config", {}), grad_scaler=state.get("grad_scaler"),
+                  world_size=int(state.get("world_size", 1)))
+
+
+# ---------------------------------------------------------------------------------------------- internals
+
+
+def _write_model_files(folder: Path, generator: VideoGenerator, weights: dict[str, torch.Tensor] | None,
+                       step: int, dtype: torch.dtype) -> None:
+    names = {value: key for key, value in _DTYPES.items()}
+    if dtype not in names:
+        raise DiTError(f"checkpoint dtype must be one of {sorted(_DTYPES)}, got {dtype}")
+    weights = generator.state_dict() if weights is None else weights
+    _check_state(weights, generator, "the weights to save")
+    blob = _tensor_bytes({name: t.to(dtype) if t.is_floating_point() else t for name, t in weights.items()})
+    _write_atomic(folder / MODEL_FILE, blob)
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": int(step), "dtype": names[dtype],
+            "config": generator.config.to_dict(), "files": {MODEL_FILE: _file_record(blob)}}
+    _write_atomic(folder / CONFIG_FILE, _json_bytes(meta))
+
+
+def _flatten_optimizer(generator: VideoGenerator, optimizer: torch.optim.Optimizer,
+                       tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """Optimizer tensors go into `tensors` as "optimizer.<parameter name>.<key>"; the rest is returned as JSON."""
+    names = {id(p): name for name, p in generator.named_parameters()}
+    groups, scalars = [], {}
+    for group in optimizer.param_groups:
+        hyper = {key: _plain(value) for key, value in group.items() if key != "params"}
+        groups.append({**hyper, "params": [names[id(p)] for p in group["params"]]})
+        for p in group["params"]:
+            for key, value in optimizer.state.get(p, {}).items():
+                if isinstance(value, torch.Tensor):
+                    tensors[f"optimizer.{names[id(p)]}.{key}"] = value
+                else:
+                    scalars.setdefault(names[id(p)], {})[key] = _plain(value)
+    return {"class": type(optimizer).__name__, "param_groups": groups, "scalars": scalars}
+
+
+def _unflatten_optimizer(generator: VideoGenerator, optimizer: torch.optim.Optimizer, saved: dict[str, Any],
+                         tensors: dict[str, torch.Tensor], path: Path) -> dict[str, Any]:
+    """The torch `optimizer.state_dict()` form of a flattened optimizer, checked against `optimizer`."""
+    if saved.get("class") != type(optimizer).__name__:
+        raise DiTError(f"{path} holds the state of a {saved.get('class')} optimizer, not a "
+                       f"{type(optimizer).__name__}")
+    names = {id(p): name for name, p in generator.named_parameters()}
+    current = [[names[id(p)] for p in group["params"]] for group in optimizer.param_groups]
+    if current != [group["params"] for group in saved["param_groups"]]:
+        raise DiTError(f"{path}: the optimizer's parameter groups differ from the checkpoint's")
+    index = {name: i for i, name in enumerate(name for group in current for name in group)}
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            name, field = key[len("optimizer."):].rsplit(".", 1)
+            if name not in index:
+                raise DiTError(f"{path}: optimizer state for unknown parameter {name!r}")
+            state.setdefault(index[name], {})[field] = value
+    for name, values in saved.get("scalars", {}).items():
+        state.setdefault(index[name], {}).update(values)
+    groups = []
+    for group, names_in_group in zip(saved["param_groups"], current):
+        restored = {key: tuple(value) if isinstance(value, list) else value
+                    for key, value in group.items() if key != "params"}
+        groups.append({**restored, "params": [index[name] for name in names_in_group]})
+    return {"state": state, "param_groups": groups}
+
+
+def _check_state(tensors: dict[str, torch.Tensor], generator: VideoGenerator, what: str) -> None:
+    """Every expected tensor present with its shape, nothing else: one line naming the first differences."""
+    expected = {name: tuple(t.shape) for name, t in generator.state_dict().items()}
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} tensor(s) missing (e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
+        raise DiTError(f"{what} does not match the config: {', '.join(parts)}")
+    wrong = [name for name in expected if tuple(tensors[name].shape) != expected[name]]
+    if wrong:
+        name = wrong[0]
+        raise DiTError(f"{what} does not match the config: {len(wrong)} tensor(s) have other shapes, e.g. "
+                       f"{name} is {list(tensors[name].shape)} in the file but {list(expected[name])} for the "
+                       f"config")
+
+
+def _read_tensors(path: Path, record: dict[str, Any] | None, verify: bool) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise DiTError(f"{path} is missing; the checkpoint is incomplete")
+    size = path.stat().st_size
+    if record is not None and size != record.get("bytes"):
+        raise DiTError(f"{path} is truncated or was replaced: {size} bytes, the checkpoint recorded "
+                       f"{record.get('bytes')}")
+    if verify and record is not None and _sha256(path) != record.get("sha256"):
+        raise DiTError(f"{path} is corrupt: its SHA-256 differs from the one the checkpoint recorded")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            return {name: f.get_tensor(name) for name in f.keys()}
+    except Exception as error:  # safetensors raises its own error types for every malformed file
+        raise DiTError(f"{path} is not a readable safetensors file: {_one_line(error)}") from None
+
+
+def _read_json(path: Path, missing_prefix: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise DiTError(f"{missing_prefix} {path.name} is missing from {path.parent}")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DiTError(f"{path} is not valid JSON: {_one_line(error)}") from None
+    if not isinstance(data, dict):
+        raise DiTError(f"{path} must hold a JSON object")
+    return data
+
+
+def _check_format(data: dict[str, Any], name: str, path: Path) -> None:
+    if data.get("format") != name:
+        raise DiTError(f"{path} is not a {name} file (its format is {data.get('format')!r})")
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise DiTError(f"{path} has format version {version!r}; this kinema reads version {FORMAT_VERSION} "
+                       f"(a newer version needs a newer kinema)")
+
+
+def _tensor_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
+    return safetensors_bytes({name: t.detach().contiguous().cpu() for name, t in tensors.items()})
+
+
+def _file_record(blob: bytes) -> dict[str, Any]:
+    return {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=1) + "\n").encode()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy of an optimizer hyperparameter or scalar state value."""
+    if isinstance(value, torch.Tensor):
+        return value.item() if value.numel() == 1 else value.tolist()
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fresh_tmp(final: Path) -> Path:
+    tmp = final.with_name(final.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)  # left by an interrupted save
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def _publish_folder(tmp: Path, final: Path) -> None:
+    """Rename the finished folder `tmp` to `final`; an existing `final` is moved aside first, then deleted."""
+    old = None
+    if final.exists():
+        old = final.with_name(f"{final.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(final, old)
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not every platform opens folders; the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _step_dirs(run_dir: Path) -> list[Path]:
+    found = [(int(m.group(1)), p) for p in run_dir.iterdir() if p.is_dir() and (m := _STEP_DIR.fullmatch(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def _prune(run_dir: Path, keep_last: int, keep: str) -> None:
+    for stale in run_dir.glob("step_*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if keep_last <= 0:
+        return
+    for folder in _step_dirs(run_dir)[:-keep_last]:
+        if folder.name != keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    keys = sorted(set(a) | set(b))
+    out = []
+    for key in keys:
+        if isinstance(a.get(key), dict) and isinstance(b.get(key), dict):
+            out += _differences(a[key], b[key], f"{prefix}{key}.")
+        elif a.get(key) != b.get(key):
+            out.append(prefix + key)
+    return out
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,218 @@
+"""`VideoGenerator`: the small text encoder and the `VideoDiT`, trained together; loss and sampler over batches.
+
+A batch is a dict (what `dit.train.collate` builds from dataset items):
+
+    "video":        float [B, 3, T, H, W] in [-1, 1]
+    "caption":      list[str] of B captions
+    "controls":     {branch: float [B, C_k, T, H, W]}  (optional; branches the model lacks are ignored)
+    "control_mask": {branch: bool [B]}                  (optional; a missing entry means every sample has it)
+
+"No text" is the empty caption (the tokenizer's lone <cls>), "no control" is a branch masked False with zero
+maps. Training drops each independently, so the sampler can guide on text and on controls separately.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from dit.config import DiTConfig
+from dit.errors import DiTError
+from dit.flow_matching import Guidance, flow_matching_loss
+from dit.flow_matching import sample as sample_flow
+from dit.model import VideoDiT
+from dit.text import SmallTextEncoder, TextEmbedding, TextEncoderConfig, Tokenizer
+
+DEFAULT_DROPOUT = 0.1
+
+
+@dataclass
+class GeneratorConfig:
+    """Everything needed to rebuild a `VideoGenerator`, JSON-safe (the tokenizer vocabulary included)."""
+
+    dit: DiTConfig
+    text: TextEncoderConfig  # text.dim must equal dit.text_dim, text.vocab_size len(vocabulary)
+    vocabulary: list[str]  # the tokenizer's, specials first (see `dit.text.Tokenizer`)
+    text_dropout: float = DEFAULT_DROPOUT  # training: probability that a sample's caption becomes ""
+    # training: per branch, probability that a sample's control is dropped; None = DEFAULT_DROPOUT for every
+    # branch of `dit`; a branch left out of a given dict is never dropped
+    control_dropout: dict[str, float] | None = None
+    time_mean: float = 0.0  # logit-normal training times: sigmoid(N(time_mean, time_std^2))
+    time_std: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.vocabulary = list(self.vocabulary)
+        if self.control_dropout is None:
+            self.control_dropout = {name: DEFAULT_DROPOUT for name in self.dit.control_branches}
+        self.control_dropout = {name: float(p) for name, p in self.control_dropout.items()}
+        self._validate()
+
+    def _validate(self) -> None:
+        Tokenizer(self.vocabulary)  # raises DiTError on a malformed vocabulary
+        if self.text.vocab_size != len(self.vocabulary):
+            raise DiTError(f"GeneratorConfig: text.vocab_size {self.text.vocab_size} is not the vocabulary's "
+                           f"size {len(self.vocabulary)}")
+        if self.text.dim != self.dit.text_dim:
+            raise DiTError(f"GeneratorConfig: the text encoder's width text.dim = {self.text.dim} must equal "
+                           f"dit.text_dim = {self.dit.text_dim}")
+        unknown = sorted(set(self.control_dropout) - set(self.dit.control_branches))
+        if unknown:
+            raise DiTError(f"GeneratorConfig.control_dropout names {unknown}, which are not branches of the DiT "
+                           f"{list(self.dit.control_branches)}")
+        for name, p in {"text_dropout": self.text_dropout,
+                        **{f"control_dropout[{k!r}]": v for k, v in self.control_dropout.items()}}.items():
+            if not 0 <= p <= 1:
+                raise DiTError(f"GeneratorConfig.{name} must be a probability in [0, 1], got {p!r}")
+        if not self.time_std > 0:
+            raise DiTError(f"GeneratorConfig.time_std must be positive, got {self.time_std!r}")
+
+    @classmethod
+    def from_captions(cls, captions: list[str], dit: DiTConfig, *, min_count: int = 1, text_depth: int = 2,
+                      text_heads: int = 4, max_length: int = 256, **fields: Any) -> "GeneratorConfig":
+        """A config whose tokenizer is built from a caption corpus and whose text encoder is `dit.text_dim` wide.
+
+        `fields` sets the other fields (text_dropout, control_dropout, time_mean, time_std).
+        """
+        tokenizer = Tokenizer.build(list(captions), min_count=min_count)
+        text = TextEncoderConfig(vocab_size=len(tokenizer), dim=dit.text_dim, depth=text_depth, heads=text_heads,
+                                 max_length=max_length)
+        return cls(dit=dit, text=text, vocabulary=tokenizer.vocabulary, **fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dit": self.dit.to_dict(), "text": self.text.to_dict(), "vocabulary": list(self.vocabulary),
+                "text_dropout": self.text_dropout, "control_dropout": dict(self.control_dropout),
+                "time_mean": self.time_mean, "time_std": self.time_std}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GeneratorConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise DiTError(f"unknown GeneratorConfig keys {unknown}; known keys are {sorted(known)}")
+        missing = sorted({"dit", "text", "vocabulary"} - set(data))
+        if missing:
+            raise DiTError(f"GeneratorConfig is missing {missing}")
+        text_known = {f.name for f in dataclasses.fields(TextEncoderConfig)}
+        if not isinstance(data["text"], dict) or set(data["text"]) - text_known:
+            raise DiTError(f"GeneratorConfig.text must be a dict with keys among {sorted(text_known)}, "
+                           f"got {data['text']!r:.200}")
+        try:
+            text = TextEncoderConfig.from_dict(data["text"])
+        except TypeError as error:
+            raise DiTError(f"GeneratorConfig.text: {error}") from None
+        return cls(**{**data, "dit": DiTConfig.from_dict(data["dit"]), "text": text})
+
+
+class VideoGenerator(nn.Module):
+    """Captions (+ control maps) -> video: a `SmallTextEncoder` trained jointly with a `VideoDiT`."""
+
+    def __init__(self, config: GeneratorConfig):
+        super().__init__()
+        self.config = config
+        self.tokenizer = Tokenizer(config.vocabulary)
+        self.text_encoder = SmallTextEncoder(config.text, self.tokenizer)
+        self.dit = VideoDiT(config.dit)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def encode_text(self, captions: list[str]) -> TextEmbedding:
+        if isinstance(captions, str) or not all(isinstance(c, str) for c in captions):
+            raise DiTError("captions must be a list of strings, one per video")
+        return self.text_encoder.encode(list(captions))
+
+    def velocity(self, x_t: Tensor, t: Tensor, captions: list[str], controls: dict[str, Tensor] | None = None,
+                 control_mask: dict[str, Tensor] | None = None,
+                 control_scales: dict[str, float] | None = None) -> Tensor:
+        """The model's velocity [B, C, T, H, W] at x_t [B, C, T, H, W], times t [B], for B captions."""
+        text = self.encode_text(captions)
+        if len(captions) != x_t.shape[0]:
+            raise DiTError(f"got {len(captions)} captions for a batch of {x_t.shape[0]} videos")
+        return self.dit(x_t, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales)
+
+    def forward(self, batch: dict[str, Any], generator: torch.Generator) -> Tensor:
+        """The training loss: `forward` so that DistributedDataParallel sees the call."""
+        return self.loss(batch, generator)
+
+    def loss(self, batch: dict[str, Any], generator: torch.Generator) -> Tensor:
+        """Rectified-flow loss (scalar, float32) of a batch, with caption and per-branch control dropout.
+
+        Draws from `generator`, in this order: one uniform per sample for the caption, one per sample per
+        branch (sorted by name) for the controls, then the noise and the times. The same generator state and
+        batch give the same loss on any device.
+        """
+        video = batch["video"].to(self.device)
+        batch_size = video.shape[0]
+        captions = list(batch["caption"])
+        if len(captions) != batch_size:
+            raise DiTError(f"a batch has {len(captions)} captions for {batch_size} videos")
+        drop_text = _uniform(batch_size, generator) < self.config.text_dropout
+        captions = ["" if drop else caption for caption, drop in zip(captions, drop_text.tolist())]
+        controls, control_mask = self._dropped_controls(batch, batch_size, generator)
+        text = self.encode_text(captions)
+        return flow_matching_loss(self.dit, video, generator, self.config.time_mean, self.config.time_std,
+                                  text=text.tokens, text_mask=text.mask, pooled_text=text.pooled,
+                                  controls=controls, control_mask=control_mask)
+
+    def _dropped_controls(self, batch: dict[str, Any], batch_size: int,
+                          generator: torch.Generator) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+        given_mask = batch.get("control_mask") or {}
+        controls, control_mask = {}, {}
+        for name in sorted(batch.get("controls") or {}):
+            if name not in self.config.dit.control_branches:
+                continue
+            maps = batch["controls"][name].to(self.device)
+            present = given_mask.get(name)
+            present = (torch.ones(batch_size, dtype=torch.bool) if present is None
+                       else torch.as_tensor(present, dtype=torch.bool))
+            keep = _uniform(batch_size, generator) >= self.config.control_dropout.get(name, 0.0)
+            present = (present.cpu() & keep).to(self.device)
+            controls[name] = maps * present.view(-1, 1, 1, 1, 1).to(maps.dtype)
+            control_mask[name] = present
+        return controls, control_mask
+
+    @torch.no_grad()
+    def sample(self, captions: list[str], controls: dict[str, Tensor] | None = None,
+               control_mask: dict[str, Tensor] | None = None, num_frames: int = 8, height: int = 32,
+               width: int = 32, steps: int = 25, method: str = "heun", guidance: Guidance = Guidance(),
+               generator: torch.Generator | None = None,
+               control_scales: dict[str, float] | None = None) -> Tensor:
+        """Videos [B, 3, num_frames, height, width] in [-1, 1] for B captions, integrated from noise in `steps`.
+
+        Classifier-free guidance on text and on controls separately (see `Guidance`): "without text" is the
+        empty caption, "without controls" is no branch at all, as training's dropout taught. The noise comes
+        from `generator` (seed 0 when None), so a seed gives the same video on any device.
+        """
+        batch_size = len(captions)
+        generator = torch.Generator().manual_seed(0) if generator is None else generator
+        device, dtype = self.device, self.dtype
+        with_text = self.encode_text(captions)
+        without_text = self.encode_text([""] * batch_size)
+        controls = {name: c.to(device=device, dtype=dtype) for name, c in (controls or {}).items()}
+        control_mask = {name: m.to(device) for name, m in (control_mask or {}).items()} or None
+
+        def velocity(x: Tensor, t: Tensor, use_text: bool, use_controls: bool) -> Tensor:
+            text = with_text if use_text else without_text
+            if not use_controls:
+                return self.dit(x, t, text.tokens, text.mask, text.pooled)
+            return self.dit(x, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales)
+
+        shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
+        video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype)
+        return video.clamp(-1, 1)
+
+
+def _uniform(n: int, generator: torch.Generator) -> Tensor:
+    """n uniforms in [0, 1) on the CPU, drawn on the generator's device."""
+    return torch.rand(n, generator=generator, device=generator.device).cpu()
+

@@ -1,0 +1,243 @@
+"""Checkpoints: safetensors + JSON round trips, exact training state, atomic saves, one-line errors."""
+
+import ast
+import inspect
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from tiny_generator import batch_of, squares, tiny_config, tiny_generator, trained_like
+
+import dit.checkpoint as checkpoint
+from dit.checkpoint import (FORMAT, export_generator, find_checkpoint, load_checkpoint, load_generator, read_config,
+                            save_checkpoint, save_generator)
+from dit.config import preset
+from dit.errors import DiTError
+from dit.generator import GeneratorConfig, VideoGenerator
+from dit.train import TrainConfig, make_optimizer
+
+
+def outputs(generator: VideoGenerator) -> torch.Tensor:
+    generator.eval()  # eval takes the text encoder layers' fused path, equal only to itself
+    batch = batch_of(squares(), [0, 1])
+    with torch.no_grad():
+        return generator.velocity(batch["video"], torch.tensor([0.2, 0.8]), batch["caption"], batch["controls"])
+
+
+def test_round_trip_gives_the_same_model(tmp_path):
+    generator = trained_like(tiny_generator())
+    path = save_generator(generator, tmp_path / "model", step=7)
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]
+    meta = json.loads((path / "config.json").read_text())
+    assert meta["format"] == FORMAT and meta["format_version"] == 1 and meta["step"] == 7
+    assert meta["config"]["vocabulary"] == generator.config.vocabulary
+    assert meta["files"]["model.safetensors"]["bytes"] == (path / "model.safetensors").stat().st_size
+    loaded = load_generator(path)
+    assert loaded.config == generator.config and not loaded.training
+    assert torch.equal(outputs(loaded), outputs(generator))
+    assert read_config(path)[0] == generator.config
+
+
+def test_fp16_export_is_half_the_size_and_close(tmp_path):
+    generator = trained_like(tiny_generator())
+    full = save_generator(generator, tmp_path / "full")
+    half = export_generator(full, tmp_path / "half")
+    ratio = (half / "model.safetensors").stat().st_size / (full / "model.safetensors").stat().st_size
+    assert 0.49 < ratio < 0.51
+    loaded = load_generator(half)
+    assert loaded.dtype == torch.float32
+    assert torch.allclose(outputs(loaded), outputs(generator), atol=2e-2)
+    assert load_generator(half, dtype=None).dtype == torch.float16
+
+
+def test_saving_over_an_existing_folder_replaces_it(tmp_path):
+    save_generator(tiny_generator(seed=0), tmp_path / "m")
+    (tmp_path / "m" / "stray.txt").write_text("old")
+    second = trained_like(tiny_generator(seed=1))
+    save_generator(second, tmp_path / "m")
+    assert not (tmp_path / "m" / "stray.txt").exists()
+    assert torch.equal(outputs(load_generator(tmp_path / "m")), outputs(second))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+@pytest.fixture
+def saved(tmp_path):
+    return save_generator(trained_like(tiny_generator()), tmp_path / "ckpt")
+
+
+def edit_json(path, change):
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def flip_last_byte(path):
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def truncate(path, keep: int):
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+def small_config_dict():
+    config = tiny_config()
+    return GeneratorConfig(dit=preset("small", text_dim=64), text=config.text, vocabulary=config.vocabulary).to_dict()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda p: shutil.rmtree(p), "does not exist"),
+    (lambda p: (p / "model.safetensors").unlink(), "model.safetensors is missing"),
+    (lambda p: (p / "config.json").unlink(), "has neither config.json nor a `latest` pointer"),
+    (lambda p: truncate(p / "model.safetensors", 1000), "truncated or was replaced"),
+    (lambda p: truncate(p / "model.safetensors", 5), "truncated or was replaced"),
+    (lambda p: flip_last_byte(p / "model.safetensors"), "is corrupt"),
+    (lambda p: (truncate(p / "model.safetensors", 1000),
+                edit_json(p / "config.json", lambda d: d.update(files={}))), "not a readable safetensors file"),
+    (lambda p: (p / "config.json").write_text("{not json"), "config.json is not valid JSON"),
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(format="pytorch-lightning")), "not a kinema-video"),
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(format_version=2)), "needs a newer kinema"),
+    (lambda p: edit_json(p / "config.json", lambda d: d["config"]["dit"].update(depth=7, control_depth=0)),
+     "control_depth must be at least 1"),
+    (lambda p: edit_json(p / "config.json", lambda d: d["config"].update(extra=1)), "unknown GeneratorConfig keys"),
+    # a config that does not match the weights: the small preset's config beside tiny weights
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(config=small_config_dict())),
+     "does not match the config: .* tensor\\(s\\) missing"),
+    (lambda p: edit_json(p / "config.json", lambda d: d["config"]["dit"].update(mlp_ratio=2.0)),
+     "have other shapes, e.g. dit.blocks.0.mlp.fc1.weight is \\[256, 64\\] in the file but \\[128, 64\\]"),
+])
+def test_damaged_checkpoints_raise_one_line_errors(saved, damage, message):
+    damage(saved)
+    with pytest.raises(DiTError, match=message) as error:
+        load_generator(saved)
+    assert "\n" not in str(error.value)
+
+
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "weights.pt").write_bytes(b"\x80\x04not a pickle we would ever load")
+    with pytest.raises(DiTError, match="is a file; a checkpoint is a folder"):
+        load_generator(tmp_path / "weights.pt")
+
+
+def test_nothing_here_unpickles():
+    tree = ast.parse(inspect.getsource(checkpoint))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"pickle", "dill", "joblib", "cloudpickle"}
+    loads = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "load"
+             and isinstance(node.value, ast.Name) and node.value.id == "torch"]
+    assert not loads  # torch.load unpickles, weights_only or not
+
+
+def training_objects(seed: int = 0):
+    generator = tiny_generator(seed=seed)
+    optimizer = make_optimizer(generator, TrainConfig(weight_decay=0.01), torch.device("cpu"))
+    return generator, optimizer
+
+
+def take_steps(generator, optimizer, steps: int = 2):
+    batch = batch_of(squares(), [0, 1])
+    for step in range(steps):
+        generator.loss(batch, torch.Generator().manual_seed(step)).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
+def test_training_state_round_trips_exactly(tmp_path):
+    generator, optimizer = training_objects()
+    take_steps(generator, optimizer)
+    ema = {name: value.detach().clone() * 0.5 for name, value in generator.state_dict().items()}
+    torch.manual_seed(11)
+    np.random.seed(12)
+    random.seed(13)
+    path = save_checkpoint(tmp_path / "run", 2, generator, ema, optimizer, data_position=16,
+                           train_config={"lr": 1e-3})
+    expected_rng = (torch.rand(3), np.random.rand(3), random.random())
+    assert path.name == "step_000002" and (tmp_path / "run" / "latest").read_text().strip() == "step_000002"
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors", "train_state.json",
+                                                      "train_state.safetensors"]
+    fresh, fresh_optimizer = training_objects(seed=1)
+    torch.manual_seed(0)
+    state = load_checkpoint(tmp_path / "run", fresh, fresh_optimizer)
+    assert (state.step, state.data_position, state.train_config) == (2, 16, {"lr": 1e-3})
+    assert torch.equal(torch.rand(3), expected_rng[0]) and np.array_equal(np.random.rand(3), expected_rng[1])
+    assert random.random() == expected_rng[2]
+    for name, value in generator.state_dict().items():
+        assert torch.equal(fresh.state_dict()[name], value), name
+        assert torch.equal(state.ema[name], ema[name]), name
+    original, restored = optimizer.state_dict(), fresh_optimizer.state_dict()
+    assert restored["param_groups"] == original["param_groups"]
+    for index, values in original["state"].items():
+        for key, value in values.items():
+            assert torch.equal(restored["state"][index][key], value), (index, key)
+    # and both continue identically
+    take_steps(generator, optimizer, 1)
+    take_steps(fresh, fresh_optimizer, 1)
+    assert all(torch.equal(a, b) for a, b in zip(generator.parameters(), fresh.parameters()))
+    # the inference copy of a training checkpoint is the EMA
+    assert torch.equal(load_generator(path).state_dict()["dit.x_embedder.proj.weight"],
+                       ema["dit.x_embedder.proj.weight"])
+
+
+def test_resuming_with_another_config_is_refused(tmp_path):
+    generator, optimizer = training_objects()
+    save_checkpoint(tmp_path, 1, generator, generator.state_dict(), optimizer, data_position=0, train_config={})
+    other = VideoGenerator(tiny_config(text_dropout=0.3))
+    with pytest.raises(DiTError, match="another GeneratorConfig \\(differs in text_dropout\\)"):
+        load_checkpoint(tmp_path, other, make_optimizer(other, TrainConfig(), torch.device("cpu")))
+
+
+def test_an_interrupted_save_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
+    generator, optimizer = training_objects()
+    ema = generator.state_dict()
+    save_checkpoint(tmp_path, 100, generator, ema, optimizer, data_position=0, train_config={})
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint, "_publish_folder", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(tmp_path, 200, generator, ema, optimizer, data_position=0, train_config={})
+    assert (tmp_path / "step_000200.tmp").is_dir() and not (tmp_path / "step_000200").exists()
+    assert find_checkpoint(tmp_path) == tmp_path / "step_000100"
+    assert load_generator(tmp_path) is not None
+    monkeypatch.undo()
+    save_checkpoint(tmp_path, 200, generator, ema, optimizer, data_position=0, train_config={})
+    assert find_checkpoint(tmp_path) == tmp_path / "step_000200"
+    assert not (tmp_path / "step_000200.tmp").exists()
+
+
+def test_a_folder_renamed_before_latest_was_written_is_found(tmp_path):
+    generator, optimizer = training_objects()
+    save_checkpoint(tmp_path, 3, generator, generator.state_dict(), optimizer, data_position=0, train_config={})
+    (tmp_path / "latest").unlink()
+    (tmp_path / "step_000009.tmp").mkdir()  # an unfinished one is never picked
+    assert find_checkpoint(tmp_path) == tmp_path / "step_000003"
+    (tmp_path / "latest").write_text("step_000042\n")
+    with pytest.raises(DiTError, match="names 'step_000042', which is not a checkpoint folder"):
+        find_checkpoint(tmp_path)
+
+
+def test_old_checkpoints_are_pruned(tmp_path):
+    generator, optimizer = training_objects()
+    for step in (1, 2, 3, 4):
+        save_checkpoint(tmp_path, step, generator, generator.state_dict(), optimizer, data_position=0,
+                        train_config={}, keep_last=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "step_000003", "step_000004"]
+
+
+def test_damaged_training_state_is_refused(tmp_path):
+    generator, optimizer = training_objects()
+    path = save_checkpoint(tmp_path, 1, generator, generator.state_dict(), optimizer, data_position=0,
+                           train_config={})
+    flip_last_byte(path / "train_state.safetensors")
+    with pytest.raises(DiTError, match="train_state.safetensors is corrupt"):
+        load_checkpoint(path, generator, optimizer)
+    (path / "train_state.json").unlink()
+    with pytest.raises(DiTError, match="has no training state: train_state.json is missing"):
+        load_checkpoint(path, generator, optimizer)
+    assert load_generator(path) is not None  # inference needs only the model files
