@@ -84,11 +84,16 @@ class DiTConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DiTConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise DiTError(f"unknown DiTConfig keys {unknown}; known keys are {sorted(known)}")
+        reject_unknown_keys(cls, data)
         return cls(**data)
+
+
+def reject_unknown_keys(cls: type, data: dict[str, Any]) -> None:
+    """A config read from JSON may only hold the dataclass's fields: anything else is a mismatched file."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise DiTError(f"unknown {cls.__name__} keys {unknown}; known keys are {sorted(known)}")
 
 
 # Parameter counts (all three branches included) are pinned by tests/dit/test_model.py.

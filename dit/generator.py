@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from dit.config import DiTConfig
+from dit.config import DiTConfig, reject_unknown_keys
 from dit.errors import DiTError
 from dit.flow_matching import Guidance, flow_matching_loss
 from dit.flow_matching import sample as sample_flow
@@ -87,10 +87,7 @@ class GeneratorConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "GeneratorConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise DiTError(f"unknown GeneratorConfig keys {unknown}; known keys are {sorted(known)}")
+        reject_unknown_keys(cls, data)
         missing = sorted({"dit", "text", "vocabulary"} - set(data))
         if missing:
             raise DiTError(f"GeneratorConfig is missing {missing}")
