@@ -36,7 +36,7 @@ def test_negative_seed_is_refused(capsys):
     assert exit_info.value.code == 2
 
 
-@pytest.mark.parametrize("command", ["parse", "check", "scenes", "schema"])
+@pytest.mark.parametrize("command", ["parse", "check", "scenes", "simulate", "render", "dataset", "schema"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -51,7 +51,7 @@ def test_schema_command_prints_json_schema(capsys):
 
 def test_top_level_help_lists_commands():
     help_text = build_parser().format_help()
-    for command in ("parse", "check", "scenes", "schema"):
+    for command in ("parse", "check", "scenes", "simulate", "render", "dataset", "schema"):
         assert command in help_text
 
 
