@@ -1,14 +1,21 @@
 """The video DiT: text encoder, VideoDiT with control branches, rectified flow, training and checkpoints.
 
-It sees tensors and text only; nothing here imports scenes, sim, conditioning or hybrid.
+It sees tensors and text only; nothing here imports scenes, sim, conditioning or hybrid. Names load on first
+use, so `from dit.errors import DiTError` does not import torch.
 """
 
-from dit.checkpoint import export_generator, load_generator, save_generator
-from dit.config import DiTConfig, preset
-from dit.errors import DiTError
-from dit.flow_matching import Guidance
-from dit.generator import GeneratorConfig, VideoGenerator
-from dit.model import VideoDiT
+_LAZY = {
+    "DiTConfig": "dit.config", "preset": "dit.config", "DiTError": "dit.errors", "Guidance": "dit.flow_matching",
+    "GeneratorConfig": "dit.generator", "VideoGenerator": "dit.generator", "VideoDiT": "dit.model",
+    "export_generator": "dit.checkpoint", "load_generator": "dit.checkpoint", "save_generator": "dit.checkpoint",
+}
 
-__all__ = ["DiTConfig", "DiTError", "GeneratorConfig", "Guidance", "VideoDiT", "VideoGenerator", "export_generator",
-           "load_generator", "preset", "save_generator"]
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'dit' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from scenes.errors import SceneError
+from dit.errors import DiTError
 from sim.errors import SimError
 
 EXIT_BAD_INPUT = 2
@@ -117,6 +118,13 @@ def cmd_dataset(args: argparse.Namespace) -> None:
     print(f"wrote {path}")
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    from hybrid.training import train_from_recipe
+
+    metrics = train_from_recipe(Path(args.config), Path(args.data), Path(args.out), resume=args.resume)
+    print(f"trained to step {metrics['step']} (loss {metrics['loss']:.4f}); checkpoint {metrics['checkpoint']}")
+
+
 def cmd_schema(args: argparse.Namespace) -> None:
     from scenes.schema import SceneDocument
 
@@ -186,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8)")
     dataset.set_defaults(run=cmd_dataset)
 
+    train = commands.add_parser("train", help="train the video model on dataset shards",
+                                description="Train a VideoGenerator (text encoder + DiT with control branches) on "
+                                "shards from `kinema dataset`, following a YAML recipe (see recipes/default.yaml). "
+                                "Runs on a CPU, a GPU, or several under torchrun; --resume continues exactly.")
+    train.add_argument("--config", required=True, help="training recipe (YAML)")
+    train.add_argument("--data", required=True, help="folder of dataset shards")
+    train.add_argument("--out", required=True, help="run folder (checkpoints, metrics.jsonl)")
+    train.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
+    train.set_defaults(run=cmd_train)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")
     schema.set_defaults(run=cmd_schema)
@@ -196,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (SceneError, SimError) as error:
+    except (SceneError, SimError, DiTError) as error:
         print(f"kinema {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -96,6 +96,14 @@ class ShardDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.index)
 
+    def captions(self) -> list[str]:
+        """Every clip's caption, in dataset order (reads only the caption arrays)."""
+        texts = []
+        for path in self.shards:
+            with np.load(path, allow_pickle=False) as data:
+                texts += [str(text) for text in data["caption"]]
+        return texts
+
     def _shard(self, number: int) -> dict:
         if self._cached is None or self._cached[0] != number:
             with np.load(self.shards[number], allow_pickle=False) as data:
