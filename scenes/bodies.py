@@ -93,10 +93,6 @@ def make_body(
     spec = NOUNS[noun]
     size = size or spec.size
     chosen_material = material(material_name or spec.material)
-    if size[2] > 0 and spec.shape != "plane":
-        z_half = size[2] / 2
-    else:
-        z_half = 0.0
     return Body(
         id=body_id,
         noun=noun,
@@ -107,7 +103,7 @@ def make_body(
         material=chosen_material,
         mass=mass if mass is not None else mass_of(spec.shape, size, chosen_material.density, mass_factor),
         static=spec.static if static is None else static,
-        position=(0.0, 0.0, z_half),
+        position=(0.0, 0.0, 0.0 if spec.shape == "plane" else size[2] / 2),
         group=group,
     )
 

@@ -6,6 +6,8 @@ import numpy as np
 
 from scenes.schema import Body
 
+WORLD_UP = np.array([0.0, 0.0, 1.0])
+
 
 def quat_from_axis_angle(axis, angle: float) -> np.ndarray:
     """Unit quaternion (x, y, z, w) rotating by `angle` radians about `axis`."""
@@ -55,3 +57,24 @@ def bodies_overlap(a: Body, b: Body, clearance: float = 0.0) -> bool:
         return float(np.linalg.norm(pa - pb)) < (a.size[0] + b.size[0]) / 2 + clearance - 1e-6
     gap = np.abs(pa - pb) - half_extents_world(a) - half_extents_world(b)
     return bool(np.all(gap < clearance - 1e-6))
+
+
+def look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """[..., 4, 4] world_from_camera of OpenGL cameras at `eye` [..., 3] looking at `target` [..., 3].
+
+    The camera looks down its -z with +y as close to world +Z (up) as possible, so its x axis stays horizontal
+    and the horizon level. Looking straight up or down, where "up" is undefined, its +y is world +Y instead.
+    """
+    eye, target = np.broadcast_arrays(np.asarray(eye, dtype=float), np.asarray(target, dtype=float))
+    back = eye - target
+    back = back / np.linalg.norm(back, axis=-1, keepdims=True)
+    right = np.cross(WORLD_UP, back)
+    vertical = np.linalg.norm(right, axis=-1, keepdims=True) < 1e-9
+    right = np.where(vertical, np.cross(np.array([0.0, 1.0, 0.0]), back), right)
+    right = right / np.linalg.norm(right, axis=-1, keepdims=True)
+    up = np.cross(back, right)
+    poses = np.zeros(eye.shape[:-1] + (4, 4))
+    poses[..., :3, 0], poses[..., :3, 1], poses[..., :3, 2] = right, up, back
+    poses[..., :3, 3] = eye
+    poses[..., 3, 3] = 1.0
+    return poses

@@ -14,7 +14,9 @@ import networkx as nx
 import numpy as np
 
 from scenes.errors import SceneError
-from scenes.geometry import bodies_overlap, half_extents_world, quat_from_axis_angle, quat_multiply, rotation_matrix
+from scenes.geometry import (
+    bodies_overlap, half_extents_world, look_at, quat_from_axis_angle, quat_multiply, rotation_matrix,
+)
 from scenes.graph import SceneGraph
 from scenes.schema import Action, Body, Event, Relation
 from scenes.vocabulary import DEFAULT_DROP_HEIGHT, DEFAULT_SPEED, NOUNS
@@ -564,7 +566,7 @@ class _Solver:
                              f"change the positions or the camera")
 
     def _first_violated_relation(self, camera) -> str | None:
-        view = _view_matrix(camera.eye, camera.look_at)
+        view = np.linalg.inv(look_at(camera.eye, camera.look_at))  # camera_from_world
         for relation in self.graph.relations:
             if relation.object == "ground":
                 continue
@@ -576,7 +578,7 @@ class _Solver:
                 "right_of": lambda: xa / -za > xb / -zb,
                 "in_front_of": lambda: self._ahead(camera, a) < self._ahead(camera, b),
                 "behind": lambda: self._ahead(camera, a) > self._ahead(camera, b),
-                "on": lambda: self._resting_on(a, b, 0.0),
+                "on": lambda: self._resting_on(a, b),
                 "above": lambda: a.position[2] > b.position[2],
                 "inside": lambda: bool(np.all(np.abs(np.subtract(a.position, b.position)[:2]) <= np.array(b.size[:2]) / 2)),
                 "near": lambda: _gap(self.unit_of[a.id], self.unit_of[b.id]) <= NEAR_DISTANCE + 1e-6,
@@ -589,28 +591,13 @@ class _Solver:
         """Horizontal distance of a body from the camera along its view: what 'in front of' compares."""
         return float(np.subtract(body.position, camera.eye)[:2] @ self.forward[:2])
 
-    def _resting_on(self, a: Body, b: Body, clearance: float) -> bool:
+    def _resting_on(self, a: Body, b: Body) -> bool:
         if self._is_ramp(b.id):
             return self.supports.get(a.id, ("",))[0] == b.id
         bottom = a.position[2] - half_extents_world(a)[2]
         top = b.position[2] + half_extents_world(b)[2]
         inside = np.all(np.abs(np.subtract(a.position, b.position)[:2]) <= half_extents_world(b)[:2] + 1e-6)
-        return bool(inside and abs(bottom - top - clearance) < 0.01)
-
-
-def _view_matrix(eye, look_at) -> np.ndarray:
-    """camera_from_world (4x4) for an OpenGL camera at `eye` looking at `look_at` with world +z up."""
-    eye = np.asarray(eye, dtype=float)
-    back = eye - np.asarray(look_at, dtype=float)
-    back /= np.linalg.norm(back)
-    right = np.cross([0.0, 0.0, 1.0], back)
-    right /= np.linalg.norm(right)
-    up = np.cross(back, right)
-    rotation = np.stack([right, up, back])
-    view = np.eye(4)
-    view[:3, :3] = rotation
-    view[:3, 3] = -rotation @ eye
-    return view
+        return bool(inside and abs(bottom - top) < 0.01)
 
 
 def _to_camera(view: np.ndarray, point) -> np.ndarray:

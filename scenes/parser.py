@@ -71,10 +71,10 @@ STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", 
              "track", "tracking", "left", "right", "forward", "backward", "backwards", "closer", "weighing",
              "weighs", "degrees", "does", "not", "stays", "remains", "stay", "on", "top", "front", "back",
              "is", "are", "next", "close", "beside", "behind", "above", "below", "into", "onto", "inside",
-             "within", "near", "upon", "atop", "about", "lens", "full", "turn", "is", "has", "reappears",
-             "reappear", "disappears", "emerges", "out", "other", "side", "under", "this", "these", "those",
+             "within", "near", "upon", "atop", "about", "lens", "full", "turn", "has", "reappears",
+             "reappear", "disappears", "emerges", "side", "under", "this", "these", "those",
              "then", "will", "gets", "get", "be", "knocked", "view", "percent", "rotates", "everything",
-             "lots", "during", "objects", "moves", "pushes", "circles", "turns", "away", "move", "down",
+             "lots", "during", "objects", "moves", "pushes", "turns", "away", "move", "down",
              "animation", "simulation", "showing", "against", "across", "past", "ones"}
 
 
@@ -490,10 +490,7 @@ class _Parser:
         """'made of wood', 'of glass', 'weighing 2 kg' after a noun."""
         start = self.i
         if self.accept("weighing"):
-            mass = self.quantity("mass")
-            if mass is None or mass <= 0:
-                raise self.fail("a mass such as '2 kg' after 'weighing'")
-            return {"mass": mass}
+            return {"mass": self.mass()}
         if self.accept("made", "of") or (self.peek() == "of" and self.peek(1) in vocab.MATERIAL_WORDS
                                          and self.accept("of")):
             word = self.accept_any(vocab.MATERIAL_WORDS)
@@ -502,10 +499,15 @@ class _Parser:
             self.i = start
         return {}
 
-    def weight(self, subject: list[str]) -> None:
+    def mass(self) -> float:
+        """The positive mass after 'weighing' or 'weighs'."""
         mass = self.quantity("mass")
         if mass is None or mass <= 0:
             raise self.fail("a mass such as '2 kg'")
+        return mass
+
+    def weight(self, subject: list[str]) -> None:
+        mass = self.mass()
         for body_id in subject:
             self.graph.replace_body(self.graph.body(body_id).model_copy(update={"mass": mass}))
 

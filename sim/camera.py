@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenes.geometry import look_at
 from scenes.graph import SceneGraph
 from sim.errors import SimError
 from sim.rollout import Rollout
-from sim.transforms import look_at, rotate_about_vertical
+from sim.transforms import rotate_about_vertical
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3)}
 MAX_SIZE = 4096  # pixels: beyond what OpenGL renderbuffers reliably allow

@@ -7,13 +7,13 @@ A graph without lights gets one default sun (the schema's default `Light`).
 
 import numpy as np
 
+from scenes.geometry import look_at
 from scenes.graph import SceneGraph
 from scenes.schema import Body, Ground, Light
 from sim.appearance import AMBIENT, SKY_RGB, TEXTURE_PERIOD, finish, ground_texture, linear
 from sim.camera import CameraTrack
 from sim.gl import pyrender
 from sim.meshes import body_mesh
-from sim.transforms import look_at
 
 GROUND_EXTENT = 40.0  # metres: side of the square ground drawn around the camera's first look_at
 DEFAULT_LIGHT = Light(id="sun")

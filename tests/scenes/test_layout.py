@@ -7,13 +7,14 @@ import pytest
 
 from scenes import SceneError, lay_out, parse_prompt, sample_scene, scene_rng
 from scenes.geometry import bodies_overlap, half_extents_world, rotation_matrix
-from scenes.layout import _view_matrix
+from scenes.geometry import look_at
 from scenes.parser import read_prompt
 
 
 def image_x(graph, body_id: str) -> float:
     """Normalised image x of a body's centre from the camera's first pose (OpenGL: looks down -z)."""
-    x, _, z = (_view_matrix(graph.camera.eye, graph.camera.look_at) @ [*graph.body(body_id).position, 1.0])[:3]
+    camera_from_world = np.linalg.inv(look_at(graph.camera.eye, graph.camera.look_at))
+    x, _, z = (camera_from_world @ [*graph.body(body_id).position, 1.0])[:3]
     return x / -z
 
 
