@@ -16,22 +16,32 @@ from dit.embeddings import PatchEmbed3D
 
 
 class SegmentationEmbed(nn.Module):
-    """Instance ids [B, 1, T, H, W] (any dtype) -> tokens [B, N, D].
+    """Instance ids [B, 1, T, H, W] (any dtype), optionally with per-id text [B, M, text_dim] -> tokens [B, N, D].
 
     Ids are labels, not magnitudes: each id 0..max_instances has a learned vector (0 = background), ids above
-    max_instances share the last one and negative ids count as background. The embedded map is then patchified.
+    max_instances share the last one and negative ids count as background. With `instance_text`, id k's pixels
+    also get a projection of row k (the pooled text of what body k looks like; ids >= M add nothing), as layout-to-image models bind per-region text (GLIGEN, InstanceDiffusion). The embedded map is
+    then patchified.
     """
 
-    def __init__(self, max_instances: int, embed_dim: int, hidden_size: int, patch_size: tuple[int, int, int]):
+    def __init__(self, config: DiTConfig):
         super().__init__()
-        self.max_instances = max_instances
-        self.ids = nn.Embedding(max_instances + 1, embed_dim)
-        self.patch_embed = PatchEmbed3D(embed_dim, hidden_size, patch_size)
+        self.max_instances = config.max_instances
+        self.ids = nn.Embedding(config.max_instances + 1, config.segmentation_embed_dim)
+        self.instance_text = (nn.Linear(config.text_dim, config.segmentation_embed_dim) if config.instance_text
+                              else None)
+        self.patch_embed = PatchEmbed3D(config.segmentation_embed_dim, config.hidden_size, config.patch_size)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, instance_text: torch.Tensor | None = None) -> torch.Tensor:
         ids = ids[:, 0].round().long().clamp(0, self.max_instances)  # [B, T, H, W]
-        maps = rearrange(self.ids(ids), "b t h w e -> b e t h w")  # [B, E, T, H, W]
-        return self.patch_embed(maps)
+        maps = self.ids(ids)  # [B, T, H, W, E]
+        if self.instance_text is not None and instance_text is not None:
+            described = self.instance_text(instance_text)  # [B, M, E]
+            described = torch.cat([described, torch.zeros_like(described[:, :1])], dim=1)  # row M: no phrase
+            rows = ids.clamp(max=described.shape[1] - 1).flatten(1)  # [B, T*H*W]
+            gathered = torch.gather(described, 1, rows[..., None].expand(-1, -1, described.shape[-1]))
+            maps = maps + gathered.view(maps.shape)
+        return self.patch_embed(rearrange(maps, "b t h w e -> b e t h w"))  # from [B, E, T, H, W]
 
 
 class ControlBranch(nn.Module):
@@ -41,8 +51,7 @@ class ControlBranch(nn.Module):
         super().__init__()
         self.name = name
         if name == "segmentation":
-            self.embedder = SegmentationEmbed(config.max_instances, config.segmentation_embed_dim,
-                                              config.hidden_size, config.patch_size)
+            self.embedder = SegmentationEmbed(config)
         else:
             self.embedder = PatchEmbed3D(config.control_channels[name], config.hidden_size, config.patch_size)
         self.blocks = nn.ModuleList(
@@ -61,13 +70,17 @@ class ControlBranch(nn.Module):
             nn.init.zeros_(projection.bias)
 
     def forward(self, x: torch.Tensor, control: torch.Tensor, c: torch.Tensor, text: torch.Tensor,
-                text_mask: torch.Tensor, grid: tuple[int, int, int]) -> list[torch.Tensor]:
+                text_mask: torch.Tensor, grid: tuple[int, int, int],
+                instance_text: torch.Tensor | None = None) -> list[torch.Tensor]:
         """Residuals for base depths 0..n-1, each [B, N, D], not yet scaled.
 
         x [B, N, D]: the base model's patch tokens (positions included); control [B, C_k, T, H, W];
-        c [B, D], text [B, L, D] and text_mask [B, L] as given to the base blocks.
+        c [B, D], text [B, L, D] and text_mask [B, L] as given to the base blocks; instance_text
+        [B, M, text_dim] (segmentation only): the pooled text of ids 0..M-1.
         """
-        h = x + self.embedder(control)  # [B, N, D]
+        embedded = (self.embedder(control, instance_text) if isinstance(self.embedder, SegmentationEmbed)
+                    else self.embedder(control))
+        h = x + embedded  # [B, N, D]
         residuals = []
         for block, projection in zip(self.blocks, self.zero_projections):
             h = block(h, c, text, text_mask, grid)

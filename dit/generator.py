@@ -6,6 +6,8 @@ A batch is a dict (what `dit.train.collate` builds from dataset items):
     "caption":      list[str] of B captions
     "controls":     {branch: float [B, C_k, T, H, W]}  (optional; branches the model lacks are ignored)
     "control_mask": {branch: bool [B]}                  (optional; a missing entry means every sample has it)
+    "instance_text": list of B lists of str             (optional; what segmentation ids 0, 1, ... look like)
+    "light":        float [B, light_features] or B rows (optional; `conditioning.scene.light_features`)
 
 "No text" is the empty caption (the tokenizer's lone <cls>), "no control" is a branch masked False with zero
 maps. Training drops each independently, so the sampler can guide on text and on controls separately.
@@ -128,14 +130,40 @@ class VideoGenerator(nn.Module):
             raise DiTError("captions must be a list of strings, one per video")
         return self.text_encoder.encode(list(captions))
 
+    def encode_instances(self, phrases: list[list[str]] | None) -> Tensor | None:
+        """Per sample, the pooled text of each segmentation id's phrase: [B, M, D], M = the most phrases, zero
+        where a sample has fewer; None for None."""
+        if phrases is None:
+            return None
+        flat = [phrase for row in phrases for phrase in row]
+        width = max((len(row) for row in phrases), default=0)
+        out = torch.zeros(len(phrases), max(width, 1), self.config.dit.text_dim, device=self.device,
+                          dtype=self.dtype)
+        if flat:
+            pooled = self.encode_text(flat).pooled  # [sum of lengths, D]
+            rows = torch.tensor([b for b, row in enumerate(phrases) for _ in row], device=self.device)
+            cols = torch.tensor([k for row in phrases for k in range(len(row))], device=self.device)
+            out = out.index_put((rows, cols), pooled.to(out.dtype))
+        return out
+
+    def scene_inputs(self, source: dict[str, Any]) -> dict[str, Tensor | None]:
+        """The DiT's instance_text and light from a batch (or `sample`'s arguments) that may lack them."""
+        light = source.get("light")
+        if light is not None and not isinstance(light, Tensor):
+            light = torch.stack([torch.as_tensor(row, dtype=torch.float32) for row in light])
+        return {"instance_text": self.encode_instances(source.get("instance_text")),
+                "light": None if light is None else light.to(device=self.device, dtype=self.dtype)}
+
     def velocity(self, x_t: Tensor, t: Tensor, captions: list[str], controls: dict[str, Tensor] | None = None,
-                 control_mask: dict[str, Tensor] | None = None,
-                 control_scales: dict[str, float] | None = None) -> Tensor:
+                 control_mask: dict[str, Tensor] | None = None, control_scales: dict[str, float] | None = None,
+                 instance_text: list[list[str]] | None = None, light: Tensor | None = None) -> Tensor:
         """The model's velocity [B, C, T, H, W] at x_t [B, C, T, H, W], times t [B], for B captions."""
         text = self.encode_text(captions)
         if len(captions) != x_t.shape[0]:
             raise DiTError(f"got {len(captions)} captions for a batch of {x_t.shape[0]} videos")
-        return self.dit(x_t, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales)
+        scene = self.scene_inputs({"instance_text": instance_text, "light": light})
+        return self.dit(x_t, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales,
+                        **scene)
 
     def forward(self, batch: dict[str, Any], generator: torch.Generator) -> Tensor:
         """The training loss: `forward` so that DistributedDataParallel sees the call."""
@@ -159,7 +187,7 @@ class VideoGenerator(nn.Module):
         text = self.encode_text(captions)
         return flow_matching_loss(self.dit, video, generator, self.config.time_mean, self.config.time_std,
                                   text=text.tokens, text_mask=text.mask, pooled_text=text.pooled,
-                                  controls=controls, control_mask=control_mask)
+                                  controls=controls, control_mask=control_mask, **self.scene_inputs(batch))
 
     def _dropped_controls(self, batch: dict[str, Any], batch_size: int,
                           generator: torch.Generator) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
@@ -182,13 +210,14 @@ class VideoGenerator(nn.Module):
     def sample(self, captions: list[str], controls: dict[str, Tensor] | None = None,
                control_mask: dict[str, Tensor] | None = None, num_frames: int = 8, height: int = 32,
                width: int = 32, steps: int = 25, method: str = "heun", guidance: Guidance = Guidance(),
-               generator: torch.Generator | None = None,
-               control_scales: dict[str, float] | None = None) -> Tensor:
+               generator: torch.Generator | None = None, control_scales: dict[str, float] | None = None,
+               instance_text: list[list[str]] | None = None, light: Tensor | None = None) -> Tensor:
         """Videos [B, 3, num_frames, height, width] in [-1, 1] for B captions, integrated from noise in `steps`.
 
         Classifier-free guidance on text and on controls separately (see `Guidance`): "without text" is the
         empty caption, "without controls" is no branch at all, as training's dropout taught. The noise comes
-        from `generator` (seed 0 when None), so a seed gives the same video on any device.
+        from `generator` (seed 0 when None), so a seed gives the same video on any device. `instance_text` and
+        `light` describe the scene (see the module docstring); the light is given with and without controls.
         """
         batch_size = len(captions)
         generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -197,12 +226,14 @@ class VideoGenerator(nn.Module):
         without_text = self.encode_text([""] * batch_size)
         controls = {name: c.to(device=device, dtype=dtype) for name, c in (controls or {}).items()}
         control_mask = {name: m.to(device) for name, m in (control_mask or {}).items()} or None
+        scene = self.scene_inputs({"instance_text": instance_text, "light": light})
 
         def velocity(x: Tensor, t: Tensor, use_text: bool, use_controls: bool) -> Tensor:
             text = with_text if use_text else without_text
             if not use_controls:
-                return self.dit(x, t, text.tokens, text.mask, text.pooled)
-            return self.dit(x, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales)
+                return self.dit(x, t, text.tokens, text.mask, text.pooled, light=scene["light"])
+            return self.dit(x, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales,
+                            **scene)
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
         video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype)

@@ -26,6 +26,8 @@ class VideoDiT(nn.Module):
         self.t_embedder = TimestepEmbedder(hidden)
         self.pooled_text_embedder = PooledTextEmbedder(config.text_dim, hidden)
         self.text_proj = nn.Linear(config.text_dim, hidden)
+        self.light_embedder = (nn.Sequential(nn.Linear(config.light_features, hidden), nn.SiLU(),
+                                             nn.Linear(hidden, hidden)) if config.light_features else None)
         self.blocks = nn.ModuleList(
             DiTBlock(hidden, config.num_heads, config.mlp_ratio, config.attention) for _ in range(config.depth))
         self.final_layer = FinalLayer(hidden, math.prod(config.patch_size), config.in_channels)
@@ -78,7 +80,8 @@ class VideoDiT(nn.Module):
     def forward(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
                 pooled_text: torch.Tensor, controls: dict[str, torch.Tensor] | None = None,
                 control_mask: dict[str, torch.Tensor] | None = None,
-                control_scales: dict[str, float] | None = None) -> torch.Tensor:
+                control_scales: dict[str, float] | None = None, instance_text: torch.Tensor | None = None,
+                light: torch.Tensor | None = None) -> torch.Tensor:
         """Predicted velocity [B, C, T, H, W] for the noisy video x at diffusion time t.
 
         x [B, C, T, H, W] with T, H, W multiples of the patch size; t [B] in [0, 1];
@@ -86,14 +89,23 @@ class VideoDiT(nn.Module):
         pooled_text [B, text_dim]; controls {branch: [B, C_k, T, H, W]}; control_mask {branch: [B] bool};
         control_scales {branch: float}, default 1. A branch absent from `controls`, masked False for a sample
         or scaled 0 adds exactly nothing for that sample. Masked-out control rows must still be finite.
+        instance_text [B, M, text_dim]: pooled text of segmentation ids 0..M-1 (read by the segmentation
+        branch); light [B, light_features]: the scene's lighting (`conditioning.scene.light_features`).
         """
         grid = self._check_inputs(x, t, text, text_mask, pooled_text, controls, control_mask, control_scales)
+        if instance_text is not None and (instance_text.ndim != 3 or instance_text.shape[0] != x.shape[0]
+                                          or instance_text.shape[2] != self.config.text_dim):
+            raise DiTError(f"instance_text must be [B={x.shape[0]}, M, text_dim={self.config.text_dim}], "
+                           f"got {list(instance_text.shape)}")
         pos = sincos_position_3d(*grid, self.config.hidden_size).to(device=x.device, dtype=x.dtype)  # [N, D]
         tokens = self.x_embedder(x) + pos  # [B, N, D], N = t * h * w
         c = self.t_embedder(t) + self.pooled_text_embedder(pooled_text)  # [B, D]
+        if light is not None and self.light_embedder is not None:
+            _expect_shape("light", light, (x.shape[0], self.config.light_features))
+            c = c + self.light_embedder(light.to(c.dtype))
         text_tokens = self.text_proj(text)  # [B, L, D]
-        residuals = self._control_residuals(tokens, c, text_tokens, text_mask, grid,
-                                            controls or {}, control_mask or {}, control_scales or {})
+        residuals = self._control_residuals(tokens, c, text_tokens, text_mask, grid, controls or {},
+                                            control_mask or {}, control_scales or {}, instance_text)
         for i, block in enumerate(self.blocks):
             tokens = block(tokens, c, text_tokens, text_mask, grid)  # [B, N, D]
             if i < len(residuals):
@@ -103,8 +115,8 @@ class VideoDiT(nn.Module):
 
     def _control_residuals(self, tokens: torch.Tensor, c: torch.Tensor, text: torch.Tensor,
                            text_mask: torch.Tensor, grid: tuple[int, int, int], controls: dict[str, torch.Tensor],
-                           control_mask: dict[str, torch.Tensor],
-                           control_scales: dict[str, float]) -> list[torch.Tensor]:
+                           control_mask: dict[str, torch.Tensor], control_scales: dict[str, float],
+                           instance_text: torch.Tensor | None) -> list[torch.Tensor]:
         """Per base depth, the sum over active branches of scale * mask * residual; [] when none is active."""
         per_branch = []
         for name, branch in self.control.items():
@@ -115,7 +127,7 @@ class VideoDiT(nn.Module):
             weight = torch.full((tokens.shape[0],), scale, device=tokens.device, dtype=tokens.dtype)  # [B]
             if mask is not None:
                 weight = weight * mask.to(tokens.dtype)
-            residuals = branch(tokens, controls[name], c, text, text_mask, grid)
+            residuals = branch(tokens, controls[name], c, text, text_mask, grid, instance_text)
             per_branch.append([weight[:, None, None] * residual for residual in residuals])
         return [sum(at_depth) for at_depth in zip(*per_branch)]
 

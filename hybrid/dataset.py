@@ -16,7 +16,9 @@ from tqdm import tqdm
 
 from conditioning.encode import encode_controls
 from hybrid.npz import save_npz
-from scenes.caption import caption
+from conditioning.scene import light_features
+from scenes.caption import caption, instance_phrases
+from scenes.graph import SceneGraph
 from scenes.sampler import sample_scene
 from scenes.seeding import scene_rng
 from sim.errors import SimError
@@ -80,8 +82,11 @@ def write_shard(out: Path, spec: DatasetSpec, index: int, count: int, progress: 
 
 
 class ShardDataset(torch.utils.data.Dataset):
-    """Clips of every shard in a folder, read lazily (one shard in memory at a time), as training batches:
-    "video" [3, T, H, W] in [-1, 1], "caption", "controls" {name: [C_k, T, H, W]}, "control_mask" {name: True}."""
+    """Clips of every shard in a folder, as training batches. A shard is read and decompressed when one of its
+    clips is first asked for and then kept (training draws clips from all shards in random order; 500 clips of
+    16x64x64 take ~360 MB):
+    "video" [3, T, H, W] in [-1, 1], "caption", "controls" {name: [C_k, T, H, W]}, "control_mask" {name: True},
+    "instance_text" (the phrase of each segmentation id) and "light" [4] (the scene's lighting)."""
 
     def __init__(self, folder: Path):
         self.shards = sorted(p for p in Path(folder).glob("shard-*.npz") if SHARD_PATTERN.search(p.name))
@@ -91,7 +96,7 @@ class ShardDataset(torch.utils.data.Dataset):
         for number, path in enumerate(self.shards):
             with np.load(path, allow_pickle=False) as data:
                 self.index += [(number, row) for row in range(len(data["clip"]))]
-        self._cached: tuple[int, dict] | None = None
+        self._loaded: dict[int, dict] = {}
 
     def __len__(self) -> int:
         return len(self.index)
@@ -105,10 +110,10 @@ class ShardDataset(torch.utils.data.Dataset):
         return texts
 
     def _shard(self, number: int) -> dict:
-        if self._cached is None or self._cached[0] != number:
+        if number not in self._loaded:
             with np.load(self.shards[number], allow_pickle=False) as data:
-                self._cached = (number, {name: data[name] for name in data.files})
-        return self._cached[1]
+                self._loaded[number] = {name: data[name] for name in data.files}
+        return self._loaded[number]
 
     def frames(self, item: int) -> tuple[Frames, str, str]:
         """The maps, caption and graph JSON of clip `item`."""
@@ -123,9 +128,11 @@ class ShardDataset(torch.utils.data.Dataset):
         return frames, str(shard["caption"][row]), str(shard["graph"][row])
 
     def __getitem__(self, item: int) -> dict:
-        frames, text, _ = self.frames(item)
+        frames, text, graph_json = self.frames(item)
+        graph = SceneGraph.from_json(graph_json)
         controls = encode_controls(frames)
         video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
         return {"video": video, "caption": text,
                 "controls": {name: tensor[0] for name, tensor in controls.maps.items()},
-                "control_mask": {name: bool(present[0]) for name, present in controls.present.items()}}
+                "control_mask": {name: bool(present[0]) for name, present in controls.present.items()},
+                "instance_text": instance_phrases(graph), "light": torch.from_numpy(light_features(graph))}

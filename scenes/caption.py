@@ -29,6 +29,17 @@ def caption(graph: SceneGraph) -> str:
     return " ".join(s[0].upper() + s[1:] + "." for s in sentences)
 
 
+def instance_phrases(graph: SceneGraph) -> list[str]:
+    """What each segmentation id looks like, in words: [the floor, body 1, body 2, ...] in graph order.
+
+    Id 0 (background) is the floor ("checkered teal rubber floor"); id k is the k-th body without article or
+    weight ("small light brown rubber ball"). The segmentation branch reads these, so colours come from text.
+    """
+    writer = _Writer(graph)
+    return [writer.floor().removeprefix("there is a "),
+            *(" ".join([*writer.adjectives(body), body.noun]) for body in graph.bodies)]
+
+
 def number(value: float) -> str:
     """1.5 -> '1.5', 2.0 -> '2', 0.333 -> '0.33'."""
     return f"{value:.2f}".rstrip("0").rstrip(".")

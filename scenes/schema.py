@@ -151,6 +151,9 @@ class Light(Record):
     intensity: float = Field(default=3.0, ge=0.0)
 
 
+DEFAULT_LIGHT = Light(id="sun")  # the light of a graph that names none
+
+
 class Relation(Record):
     """A spatial relation, camera-relative for left/right/front/behind (as seen from the first frame)."""
 

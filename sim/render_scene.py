@@ -2,21 +2,20 @@
 
 Light intensities are pyrender's: a directional light's is the irradiance on a surface facing it (a white
 surface shows intensity / pi of full brightness), a point light's falls off as intensity / distance^2.
-A graph without lights gets one default sun (the schema's default `Light`).
+A graph without lights gets one default sun (`scenes.schema.DEFAULT_LIGHT`).
 """
 
 import numpy as np
 
 from scenes.geometry import look_at
 from scenes.graph import SceneGraph
-from scenes.schema import Body, Ground, Light
+from scenes.schema import DEFAULT_LIGHT, Body, Ground, Light
 from sim.appearance import AMBIENT, SKY_RGB, TEXTURE_PERIOD, finish, ground_texture, linear
 from sim.camera import CameraTrack
 from sim.gl import pyrender
 from sim.meshes import body_mesh
 
 GROUND_EXTENT = 40.0  # metres: side of the square ground drawn around the camera's first look_at
-DEFAULT_LIGHT = Light(id="sun")
 
 
 class RenderScene:

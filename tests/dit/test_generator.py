@@ -69,9 +69,12 @@ class Spy:
         self.calls = []
         forward = generator.dit.forward
 
-        def spy(x, t, text, text_mask, pooled_text, controls=None, control_mask=None, control_scales=None):
-            self.calls.append(dict(text_mask=text_mask.clone(), controls=controls, control_mask=control_mask))
-            return forward(x, t, text, text_mask, pooled_text, controls, control_mask, control_scales)
+        def spy(x, t, text, text_mask, pooled_text, controls=None, control_mask=None, control_scales=None,
+                instance_text=None, light=None):
+            self.calls.append(dict(text_mask=text_mask.clone(), controls=controls, control_mask=control_mask,
+                                   instance_text=instance_text, light=light))
+            return forward(x, t, text, text_mask, pooled_text, controls, control_mask, control_scales,
+                           instance_text, light)
 
         generator.dit.forward = spy
 

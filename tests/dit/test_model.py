@@ -210,6 +210,41 @@ def test_segmentation_ids_above_max_instances_share_the_last_embedding(tiny):
     assert not torch.equal(run(ids), run(capped))
 
 
+def test_instance_text_describes_exactly_the_pixels_of_its_id(tiny):
+    embed = pretrained_like(tiny).control["segmentation"].embedder
+    ids = torch.zeros(1, 1, 1, 4, 4, dtype=torch.long)  # [B, 1, T, H, W]: one patch
+    ids[0, 0, 0, :2, :2] = torch.tensor([[0, 1], [2, 7]])
+    described = torch.randn(1, 3, tiny.text_dim)  # phrases for ids 0, 1, 2; id 7 has none
+    captured = {}
+    embed.patch_embed.register_forward_hook(lambda module, args, out: captured.update(maps=args[0]))
+    embed(ids, described)
+    maps = captured["maps"][0, :, 0]  # [E, H, W] of the first frame
+    projected = embed.instance_text(described[0])  # [3, E]
+    for row, col, id_ in [(0, 0, 0), (0, 1, 1), (1, 0, 2)]:
+        assert torch.allclose(maps[:, row, col], embed.ids.weight[id_] + projected[id_], atol=1e-6)
+    assert torch.equal(maps[:, 1, 1], embed.ids.weight[7])  # an id without a phrase gets its id embedding only
+
+
+def test_instance_text_and_light_change_the_output(tiny):
+    model = with_active_branches(pretrained_like(tiny))
+    inputs = make_inputs(tiny)
+    controls = {"segmentation": make_controls()["segmentation"]}
+    phrases = torch.randn(2, 6, tiny.text_dim)
+    light = torch.tensor([[0.1, 0.2, -0.6, 0.6], [0.3, 0.1, -0.9, 0.9]])
+    base = model(**inputs, controls=controls, instance_text=phrases, light=light)
+    other_phrases = phrases.clone()
+    other_phrases[1, 3] += 1.0  # sample 1's id 3 described otherwise: only sample 1 changes
+    changed = model(**inputs, controls=controls, instance_text=other_phrases, light=light)
+    assert torch.equal(changed[0], base[0]) and not torch.allclose(changed[1], base[1])
+    assert not torch.allclose(model(**inputs, controls=controls, instance_text=phrases, light=light.flip(0)), base)
+    # without the segmentation branch, phrases have nothing to describe
+    assert torch.equal(model(**inputs, instance_text=phrases, light=light), model(**inputs, light=light))
+    with pytest.raises(DiTError, match="light must have shape"):
+        model(**inputs, light=torch.zeros(2, 3))
+    with pytest.raises(DiTError, match="instance_text must be"):
+        model(**inputs, controls=controls, instance_text=torch.zeros(2, 4, 8))
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda i, c: i.update(x=torch.randn(2, 3, 8, 30, 32)), "divisible by the patch size"),
     (lambda i, c: i.update(x=torch.randn(2, 4, 8, 32, 32)), "x must be"),
@@ -265,7 +300,7 @@ def test_preset_parameter_counts():
     for name in PRESETS:
         with torch.device("meta"):  # shapes only: base and large would take seconds to initialise
             counts[name] = VideoDiT(preset(name)).num_parameters()
-    assert counts == {"tiny": 600_896, "small": 6_621_888, "base": 464_671_040, "large": 1_644_220_480}
+    assert counts == {"tiny": 606_416, "small": 4_004_864, "base": 465_277_776, "large": 1_645_291_600}
     # the shipped small model is stored as fp16 safetensors under 16 MiB, leaving room for the text encoder
     assert counts["small"] * 2 < 13 * 2**20
     assert preset("small") == DiTConfig()

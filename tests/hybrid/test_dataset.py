@@ -43,7 +43,8 @@ def test_dataset_reads_batches_the_model_trains_on(tmp_path):
     assert item["caption"].startswith("A") and item["caption"].endswith("seconds.")
     frames, caption, graph_json = data.frames(0)
     assert "bodies" in graph_json and frames.rgb.dtype == np.uint8
-    batch = torch.utils.data.default_collate([data[0], data[1]])
+    batch = collate([data[0], data[1]])
+    assert batch["instance_text"][0][0].endswith("floor") and batch["light"][0].shape == (4,)
     assert batch["video"].shape == (2, 3, 4, 16, 16) and len(batch["caption"]) == 2
 
 

@@ -73,3 +73,10 @@ def test_same_scene_notices_differences():
 def test_library_scenes_round_trip_through_captions(path):
     graph = load_script(path)
     assert same_scene(graph, parse_prompt(caption(graph), seed=1)), caption(graph)
+
+
+def test_instance_phrases_name_the_floor_then_each_body_in_graph_order():
+    from scenes.caption import instance_phrases
+    graph = parse_prompt("a small red rubber ball and a blue wooden box on a checkered grey floor")
+    # the floor's material is the parser's default, stone
+    assert instance_phrases(graph) == ["checkered grey stone floor", "small red rubber ball", "blue wooden box"]
