@@ -87,28 +87,40 @@ def guided_velocity(velocity_fn: GuidedVelocity, x: Tensor, t: Tensor, guidance:
 
 
 @torch.no_grad()
-def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "euler") -> Tensor:
+def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "euler",
+              known: Tensor | None = None) -> Tensor:
     """Integrate dx/dt = velocity(x, t) from t = 1 (x = noise [B, ...]) to t = 0 in `steps` equal steps.
 
     "euler": one velocity call per step, error O(1/steps). "heun": Euler predictor plus a trapezoidal
     corrector, two calls per step, error O(1/steps^2). Heun's last step (to t = 0) is a plain Euler step, as
     in EDM: training never samples t = 0 (logit-normal times lie strictly inside (0, 1)), and the exact
     velocity of a finite data set, (x - x_0) / t, is singular there.
+
+    `known` [B, C, K, ...] fixes the first K frames (dim 2) of the result: after every step they are set to
+    their exact point on the straight path, (1 - t) known + t noise (replacement inpainting, as in video
+    diffusion's frame extension), so the free frames are integrated to agree with them.
     """
     if method not in ("euler", "heun"):
         raise DiTError(f"unknown sampler method {method!r}; use 'euler' or 'heun'")
     if steps < 1:
         raise DiTError(f"steps must be at least 1, got {steps}")
     times = torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64).tolist()
+
+    def pin(x: Tensor, t: float) -> Tensor:
+        if known is None:
+            return x
+        fixed = known.shape[2]
+        return torch.cat([(1 - t) * known + t * noise[:, :, :fixed], x[:, :, fixed:]], dim=2)
+
     x = noise
     batch = noise.shape[0]
     for t, t_next in zip(times[:-1], times[1:]):
         t_batch = torch.full((batch,), t, device=x.device, dtype=x.dtype)
         v = velocity(x, t_batch)
-        x_next = x + (t_next - t) * v
+        x_next = pin(x + (t_next - t) * v, t_next)
         if method == "heun" and t_next > 0:
             v_next = velocity(x_next, torch.full_like(t_batch, t_next))
-            x_next = x + (t_next - t) * (v + v_next) / 2
+            x_next = pin(x + (t_next - t) * (v + v_next) / 2, t_next)
         x = x_next
     return x
 
@@ -116,11 +128,16 @@ def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "eule
 @torch.no_grad()
 def sample(velocity_fn: GuidedVelocity, shape: tuple[int, ...], steps: int, generator: torch.Generator,
            method: str = "euler", guidance: Guidance = Guidance(), device: torch.device | str | None = None,
-           dtype: torch.dtype = torch.float32) -> Tensor:
+           dtype: torch.dtype = torch.float32, known: Tensor | None = None) -> Tensor:
     """Draw noise of `shape` [B, ...] from `generator` and integrate the guided velocity to data (t = 0).
 
     `velocity_fn(x, t, use_text, use_controls)` runs the model with or without its text and its controls;
-    "without" must mean what training's dropout meant (see `Guidance` for how the calls combine).
+    "without" must mean what training's dropout meant (see `Guidance` for how the calls combine). `known`
+    fixes the first frames (see `integrate`).
     """
     noise = draw_noise(shape, generator, device, dtype)
-    return integrate(lambda x, t: guided_velocity(velocity_fn, x, t, guidance), noise, steps, method)
+    if known is not None:
+        known = known.to(device=noise.device, dtype=noise.dtype)
+        if known.shape[:2] != noise.shape[:2] or known.shape[3:] != noise.shape[3:] or known.shape[2] > shape[2]:
+            raise DiTError(f"known frames {list(known.shape)} do not fit a video of shape {list(shape)}")
+    return integrate(lambda x, t: guided_velocity(velocity_fn, x, t, guidance), noise, steps, method, known)

@@ -211,13 +211,15 @@ class VideoGenerator(nn.Module):
                control_mask: dict[str, Tensor] | None = None, num_frames: int = 8, height: int = 32,
                width: int = 32, steps: int = 25, method: str = "heun", guidance: Guidance = Guidance(),
                generator: torch.Generator | None = None, control_scales: dict[str, float] | None = None,
-               instance_text: list[list[str]] | None = None, light: Tensor | None = None) -> Tensor:
+               instance_text: list[list[str]] | None = None, light: Tensor | None = None,
+               known_frames: Tensor | None = None) -> Tensor:
         """Videos [B, 3, num_frames, height, width] in [-1, 1] for B captions, integrated from noise in `steps`.
 
         Classifier-free guidance on text and on controls separately (see `Guidance`): "without text" is the
         empty caption, "without controls" is no branch at all, as training's dropout taught. The noise comes
         from `generator` (seed 0 when None), so a seed gives the same video on any device. `instance_text` and
         `light` describe the scene (see the module docstring); the light is given with and without controls.
+        `known_frames` [B, 3, K, H, W] in [-1, 1] fixes the first K frames (a rolling window's overlap).
         """
         batch_size = len(captions)
         generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -236,7 +238,7 @@ class VideoGenerator(nn.Module):
                             **scene)
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
-        video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype)
+        video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames)
         return video.clamp(-1, 1)
 
 

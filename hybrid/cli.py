@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scenes.errors import SceneError
 from dit.errors import DiTError
+from hybrid.errors import GenerationError
 from sim.errors import SimError
 
 EXIT_BAD_INPUT = 2
@@ -125,6 +126,48 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"trained to step {metrics['step']} (loss {metrics['loss']:.4f}); checkpoint {metrics['checkpoint']}")
 
 
+def _controls(text: str) -> tuple[str, ...]:
+    from conditioning.controls import BRANCHES
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in BRANCHES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(BRANCHES)}, got {text!r}")
+    return names
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from dit.flow_matching import Guidance
+    from hybrid.generate import generate
+
+    controls = () if args.no_physics else args.controls
+    out = generate(args.prompt, duration_seconds=args.seconds, aspect_ratio=args.aspect, resolution=args.resolution,
+                   fps=args.fps, seed=args.seed, out=Path(args.out), steps=args.steps, controls=controls,
+                   guidance=Guidance(text=args.text_guidance, controls=args.control_guidance),
+                   model=args.model, device=args.device, progress=True)
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    if args.gif:
+        import imageio.v2 as imageio
+
+        from hybrid.video import write_video
+        write_video(out.with_suffix(".gif"), imageio.mimread(out, memtest=False), fps=args.fps)
+    timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sidecar["timings_seconds"].items())
+    video = sidecar["video"]
+    print(f"wrote {out} ({video['frames']} frames of {video['width']}x{video['height']} at {args.fps} fps), "
+          f"{out.with_name(sidecar['outputs']['preview'])} and {out.with_suffix('.json')}\n"
+          f"caption: {sidecar['caption']}\ntimings: {timings}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    import torch
+
+    from dit.checkpoint import export_generator
+
+    dtype = {"fp16": torch.float16, "fp32": torch.float32}[args.dtype]
+    folder = export_generator(Path(args.run), Path(args.out), dtype=dtype)
+    print(f"wrote {folder / 'model.safetensors'} and {folder / 'config.json'} ({args.dtype})")
+
+
 def cmd_schema(args: argparse.Namespace) -> None:
     from scenes.schema import SceneDocument
 
@@ -204,6 +247,42 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
     train.set_defaults(run=cmd_train)
 
+    generate = commands.add_parser(
+        "generate", help="generate a physically grounded video from a prompt",
+        description="Parse the prompt (or load a scene script / library scene), simulate it with PyBullet, render "
+        "depth, flow and segmentation, and let the video model generate a video those controls steer. Writes the "
+        "video, OUT.preview.mp4 (depth | segmentation | flow | simulator render | generated) and OUT.json (every "
+        "parameter, the seed, the model's SHA-256 and the time per stage).")
+    generate.add_argument("prompt", metavar="PROMPT_OR_SCRIPT",
+                          help="a prompt in quotes, a .yaml scene script, or a library scene name")
+    generate.add_argument("--out", default="video.mp4", help="output video, .mp4 or .gif (default video.mp4)")
+    generate.add_argument("--seconds", type=_positive(float), default=None,
+                          help="video length (default: the scene's duration, 3 s unless the prompt says)")
+    generate.add_argument("--aspect", default="1:1", help="aspect ratio: 1:1 (default), 16:9, 9:16 or 4:3")
+    generate.add_argument("--resolution", default="64p", help="shorter side: 64p (default, as trained) or 128p")
+    generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
+    generate.add_argument("--seed", type=_seed, default=0, help="seed of the layout and the noise (default 0)")
+    generate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps per window (default 20)")
+    generate.add_argument("--controls", type=_controls, default=("depth", "flow", "segmentation"),
+                          help="physics controls that steer the model (default depth,flow,segmentation)")
+    generate.add_argument("--no-physics", action="store_true",
+                          help="text only: no control branch (the baseline the physics is measured against)")
+    generate.add_argument("--text-guidance", type=float, default=1.0, help="text guidance scale (default 1)")
+    generate.add_argument("--control-guidance", type=float, default=1.0, help="control guidance scale (default 1)")
+    generate.add_argument("--model", default="default",
+                          help="'default' (the shipped model), a checkpoint folder or a training run folder")
+    generate.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
+    generate.set_defaults(run=cmd_generate)
+
+    export = commands.add_parser("export", help="export a trained checkpoint for inference",
+                                 description="Copy a checkpoint's (EMA) weights, or a run folder's latest, to an "
+                                 "inference folder: model.safetensors (fp16 by default) + config.json.")
+    export.add_argument("run", help="a training run folder or one of its step_* checkpoints")
+    export.add_argument("out", help="the model folder to write (replaced if it exists)")
+    export.add_argument("--dtype", choices=("fp16", "fp32"), default="fp16", help="stored precision (default fp16)")
+    export.set_defaults(run=cmd_export)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")
     schema.set_defaults(run=cmd_schema)
@@ -214,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (SceneError, SimError, DiTError) as error:
+    except (SceneError, SimError, DiTError, GenerationError) as error:
         print(f"kinema {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -62,3 +62,14 @@ def control_strip(frames: Frames) -> np.ndarray:
         segmentation_image(frames.segmentation),
         flow_image(frames.flow, frames.valid_flow),
     ], axis=2)
+
+
+def preview_strip(frames: Frames, video: np.ndarray) -> np.ndarray:
+    """[T, H, 5W, 3] uint8: the controls (depth | segmentation | flow), the simulator's render, the generated video."""
+    return np.concatenate([
+        depth_image(frames.depth),
+        segmentation_image(frames.segmentation),
+        flow_image(frames.flow, frames.valid_flow),
+        frames.rgb,
+        video,
+    ], axis=2)

@@ -33,6 +33,15 @@ class Frames:
         """(width, height) in pixels."""
         return self.rgb.shape[2], self.rgb.shape[1]
 
+    def window(self, start: int, stop: int) -> "Frames":
+        """Frames start..stop-1 (a rolling window of a long video), with the cameras they need."""
+        if not 0 <= start < stop <= self.num_frames:
+            raise SimError(f"window {start}:{stop} is outside the {self.num_frames} frames")
+        return Frames(rgb=self.rgb[start:stop], depth=self.depth[start:stop],
+                      segmentation=self.segmentation[start:stop], flow=self.flow[start:stop],
+                      valid_flow=self.valid_flow[start:stop], intrinsics=self.intrinsics[start:stop + 1],
+                      world_from_camera=self.world_from_camera[start:stop + 1], z_near=self.z_near, z_far=self.z_far)
+
     def save(self, path: Path) -> Path:
         arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
 

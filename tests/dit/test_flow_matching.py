@@ -156,3 +156,16 @@ def test_sample_starts_from_the_generators_noise_and_calls_the_model_at_decreasi
     result = sample(velocity_fn, (3, 4), 4, generator(5), "heun")
     assert torch.equal(result, torch.randn(3, 4, generator=generator(5)))  # a zero field leaves the noise
     assert times == pytest.approx([1.0, 0.75, 0.75, 0.5, 0.5, 0.25, 0.25])  # heun; the last step is Euler
+
+
+def test_known_frames_are_kept_and_the_rest_integrated():
+    known = torch.full((1, 3, 2, 4, 4), 0.5)
+
+    def velocity(x, t, use_text, use_controls):  # the exact velocity toward a video of zeros
+        return x / t.view(-1, 1, 1, 1, 1).clamp_min(1e-3)
+
+    video = sample(velocity, (1, 3, 6, 4, 4), steps=8, generator=torch.Generator().manual_seed(0), known=known)
+    assert torch.allclose(video[:, :, :2], known)
+    assert video[:, :, 2:].abs().max() < 1e-3
+    with pytest.raises(DiTError, match="do not fit"):
+        sample(velocity, (1, 3, 6, 4, 4), steps=2, generator=torch.Generator(), known=torch.zeros(1, 3, 2, 4, 5))

@@ -1,0 +1,100 @@
+"""`generate`: the one-call API (prompt in, video file out), with every argument checked before any work.
+
+Each run writes three files next to each other: the video (`out`, .mp4 or .gif), a preview (`<stem>.preview.mp4`:
+depth | segmentation | flow | simulator render | generated) and a sidecar (`<stem>.json`) holding every
+parameter, the seed, the model's SHA-256 and the time per stage, so the run can be repeated exactly.
+"""
+
+import json
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from conditioning.controls import BRANCHES
+from dit.flow_matching import Guidance
+from hybrid.errors import GenerationError
+from hybrid.pipeline import Pipeline
+from hybrid.preview import preview_strip
+from hybrid.video import write_video
+from sim.camera import ASPECTS
+from sim.io import write_atomically
+
+RESOLUTIONS = {"64p": 64, "128p": 128}  # shorter side in pixels; the default model was trained at 64p
+MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer runs are refused
+VIDEO_SUFFIXES = (".mp4", ".gif")
+
+_pipelines: dict[tuple[str, str], Pipeline] = {}  # a process loads each model once
+
+
+def video_size(resolution: str, aspect_ratio: str, multiple: int = 4) -> tuple[int, int]:
+    """(height, width): `resolution` pixels on the shorter side, the longer side rounded to `multiple`."""
+    if resolution not in RESOLUTIONS:
+        raise GenerationError(f"unsupported resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
+    if aspect_ratio not in ASPECTS:
+        raise GenerationError(f"unsupported aspect ratio {aspect_ratio!r}; choose one of {', '.join(ASPECTS)}")
+    short = RESOLUTIONS[resolution]
+    across, down = ASPECTS[aspect_ratio]
+    long = multiple * round(short * max(across, down) / min(across, down) / multiple)
+    return (short, long) if across >= down else (long, short)
+
+
+def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
+    key = (str(model), device)
+    if key not in _pipelines:
+        _pipelines[key] = Pipeline.from_pretrained(model, device=device)
+    return _pipelines[key]
+
+
+def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
+             resolution: str = "64p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
+             steps: int = 20, controls: tuple[str, ...] | list[str] = BRANCHES, guidance: Guidance = Guidance(),
+             model: str | Path = "default", device: str = "cpu", progress: bool = False) -> Path:
+    """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
+
+    `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
+    `controls` are the physics branches that steer the model: () is the text-only model (`--no-physics`).
+    """
+    out = Path(out)
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise GenerationError("the prompt is empty; describe a scene, e.g. \"a red ball falls onto a blue box\"")
+    if out.suffix not in VIDEO_SUFFIXES:
+        raise GenerationError(f"cannot write {out.name!r}: the output must end in .mp4 or .gif")
+    if duration_seconds is not None and not (isinstance(duration_seconds, (int, float))
+                                             and 0 < duration_seconds <= MAX_SECONDS):
+        raise GenerationError(f"duration_seconds must be above 0 and at most {MAX_SECONDS:g} (the longest video "
+                              f"this model makes well), got {duration_seconds!r}")
+    height, width = video_size(resolution, aspect_ratio)
+    if not out.parent.is_dir():
+        raise GenerationError(f"the output folder {out.parent} does not exist; create it first")
+    started = time.perf_counter()
+    pipe = pipeline(model, device)
+    load_seconds = time.perf_counter() - started
+    num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
+    result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,
+                  guidance=guidance, controls=tuple(controls), seed=seed, progress=progress)
+
+    started = time.perf_counter()
+    preview = out.with_name(f"{out.stem}.preview.mp4")
+    write_video(out, result.video, fps)
+    write_video(preview, preview_strip(result.frames, result.video), fps)
+    timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
+    sidecar = {
+        "prompt": prompt, "caption": result.caption,
+        "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
+                       "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
+                       "controls": list(controls), "guidance": asdict(guidance), "method": "heun",
+                       "device": device},
+        "video": {"frames": int(result.video.shape[0]), "height": height, "width": width,
+                  "seconds": result.video.shape[0] / fps},
+        "model": {"path": str(pipe.model_path), "sha256": pipe.model_sha256},
+        "graph": json.loads(result.graph.to_json()),
+        "timings_seconds": {name: round(seconds, 3) for name, seconds in timings.items()},
+        "outputs": {"video": out.name, "preview": preview.name},
+        "software": {"python": platform.python_version(), "torch": torch.__version__},
+    }
+    write_atomically(out.with_suffix(".json"),
+                     lambda temporary: temporary.write_text(json.dumps(sidecar, indent=2) + "\n"))
+    return out

@@ -1,0 +1,150 @@
+"""`Pipeline`: a prompt or scene graph -> simulated physics -> rendered controls -> a video that follows them.
+
+The physics in the video comes from the simulation: PyBullet moves the bodies, the renderer turns the motion into
+depth, flow and segmentation maps, and those maps drive the DiT's control branches (the segmentation branch also
+reads what each body looks like, in words). Videos longer than the model's native clip are made in rolling
+windows: each window's first frames are fixed to the previous window's last ones (`known_frames`), so bodies
+keep their appearance across windows.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from conditioning.controls import BRANCHES
+from conditioning.encode import encode_controls
+from conditioning.scene import light_features
+from dit.checkpoint import load_generator, read_config, resolve_checkpoint
+from dit.flow_matching import Guidance
+from dit.generator import VideoGenerator
+from hybrid.errors import GenerationError
+from hybrid.scene_input import load_scene
+from scenes.caption import caption, instance_phrases
+from scenes.graph import SceneGraph
+from sim.frames import Frames
+from sim.rollout import Rollout
+
+DEFAULT_MODEL = Path(__file__).parent / "models" / "default"
+WINDOW = 16  # frames per denoising window: the clip length the default model was trained on
+OVERLAP = 4  # frames a window shares with the one before it
+
+
+@dataclass
+class PipelineOutput:
+    video: np.ndarray  # [T, H, W, 3] uint8, the generated video
+    frames: Frames  # the simulator's render of the same T frames: its RGB is the ground truth, the rest controls
+    rollout: Rollout  # the simulated states (T + 1 of them, and more if the last window ran past T)
+    graph: SceneGraph  # the laid-out scene
+    caption: str  # the text the model read
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+def window_starts(num_frames: int, window: int = WINDOW, overlap: int = OVERLAP) -> list[int]:
+    """First frame of each rolling window covering `num_frames`; the last may run past the end."""
+    if num_frames <= window:
+        return [0]
+    stride = window - overlap
+    return [i * stride for i in range(-(-(num_frames - overlap) // stride))]
+
+
+class Pipeline:
+    """A trained `VideoGenerator` plus the simulator: `Pipeline.from_pretrained()(prompt)`."""
+
+    def __init__(self, generator: VideoGenerator, model_path: Path | None = None, model_sha256: str | None = None):
+        self.generator = generator.eval()
+        self.model_path = model_path
+        self.model_sha256 = model_sha256
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path = "default", device: str = "cpu") -> "Pipeline":
+        """The shipped default model ("default"), or a checkpoint folder or training run folder."""
+        folder = DEFAULT_MODEL if str(path) == "default" else resolve_checkpoint(Path(path))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        generator = load_generator(folder, device=device)
+        _, meta = read_config(folder)
+        return cls(generator, folder, meta["files"]["model.safetensors"]["sha256"])
+
+    @property
+    def patch(self) -> tuple[int, int, int]:
+        return self.generator.config.dit.patch_size
+
+    def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
+                 width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),
+                 controls: tuple[str, ...] | list[str] = BRANCHES, control_scales: dict[str, float] | None = None,
+                 seed: int = 0, method: str = "heun", progress: bool = False) -> PipelineOutput:
+        """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
+
+        `num_frames` defaults to the scene's duration times `fps`; `controls` are the branches that steer the
+        model (empty for text only); `seed` lays out a prompt's scene and draws the noise.
+        """
+        timings = {}
+        started = time.perf_counter()
+        self._check(num_frames, fps, height, width, num_steps, controls, seed)
+        graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
+        frames_wanted = num_frames or max(1, round(graph.settings.duration * fps))
+        window = min(WINDOW, -(-frames_wanted // self.patch[0]) * self.patch[0])  # whole temporal patches
+        starts = window_starts(frames_wanted)
+        frames_made = starts[-1] + window
+        timings["parse"] = time.perf_counter() - started
+
+        from sim import camera_track, render, simulate  # PyBullet and OpenGL load only when a video is made
+        started = time.perf_counter()
+        rollout = simulate(graph, seconds=frames_made / fps, fps=fps, seed=seed, progress=progress)
+        timings["simulate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        frames = render(rollout, graph, camera=camera_track(graph, rollout, width, height), progress=progress)
+        timings["render"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        text = caption(graph)
+        video = self._denoise(frames, starts, window, text, instance_phrases(graph),
+                              torch.from_numpy(light_features(graph))[None], tuple(controls), control_scales,
+                              num_steps, guidance, method, seed, progress)
+        timings["denoise"] = time.perf_counter() - started
+        return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted), rollout=rollout,
+                              graph=graph, caption=text, timings=timings)
+
+    def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
+                 light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,
+                 num_steps: int, guidance: Guidance, method: str, seed: int, progress: bool) -> np.ndarray:
+        """[T, H, W, 3] uint8 over all windows; each window's first OVERLAP frames are the previous one's last."""
+        noise = torch.Generator().manual_seed(seed)
+        width, height = frames.size
+        pieces = []  # [3, t, H, W] in [-1, 1], each window's new frames
+        previous = None
+        for start in tqdm(starts, desc="denoise", unit="window", disable=not progress):
+            maps = encode_controls(frames.window(start, start + window), branches=controls)
+            known = None if previous is None else previous[:, :, -OVERLAP:]
+            clip = self.generator.sample(
+                [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=height,
+                width=width, steps=num_steps, method=method, guidance=guidance, generator=noise,
+                control_scales=control_scales, instance_text=[phrases], light=light, known_frames=known)
+            pieces.append(clip[0] if previous is None else clip[0, :, OVERLAP:])
+            previous = clip
+        video = torch.cat(pieces, dim=1)  # [3, T', H, W]
+        return ((video.permute(1, 2, 3, 0).float().cpu().numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+
+    def _check(self, num_frames, fps, height, width, num_steps, controls, seed) -> None:
+        """One clear error for the first impossible parameter."""
+        _, patch_h, patch_w = self.patch
+        if num_frames is not None and not (isinstance(num_frames, int) and num_frames >= 1):
+            raise GenerationError(f"num_frames must be a positive integer, got {num_frames!r}")
+        if not (isinstance(fps, int) and 1 <= fps <= 60):
+            raise GenerationError(f"fps must be an integer from 1 to 60, got {fps!r}")
+        for name, size, multiple in (("height", height, patch_h), ("width", width, patch_w)):
+            if not (isinstance(size, int) and size >= 4 * multiple and size % multiple == 0):
+                raise GenerationError(f"{name} must be a multiple of {multiple} pixels, at least {4 * multiple}; "
+                                      f"got {size!r}")
+        if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
+            raise GenerationError(f"num_steps must be an integer from 1 to 1000, got {num_steps!r}")
+        unknown = [name for name in controls if name not in self.generator.config.dit.control_branches]
+        if unknown or len(set(controls)) != len(controls):
+            raise GenerationError(f"controls must be distinct names among "
+                                  f"{', '.join(self.generator.config.dit.control_branches)}; got {list(controls)}")
+        if not (isinstance(seed, int) and 0 <= seed < 2**63):
+            raise GenerationError(f"seed must be a non-negative integer, got {seed!r}")

@@ -1,0 +1,139 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from dit.checkpoint import save_generator
+from dit.config import preset
+from dit.generator import GeneratorConfig, VideoGenerator
+from hybrid.cli import main
+from hybrid.errors import GenerationError
+from hybrid.generate import generate, video_size
+from hybrid.pipeline import OVERLAP, Pipeline, window_starts
+
+PROMPT = "a red rubber ball falls onto a blue wooden box"
+
+
+@pytest.fixture(scope="module")
+def tiny_pipeline() -> Pipeline:
+    torch.manual_seed(0)
+    config = GeneratorConfig.from_captions([PROMPT], preset("tiny"), text_depth=1, text_heads=2, max_length=64)
+    return Pipeline(VideoGenerator(config))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, tiny_pipeline) -> str:
+    return str(save_generator(tiny_pipeline.generator, tmp_path_factory.mktemp("model") / "tiny"))
+
+
+def test_windows_cover_the_video_with_overlaps():
+    assert window_starts(16) == [0] and window_starts(5) == [0]
+    assert window_starts(17) == [0, 12]
+    assert window_starts(32) == [0, 12, 24]  # 24 + 16 = 40 frames are made, 32 kept
+
+
+def test_pipeline_returns_video_frames_and_graph_deterministically(tiny_pipeline):
+    first = tiny_pipeline(PROMPT, num_frames=6, height=32, width=32, num_steps=2, seed=0)
+    assert first.video.shape == (6, 32, 32, 3) and first.video.dtype == np.uint8
+    assert first.frames.num_frames == 6 and first.frames.size == (32, 32)
+    assert [body.noun for body in first.graph.bodies] == ["ball", "box"]
+    assert first.caption.startswith("A red rubber ball and a blue wooden box.")
+    assert set(first.timings) == {"parse", "simulate", "render", "denoise"}
+    again = tiny_pipeline(PROMPT, num_frames=6, height=32, width=32, num_steps=2, seed=0)
+    assert np.array_equal(first.video, again.video)
+    other = tiny_pipeline(PROMPT, num_frames=6, height=32, width=32, num_steps=2, seed=1)
+    assert not np.array_equal(first.video, other.video)
+
+
+def test_long_videos_are_rolling_windows_that_start_from_the_previous_frames(tiny_pipeline, monkeypatch):
+    calls = []
+    sample = tiny_pipeline.generator.sample
+
+    def spy(*args, **kwargs):
+        clip = sample(*args, **kwargs)
+        calls.append({"known": kwargs["known_frames"], "clip": clip, "controls": kwargs["controls"],
+                      "frames": kwargs["num_frames"]})
+        return clip
+
+    monkeypatch.setattr(tiny_pipeline.generator, "sample", spy)
+    result = tiny_pipeline(PROMPT, num_frames=20, height=32, width=32, num_steps=1, seed=0)
+    assert len(calls) == 2 and [c["frames"] for c in calls] == [16, 16]
+    assert calls[0]["known"] is None
+    assert torch.equal(calls[1]["known"], calls[0]["clip"][:, :, -OVERLAP:])
+    assert set(calls[0]["controls"]) == {"depth", "flow", "segmentation"}
+    assert result.video.shape[0] == 20 and result.frames.num_frames == 20
+    # the second window's controls are the simulation's frames 12..27
+    second = calls[1]["controls"]["segmentation"][0, 0, :8]  # [8, H, W]: frames 12..19
+    assert result.frames.segmentation[12:20].max() > 0
+    assert torch.equal(second, torch.from_numpy(result.frames.segmentation[12:20].astype(np.float32)))
+
+
+def test_text_only_runs_without_any_control(tiny_pipeline, monkeypatch):
+    seen = []
+    sample = tiny_pipeline.generator.sample
+    monkeypatch.setattr(tiny_pipeline.generator, "sample",
+                        lambda *a, **k: seen.append(k["controls"]) or sample(*a, **k))
+    tiny_pipeline(PROMPT, num_frames=4, height=32, width=32, num_steps=1, controls=())
+    assert seen == [{}]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"height": 30}, "height must be a multiple of 4"),
+    ({"width": 8}, "width must be a multiple of 4 pixels, at least 16"),
+    ({"num_steps": 0}, "num_steps must be an integer from 1 to 1000"),
+    ({"controls": ("depth", "normals")}, "controls must be distinct names among depth, flow, segmentation"),
+    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"fps": 0}, "fps must be an integer from 1 to 60"),
+    ({"num_frames": 0}, "num_frames must be a positive integer"),
+])
+def test_impossible_parameters_are_clear_errors(tiny_pipeline, change, message):
+    arguments = dict(num_frames=4, height=32, width=32, num_steps=1) | change
+    with pytest.raises(GenerationError, match=message):
+        tiny_pipeline(PROMPT, **arguments)
+
+
+def test_video_sizes_follow_resolution_and_aspect():
+    assert video_size("64p", "1:1") == (64, 64)
+    assert video_size("64p", "16:9") == (64, 112) and video_size("64p", "9:16") == (112, 64)
+    assert video_size("128p", "4:3") == (128, 172)
+    with pytest.raises(GenerationError, match="unsupported resolution '1080p'; choose one of 64p, 128p"):
+        video_size("1080p", "1:1")
+    with pytest.raises(GenerationError, match="unsupported aspect ratio '2:1'"):
+        video_size("64p", "2:1")
+
+
+def test_generate_writes_video_preview_and_sidecar(tmp_path, tiny_model):
+    out = generate(PROMPT, duration_seconds=1, resolution="64p", aspect_ratio="1:1", seed=3, steps=1,
+                   out=tmp_path / "ball.mp4", model=tiny_model)
+    assert out == tmp_path / "ball.mp4" and out.stat().st_size > 0
+    assert (tmp_path / "ball.preview.mp4").stat().st_size > 0
+    sidecar = json.loads((tmp_path / "ball.json").read_text())
+    assert sidecar["parameters"]["seed"] == 3 and sidecar["video"] == {"frames": 8, "height": 64, "width": 64,
+                                                                       "seconds": 1.0}
+    assert len(sidecar["model"]["sha256"]) == 64 and sidecar["graph"]["bodies"]
+    assert set(sidecar["timings_seconds"]) == {"load_model", "parse", "simulate", "render", "denoise", "write"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ball.json", "ball.mp4", "ball.preview.mp4"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"prompt": "  "}, "the prompt is empty"),
+    ({"duration_seconds": 100}, "duration_seconds must be above 0 and at most 16"),
+    ({"resolution": "4k"}, "unsupported resolution"),
+    ({"aspect_ratio": "21:9"}, "unsupported aspect ratio"),
+    ({"out": "video.avi"}, "must end in .mp4 or .gif"),
+    ({"out": "/no/such/folder/video.mp4"}, "does not exist"),
+])
+def test_generate_refuses_bad_arguments_before_any_work(arguments, message):
+    with pytest.raises(GenerationError, match=message):
+        generate(**({"prompt": PROMPT} | arguments), model="/no/model/needed")
+
+
+def test_cli_generate_reports_bad_input_in_one_line(capsys, tmp_path, tiny_model):
+    assert main(["generate", "a red ball hovers", "--out", str(tmp_path / "v.mp4"), "--model", tiny_model]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("kinema generate: error:") and "hovers" in error and "\n" not in error
+    assert main(["generate", PROMPT, "--resolution", "1080p", "--model", tiny_model]) == 2
+    assert "unsupported resolution" in capsys.readouterr().err
+    assert main(["generate", PROMPT, "--model", str(tmp_path / "missing")]) == 2
+    assert "missing" in capsys.readouterr().err
