@@ -37,7 +37,7 @@ def main() -> None:
 
     import torch
     torch.set_num_threads(args.threads)
-    from hybrid.generate import generate
+    from hybrid.generation import generate
 
     runs = []
     with tempfile.TemporaryDirectory() as folder:

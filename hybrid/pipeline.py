@@ -37,7 +37,7 @@ OVERLAP = 4  # frames a window shares with the one before it
 class PipelineOutput:
     video: np.ndarray  # [T, H, W, 3] uint8, the generated video
     frames: Frames  # the simulator's render of the same T frames: its RGB is the ground truth, the rest controls
-    rollout: Rollout  # the simulated states (T + 1 of them, and more if the last window ran past T)
+    rollout: Rollout  # the simulated states of the same T frames (T + 1 states)
     graph: SceneGraph  # the laid-out scene
     caption: str  # the text the model read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -86,6 +86,7 @@ class Pipeline:
         started = time.perf_counter()
         self._check(num_frames, fps, height, width, num_steps, controls, seed)
         graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
+        tqdm(total=1, initial=1, desc="parse", unit="scene", disable=not progress).close()  # shown once it worked
         frames_wanted = num_frames or max(1, round(graph.settings.duration * fps))
         window = min(WINDOW, -(-frames_wanted // self.patch[0]) * self.patch[0])  # whole temporal patches
         starts = window_starts(frames_wanted)
@@ -106,8 +107,8 @@ class Pipeline:
                               torch.from_numpy(light_features(graph))[None], tuple(controls), control_scales,
                               num_steps, guidance, method, seed, progress)
         timings["denoise"] = time.perf_counter() - started
-        return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted), rollout=rollout,
-                              graph=graph, caption=text, timings=timings)
+        return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted),
+                              rollout=rollout.first(frames_wanted), graph=graph, caption=text, timings=timings)
 
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,

@@ -73,3 +73,17 @@ def preview_strip(frames: Frames, video: np.ndarray) -> np.ndarray:
         frames.rgb,
         video,
     ], axis=2)
+
+
+def label_columns(columns: dict[str, np.ndarray], label_height: int = 14) -> np.ndarray:
+    """[T, label_height + H, W * n, 3] uint8: the [T, H, W, 3] videos side by side, each named above."""
+    from PIL import Image, ImageDraw
+
+    frames, height, width = next(iter(columns.values())).shape[:3]
+    labels = []
+    for name in columns:
+        image = Image.new("RGB", (width, label_height), (0, 0, 0))
+        ImageDraw.Draw(image).text((2, 1), name[: max(1, width // 6)], fill=(255, 255, 255))
+        labels.append(np.asarray(image))
+    header = np.broadcast_to(np.concatenate(labels, axis=1), (frames, label_height, width * len(columns), 3))
+    return np.concatenate([header, np.concatenate(list(columns.values()), axis=2)], axis=1)

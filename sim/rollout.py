@@ -40,6 +40,16 @@ class Rollout:
         """[T + 1] seconds of each recorded state."""
         return np.arange(self.num_frames + 1) / self.fps
 
+    def first(self, num_frames: int) -> "Rollout":
+        """The rollout of frames 0..num_frames-1 only (states 0..num_frames, contacts up to frame num_frames)."""
+        if not 1 <= num_frames <= self.num_frames:
+            raise SimError(f"cannot keep {num_frames} of the rollout's {self.num_frames} frames")
+        return Rollout(fps=self.fps, step_hz=self.step_hz, body_ids=self.body_ids,
+                       positions=self.positions[:num_frames + 1], orientations=self.orientations[:num_frames + 1],
+                       linear_velocity=self.linear_velocity[:num_frames + 1],
+                       angular_velocity=self.angular_velocity[:num_frames + 1],
+                       contacts=self.contacts[self.contacts[:, 0] <= num_frames])
+
     def __eq__(self, other: object) -> bool:
         """Bit-exact equality of every array and setting."""
         if not isinstance(other, Rollout):

@@ -9,7 +9,7 @@ from dit.config import preset
 from dit.generator import GeneratorConfig, VideoGenerator
 from hybrid.cli import main
 from hybrid.errors import GenerationError
-from hybrid.generate import generate, video_size
+from hybrid.generation import generate, video_size
 from hybrid.pipeline import OVERLAP, Pipeline, window_starts
 
 PROMPT = "a red rubber ball falls onto a blue wooden box"
@@ -62,7 +62,7 @@ def test_long_videos_are_rolling_windows_that_start_from_the_previous_frames(tin
     assert calls[0]["known"] is None
     assert torch.equal(calls[1]["known"], calls[0]["clip"][:, :, -OVERLAP:])
     assert set(calls[0]["controls"]) == {"depth", "flow", "segmentation"}
-    assert result.video.shape[0] == 20 and result.frames.num_frames == 20
+    assert result.video.shape[0] == 20 and result.frames.num_frames == 20 and result.rollout.num_frames == 20
     # the second window's controls are the simulation's frames 12..27
     second = calls[1]["controls"]["segmentation"][0, 0, :8]  # [8, H, W]: frames 12..19
     assert result.frames.segmentation[12:20].max() > 0
@@ -137,3 +137,11 @@ def test_cli_generate_reports_bad_input_in_one_line(capsys, tmp_path, tiny_model
     assert "unsupported resolution" in capsys.readouterr().err
     assert main(["generate", PROMPT, "--model", str(tmp_path / "missing")]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def test_the_package_exports_the_api():
+    import hybrid
+    from hybrid.ablation import ablate
+    from hybrid.pipeline import Pipeline as PipelineClass
+
+    assert hybrid.generate is generate and hybrid.ablate is ablate and hybrid.Pipeline is PipelineClass

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from conditioning.controls import BRANCHES
 from dit.flow_matching import Guidance
@@ -78,8 +79,11 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
 
     started = time.perf_counter()
     preview = out.with_name(f"{out.stem}.preview.mp4")
-    write_video(out, result.video, fps)
-    write_video(preview, preview_strip(result.frames, result.video), fps)
+    with tqdm(total=2, desc="write", unit="file", disable=not progress) as bar:
+        write_video(out, result.video, fps)
+        bar.update()
+        write_video(preview, preview_strip(result.frames, result.video), fps)
+        bar.update()
     timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
     sidecar = {
         "prompt": prompt, "caption": result.caption,

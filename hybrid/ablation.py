@@ -1,0 +1,196 @@
+"""Physics ablations: the same scenes, seeds and noise generated with each set of control branches, every run
+scored against the simulator's ground truth (`hybrid.metrics.score_all`).
+
+A run is (scene, variant, seed). Each finished run is one JSON file under `OUT/runs/`, written atomically, so an
+interrupted ablation resumes where it stopped; the tables, report, plots and grid videos are rebuilt from those
+files at the end.
+
+Suites: "library" (the example scenes), "random" (sampled scenes of a seed training never used) and "ood"
+(prompts outside the training ranges: faster throws, higher drops, taller towers, more bodies).
+"""
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from conditioning.controls import BRANCHES
+from hybrid.errors import GenerationError
+from hybrid.evaluate import HELD_OUT_SEED
+from hybrid.metrics import HIGHER_IS_BETTER, score_all
+from hybrid.pipeline import Pipeline
+from hybrid.preview import label_columns
+from hybrid.video import write_video
+from scenes.graph import SceneGraph
+from scenes.parser import parse_prompt
+from scenes.sampler import sample_scene
+from scenes.script import library_scripts, load_script
+from scenes.seeding import scene_rng
+from sim.io import write_atomically
+
+VARIANTS = {"none": (), "depth": ("depth",), "flow": ("flow",), "segmentation": ("segmentation",),
+            "all": BRANCHES}
+RANDOM_SCENES = 10
+# Training drew throws and pushes at 1-4 m/s, drops from 0.5-2.5 m, towers of 3-5, rows of 4-8 and a few bodies
+OOD_PROMPTS = {
+    "fast-throw": "a red ball is thrown to the right at 7 m/s",
+    "high-drop": "a blue ball falls from 4 m onto a green box",
+    "tall-tower": "a tower of eight yellow cubes topples to the left",
+    "long-row": "fifteen white dominoes in a row. the first one is pushed",
+    "ten-balls": "ten small orange balls fall from 2 m",
+    "fast-roll": "a huge purple ball rolls toward a small red cube at 6 m/s",
+    "fast-collision": "a red ball rolls toward a blue ball at 7 m/s",
+    "fast-slide": "a green crate slides toward a red ball at 6 m/s",
+    "huge-drop": "two huge yellow boxes fall from 3.5 m",
+    "fast-occlusion": "a pink ball rolls behind a huge white wall at 6 m/s",
+}
+SUITES = ("library", "random", "ood")
+
+
+@dataclass
+class AblationTable:
+    """Every run's metrics, and per variant the mean and 95 % interval of each metric."""
+
+    rows: list[dict]  # one per run: suite, scene, variant, seed, then the metrics
+    summary: dict[str, dict[str, dict[str, float]]]  # variant -> metric -> {"mean", "low", "high", "n"}
+
+    def __repr__(self) -> str:
+        return report_table(self.summary)
+
+
+def suite_scenes(suite: str, seed: int) -> list[tuple[str, SceneGraph]]:
+    """The laid-out scenes of a suite; `seed` lays out the prompts (scripts and sampled scenes carry their own)."""
+    if suite == "library":
+        return [(path.stem, load_script(path)) for path in library_scripts()]
+    if suite == "random":
+        return [(f"random-{i}", sample_scene(scene_rng(HELD_OUT_SEED, "sampler", i))) for i in range(RANDOM_SCENES)]
+    if suite == "ood":
+        return [(name, parse_prompt(prompt, seed=seed)) for name, prompt in OOD_PROMPTS.items()]
+    raise GenerationError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
+
+
+def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] = tuple(VARIANTS), seeds: int = 1,
+           out: str | Path = "runs/ablation", model: str | Path = "default", num_frames: int | None = None,
+           steps: int = 20, progress: bool = False) -> AblationTable:
+    """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
+    grid videos; returns the table. `num_frames` defaults to each scene's duration at 8 fps."""
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise GenerationError(f"unknown variants {unknown or list(variants)}; choose among {', '.join(VARIANTS)}")
+    if not (isinstance(seeds, int) and seeds >= 1):
+        raise GenerationError(f"seeds must be a positive integer, got {seeds!r}")
+    out = Path(out)
+    pipe = None  # loaded on the first run that is not done yet
+    jobs = [(name, graph, seed, variant) for seed in range(seeds) for name, graph in suite_scenes(suite, seed)
+            for variant in variants]
+    for name, graph, seed, variant in tqdm(jobs, desc=f"ablate {suite}", unit="run", disable=not progress):
+        record = out / "runs" / f"{name}__{variant}__seed{seed}.json"
+        if record.exists():
+            continue
+        pipe = pipe or Pipeline.from_pretrained(model)
+        result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
+        metrics = score_all(result.video, result.frames, result.rollout, result.graph)
+        (out / "videos").mkdir(parents=True, exist_ok=True)  # the run's JSON, written last, marks it done
+        np.savez_compressed(out / "videos" / f"{name}__{variant}__seed{seed}.npz", video=result.video,
+                            truth=result.frames.rgb)
+        row = {"suite": suite, "scene": name, "variant": variant, "seed": seed, **metrics,
+               "seconds": sum(result.timings.values())}
+        write_atomically(record, lambda temporary: temporary.write_text(json.dumps(row, indent=1)))
+    rows = [json.loads(path.read_text()) for path in sorted((out / "runs").glob("*.json"))]
+    rows = [row for row in rows if row["suite"] == suite and row["variant"] in variants and row["seed"] < seeds]
+    table = AblationTable(rows, summarize(rows, variants))
+    write_outputs(out, table, suite, variants)
+    return table
+
+
+def interval(values: list[float]) -> dict[str, float]:
+    """Mean and normal-approximation 95 % interval (mean +- 1.96 s / sqrt(n)) of the finite values."""
+    finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if finite.size == 0:
+        return {"mean": float("nan"), "low": float("nan"), "high": float("nan"), "n": 0}
+    half = 1.96 * finite.std(ddof=1) / math.sqrt(finite.size) if finite.size > 1 else 0.0
+    return {"mean": float(finite.mean()), "low": float(finite.mean() - half), "high": float(finite.mean() + half),
+            "n": int(finite.size)}
+
+
+def summarize(rows: list[dict], variants) -> dict[str, dict[str, dict[str, float]]]:
+    return {variant: {metric: interval([row[metric] for row in rows if row["variant"] == variant])
+                      for metric in HIGHER_IS_BETTER}
+            for variant in variants}
+
+
+def report_table(summary: dict[str, dict[str, dict[str, float]]]) -> str:
+    """A Markdown table: one row per metric, one column per variant, "mean [low, high]"."""
+    variants = list(summary)
+    lines = ["| metric | " + " | ".join(variants) + " |", "| --- |" + " --- |" * len(variants)]
+    for metric, higher in HIGHER_IS_BETTER.items():
+        cells = []
+        for variant in variants:
+            stat = summary[variant][metric]
+            cells.append("n/a" if stat["n"] == 0 else f"{stat['mean']:.3g} [{stat['low']:.3g}, {stat['high']:.3g}]")
+        lines.append(f"| {metric} ({'higher' if higher else 'lower'} is better) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_outputs(out: Path, table: AblationTable, suite: str, variants) -> None:
+    """results.csv, results.json, report.md, metrics.png and one grid video per scene (seed 0)."""
+    columns = list(table.rows[0]) if table.rows else []
+    write_atomically(out / "results.csv", lambda temporary: _write_csv(temporary, columns, table.rows))
+    write_atomically(out / "results.json", lambda temporary: temporary.write_text(
+        json.dumps({"suite": suite, "rows": table.rows, "summary": table.summary}, indent=1)))
+    scenes = sorted({row["scene"] for row in table.rows})
+    report = (f"# Ablation: suite `{suite}`\n\n{len(scenes)} scenes x {len(variants)} variants x "
+              f"{len({row['seed'] for row in table.rows})} seeds = {len(table.rows)} runs. Each cell: mean "
+              f"[95 % interval] over runs (n excludes runs where the metric is undefined).\n\n"
+              f"{report_table(table.summary)}\n\n![metrics](metrics.png)\n")
+    write_atomically(out / "report.md", lambda temporary: temporary.write_text(report))
+    plot_summary(out / "metrics.png", table.summary)
+    for scene in scenes:
+        grid_video(out, scene, variants)
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def plot_summary(path: Path, summary: dict[str, dict[str, dict[str, float]]]) -> None:
+    """One bar chart per metric: variants with their 95 % intervals."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = list(HIGHER_IS_BETTER)
+    columns = 4
+    figure, axes = plt.subplots(math.ceil(len(metrics) / columns), columns,
+                                figsize=(4 * columns, 2.6 * math.ceil(len(metrics) / columns)))
+    variants = list(summary)
+    for axis, metric in zip(axes.flat, metrics):
+        means = [summary[v][metric]["mean"] for v in variants]
+        errors = [[m - summary[v][metric]["low"] for v, m in zip(variants, means)],
+                  [summary[v][metric]["high"] - m for v, m in zip(variants, means)]]
+        axis.bar(variants, np.nan_to_num(means), yerr=np.nan_to_num(errors), capsize=3, color="#4c78a8")
+        axis.set_title(f"{metric} ({'higher' if HIGHER_IS_BETTER[metric] else 'lower'} is better)", fontsize=9)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(metrics):]:
+        axis.axis("off")
+    figure.tight_layout()
+    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
+    plt.close(figure)
+
+
+def grid_video(out: Path, scene: str, variants) -> None:
+    """OUT/grids/SCENE.mp4: the simulator's render, then each variant's video (seed 0), side by side."""
+    videos = {v: np.load(out / "videos" / f"{scene}__{v}__seed0.npz") for v in variants
+              if (out / "videos" / f"{scene}__{v}__seed0.npz").exists()}
+    if not videos:
+        return
+    truth = next(iter(videos.values()))["truth"]
+    columns = {"simulator": truth, **{variant: data["video"] for variant, data in videos.items()}}
+    write_video(out / "grids" / f"{scene}.mp4", label_columns(columns), fps=8)
