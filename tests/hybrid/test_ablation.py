@@ -1,0 +1,82 @@
+import csv
+import json
+import math
+
+import pytest
+import torch
+
+from dit.checkpoint import save_generator
+from dit.config import preset
+from dit.generator import GeneratorConfig, VideoGenerator
+from hybrid import ablation
+from hybrid.ablation import OOD_PROMPTS, ablate, interval, suite_scenes
+from hybrid.cli import main
+from hybrid.errors import GenerationError
+from hybrid.metrics import HIGHER_IS_BETTER
+from hybrid.pipeline import Pipeline
+from scenes.parser import parse_prompt
+
+SCENES = [("ball", parse_prompt("a red ball falls onto a blue box")), ("two", parse_prompt("a green cube"))]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> str:
+    torch.manual_seed(0)
+    config = GeneratorConfig.from_captions(["a red ball"], preset("tiny"), text_depth=1, text_heads=2, max_length=64)
+    return str(save_generator(VideoGenerator(config), tmp_path_factory.mktemp("model") / "tiny"))
+
+
+@pytest.fixture
+def small_suite(monkeypatch):
+    monkeypatch.setattr(ablation, "suite_scenes", lambda suite, seed: SCENES)
+
+
+def test_ablation_runs_every_scene_variant_and_seed_and_writes_its_report(tmp_path, tiny_model, small_suite):
+    table = ablate("library", variants=("none", "all"), seeds=2, out=tmp_path, model=tiny_model, num_frames=4,
+                   steps=1)
+    assert len(table.rows) == 2 * 2 * 2
+    assert {(r["scene"], r["variant"], r["seed"]) for r in table.rows} == {
+        (s, v, seed) for s in ("ball", "two") for v in ("none", "all") for seed in (0, 1)}
+    assert set(HIGHER_IS_BETTER) <= set(table.rows[0])
+    with open(tmp_path / "results.csv") as handle:
+        assert len(list(csv.DictReader(handle))) == 8
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["summary"]["all"]["psnr"]["n"] == 4
+    report = (tmp_path / "report.md").read_text()
+    assert "| metric | none | all |" in report and "mask_iou" in report
+    assert (tmp_path / "metrics.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in (tmp_path / "grids").iterdir()) == ["ball.mp4", "two.mp4"]
+
+
+def test_an_interrupted_ablation_resumes_without_redoing_runs(tmp_path, tiny_model, small_suite, monkeypatch):
+    ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    (tmp_path / "runs" / "two__none__seed0.json").unlink()  # as if stopped before the last run finished
+    calls = []
+    original = Pipeline.__call__
+    monkeypatch.setattr(Pipeline, "__call__", lambda self, scene, **k: calls.append(scene) or original(self, scene, **k))
+    table = ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    assert calls == [SCENES[1][1]] and len(table.rows) == 2
+
+
+def test_interval_is_the_mean_and_normal_95_percent_interval_of_finite_values():
+    stat = interval([1.0, 2.0, 3.0, float("nan")])
+    assert stat["mean"] == 2.0 and stat["n"] == 3
+    assert math.isclose(stat["high"] - stat["mean"], 1.96 * 1.0 / math.sqrt(3))
+    assert interval([float("nan")])["n"] == 0 and math.isnan(interval([])["mean"])
+
+
+def test_suites_hold_library_random_and_out_of_distribution_scenes():
+    assert len(suite_scenes("library", 0)) == 18 and len(suite_scenes("random", 0)) == 10
+    ood = suite_scenes("ood", 0)
+    assert [name for name, _ in ood] == list(OOD_PROMPTS)
+    assert max(len(graph.bodies) for _, graph in ood) == 15  # more bodies than training ever drew
+    with pytest.raises(GenerationError, match="unknown suite 'mars'"):
+        suite_scenes("mars", 0)
+
+
+def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
+    with pytest.raises(GenerationError, match="unknown variants \\['normals'\\]"):
+        ablate("library", variants=("normals",), out=tmp_path)
+    with pytest.raises(SystemExit):
+        main(["ablate", "--variants", "depth,normals"])
+    assert "expected a comma-separated list of none, depth, flow, segmentation, all" in capsys.readouterr().err
