@@ -126,14 +126,18 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"trained to step {metrics['step']} (loss {metrics['loss']:.4f}); checkpoint {metrics['checkpoint']}")
 
 
-def _controls(text: str) -> tuple[str, ...]:
-    from conditioning.controls import BRANCHES
+CONTROLS = ("depth", "flow", "segmentation")  # conditioning.BRANCHES, without importing torch to build the parser
+VARIANTS = ("none", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
 
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in BRANCHES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(BRANCHES)}, got {text!r}")
-    return names
+
+def _names_among(choices: tuple[str, ...]):
+    """An argparse type: a comma-separated, non-empty list of names from `choices`."""
+    def read(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip() for name in text.split(",") if name.strip())
+        if not names or any(name not in choices for name in names):
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(choices)}, got {text!r}")
+        return names
+    return read
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -175,16 +179,6 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"{variant:>5}: IoU {row['iou']:.3f} (render keyed the same way: {row['iou_of_render']:.3f}, "
               f"{row['scenes_with_keyable_bodies']} of {row['scenes']} scenes scored), PSNR {row['psnr_db']:.2f} dB")
     print(f"wrote {args.out}")
-
-
-def _variants(text: str) -> tuple[str, ...]:
-    from hybrid.ablation import VARIANTS
-
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in VARIANTS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(VARIANTS)}, got {text!r}")
-    return names
 
 
 def cmd_ablate(args: argparse.Namespace) -> None:
@@ -301,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
     generate.add_argument("--seed", type=_seed, default=0, help="seed of the layout and the noise (default 0)")
     generate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps per window (default 20)")
-    generate.add_argument("--controls", type=_controls, default=("depth", "flow", "segmentation"),
+    generate.add_argument("--controls", type=_names_among(CONTROLS), default=CONTROLS,
                           help="physics controls that steer the model (default depth,flow,segmentation)")
     generate.add_argument("--no-physics", action="store_true",
                           help="text only: no control branch (the baseline the physics is measured against)")
@@ -337,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     ablate.add_argument("--suite", choices=("library", "random", "ood"), default="library",
                         help="library (example scenes), random (held-out sampled scenes) or ood (outside the "
                         "training ranges); default library")
-    ablate.add_argument("--variants", type=_variants, default=("none", "depth", "flow", "segmentation", "all"),
+    ablate.add_argument("--variants", type=_names_among(VARIANTS), default=VARIANTS,
                         help="comma-separated control sets (default none,depth,flow,segmentation,all)")
     ablate.add_argument("--seeds", type=_positive(int), default=1, help="seeds per scene and variant (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")

@@ -80,3 +80,10 @@ def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["ablate", "--variants", "depth,normals"])
     assert "expected a comma-separated list of none, depth, flow, segmentation, all" in capsys.readouterr().err
+
+
+def test_the_cli_knows_the_same_controls_and_variants():
+    from conditioning.controls import BRANCHES
+    from hybrid import cli
+
+    assert cli.CONTROLS == BRANCHES and cli.VARIANTS == tuple(ablation.VARIANTS)
