@@ -75,7 +75,7 @@ def suite_scenes(suite: str, seed: int) -> list[tuple[str, SceneGraph]]:
 
 def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] = tuple(VARIANTS), seeds: int = 1,
            out: str | Path = "runs/ablation", model: str | Path = "default", num_frames: int | None = None,
-           steps: int = 20, progress: bool = False) -> AblationTable:
+           steps: int = 20, device: str = "cpu", progress: bool = False) -> AblationTable:
     """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
     grid videos; returns the table. `num_frames` defaults to each scene's duration at 8 fps."""
     unknown = [v for v in variants if v not in VARIANTS]
@@ -91,7 +91,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] = tuple
         record = out / "runs" / f"{name}__{variant}__seed{seed}.json"
         if record.exists():
             continue
-        pipe = pipe or Pipeline.from_pretrained(model)
+        pipe = pipe or Pipeline.from_pretrained(model, device=device)
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph)
         (out / "videos").mkdir(parents=True, exist_ok=True)  # the run's JSON, written last, marks it done

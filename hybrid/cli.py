@@ -103,6 +103,12 @@ def _scene_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=_seed, default=None, help="seed (default: the script's, or 0 for prompts)")
 
 
+def _model_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--model", default="default",
+                         help="'default' (the shipped model), a checkpoint folder or a training run folder")
+    command.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+
+
 def _shard(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d+)/(\d+)", text)
     if not match or not int(match.group(1)) < int(match.group(2)):
@@ -185,7 +191,7 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     from hybrid.ablation import ablate
 
     table = ablate(args.suite, variants=args.variants, seeds=args.seeds, out=Path(args.out), model=args.model,
-                   num_frames=args.frames, steps=args.steps, progress=True)
+                   num_frames=args.frames, steps=args.steps, device=args.device, progress=True)
     print(table)
     print(f"wrote {len(table.rows)} runs to {args.out}: results.csv, results.json, report.md, metrics.png, grids/")
 
@@ -301,9 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="text only: no control branch (the baseline the physics is measured against)")
     generate.add_argument("--text-guidance", type=float, default=1.0, help="text guidance scale (default 1)")
     generate.add_argument("--control-guidance", type=float, default=1.0, help="control guidance scale (default 1)")
-    generate.add_argument("--model", default="default",
-                          help="'default' (the shipped model), a checkpoint folder or a training run folder")
-    generate.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    _model_arguments(generate)
     generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
     generate.set_defaults(run=cmd_generate)
 
@@ -312,12 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate held-out scenes (half from the example library, half sampled with a seed training "
         "never used) with all controls and with none, and score each against the simulator: colour-keyed object "
         "mask IoU and PSNR to the render, at 64x64. Writes a JSON report.")
-    evaluate.add_argument("--model", default="default", help="'default', a checkpoint folder or a run folder")
+    _model_arguments(evaluate)
     evaluate.add_argument("--scenes", type=_positive(int), default=20, help="held-out scenes (default 20)")
     evaluate.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
     evaluate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps (default 20)")
     evaluate.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
-    evaluate.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
     evaluate.add_argument("--out", default="evaluation.json", help="report path (default evaluation.json)")
     evaluate.set_defaults(run=cmd_evaluate)
 
@@ -335,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="comma-separated control sets (default none,depth,flow,segmentation,all)")
     ablate.add_argument("--seeds", type=_positive(int), default=1, help="seeds per scene and variant (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")
-    ablate.add_argument("--model", default="default", help="'default', a checkpoint folder or a run folder")
+    _model_arguments(ablate)
     ablate.add_argument("--frames", type=_positive(int), default=None,
                         help="frames per run (default: each scene's duration at 8 fps)")
     ablate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps (default 20)")
