@@ -28,6 +28,8 @@ from dit.model import VideoDiT
 from dit.text import SmallTextEncoder, TextEmbedding, TextEncoderConfig, Tokenizer
 
 DEFAULT_DROPOUT = 0.1
+PREDICTIONS = ("velocity", "data")
+DATA_MIN_TIME = 0.05  # "data" prediction: the velocity divides by t, at least this (as JiT clips it)
 
 
 @dataclass
@@ -43,6 +45,10 @@ class GeneratorConfig:
     control_dropout: dict[str, float] | None = None
     time_mean: float = 0.0  # logit-normal training times: sigmoid(N(time_mean, time_std^2))
     time_std: float = 1.0
+    # what the DiT's output means: "velocity" (noise - x_0) or "data" (x_0, turned into the velocity
+    # (x_t - x_0) / max(t, DATA_MIN_TIME)). Predicting the clean video lets the analytic x_t / t term carry the
+    # noise, which a small pixel-space model otherwise has to copy through every block (JiT, Li & He 2025).
+    prediction: str = "velocity"
 
     def __post_init__(self) -> None:
         self.vocabulary = list(self.vocabulary)
@@ -69,13 +75,15 @@ class GeneratorConfig:
                 raise DiTError(f"GeneratorConfig.{name} must be a probability in [0, 1], got {p!r}")
         if not self.time_std > 0:
             raise DiTError(f"GeneratorConfig.time_std must be positive, got {self.time_std!r}")
+        if self.prediction not in PREDICTIONS:
+            raise DiTError(f"GeneratorConfig.prediction must be one of {PREDICTIONS}, got {self.prediction!r}")
 
     @classmethod
     def from_captions(cls, captions: list[str], dit: DiTConfig, *, min_count: int = 1, text_depth: int = 2,
                       text_heads: int = 4, max_length: int = 256, **fields: Any) -> "GeneratorConfig":
         """A config whose tokenizer is built from a caption corpus and whose text encoder is `dit.text_dim` wide.
 
-        `fields` sets the other fields (text_dropout, control_dropout, time_mean, time_std).
+        `fields` sets the other fields (text_dropout, control_dropout, time_mean, time_std, prediction).
         """
         tokenizer = Tokenizer.build(list(captions), min_count=min_count)
         text = TextEncoderConfig(vocab_size=len(tokenizer), dim=dit.text_dim, depth=text_depth, heads=text_heads,
@@ -85,7 +93,7 @@ class GeneratorConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"dit": self.dit.to_dict(), "text": self.text.to_dict(), "vocabulary": list(self.vocabulary),
                 "text_dropout": self.text_dropout, "control_dropout": dict(self.control_dropout),
-                "time_mean": self.time_mean, "time_std": self.time_std}
+                "time_mean": self.time_mean, "time_std": self.time_std, "prediction": self.prediction}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "GeneratorConfig":
@@ -162,8 +170,15 @@ class VideoGenerator(nn.Module):
         if len(captions) != x_t.shape[0]:
             raise DiTError(f"got {len(captions)} captions for a batch of {x_t.shape[0]} videos")
         scene = self.scene_inputs({"instance_text": instance_text, "light": light})
-        return self.dit(x_t, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales,
-                        **scene)
+        return self.dit_velocity(x_t, t, text.tokens, text.mask, text.pooled, controls, control_mask,
+                                 control_scales, **scene)
+
+    def dit_velocity(self, x_t: Tensor, t: Tensor, *args, **kwargs) -> Tensor:
+        """The DiT's output at (x_t, t) as a velocity, whatever `config.prediction` it was trained to make."""
+        output = self.dit(x_t, t, *args, **kwargs)
+        if self.config.prediction == "velocity":
+            return output
+        return (x_t - output) / t.clamp_min(DATA_MIN_TIME).view(-1, *([1] * (x_t.dim() - 1))).to(x_t.dtype)
 
     def forward(self, batch: dict[str, Any], generator: torch.Generator) -> Tensor:
         """The training loss: `forward` so that DistributedDataParallel sees the call."""
@@ -185,7 +200,7 @@ class VideoGenerator(nn.Module):
         captions = ["" if drop else caption for caption, drop in zip(captions, drop_text.tolist())]
         controls, control_mask = self._dropped_controls(batch, batch_size, generator)
         text = self.encode_text(captions)
-        return flow_matching_loss(self.dit, video, generator, self.config.time_mean, self.config.time_std,
+        return flow_matching_loss(self.dit_velocity, video, generator, self.config.time_mean, self.config.time_std,
                                   text=text.tokens, text_mask=text.mask, pooled_text=text.pooled,
                                   controls=controls, control_mask=control_mask, **self.scene_inputs(batch))
 
@@ -233,9 +248,9 @@ class VideoGenerator(nn.Module):
         def velocity(x: Tensor, t: Tensor, use_text: bool, use_controls: bool) -> Tensor:
             text = with_text if use_text else without_text
             if not use_controls:
-                return self.dit(x, t, text.tokens, text.mask, text.pooled, light=scene["light"])
-            return self.dit(x, t, text.tokens, text.mask, text.pooled, controls, control_mask, control_scales,
-                            **scene)
+                return self.dit_velocity(x, t, text.tokens, text.mask, text.pooled, light=scene["light"])
+            return self.dit_velocity(x, t, text.tokens, text.mask, text.pooled, controls, control_mask,
+                                     control_scales, **scene)
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
         video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames)

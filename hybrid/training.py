@@ -17,7 +17,8 @@ from dit.generator import GeneratorConfig
 from dit.train import TrainConfig, train
 from hybrid.dataset import ShardDataset
 
-RECIPE_KEYS = {"preset", "dit", "text", "dropout", "train"}
+RECIPE_KEYS = {"preset", "dit", "text", "dropout", "objective", "train"}
+OBJECTIVE_KEYS = {"prediction", "time_mean", "time_std"}
 
 
 def read_recipe(path: Path) -> dict[str, Any]:
@@ -38,10 +39,14 @@ def read_recipe(path: Path) -> dict[str, Any]:
 def generator_config(recipe: dict[str, Any], captions: list[str]) -> GeneratorConfig:
     text = recipe.get("text", {})
     dropout = recipe.get("dropout", {})
+    objective = recipe.get("objective", {})
+    unknown = sorted(set(objective) - OBJECTIVE_KEYS)
+    if unknown:
+        raise DiTError(f"unknown objective settings {unknown}; known: {sorted(OBJECTIVE_KEYS)}")
     return GeneratorConfig.from_captions(
         captions, preset(recipe["preset"], **recipe.get("dit", {})), text_depth=text.get("depth", 2),
         text_heads=text.get("heads", 4), text_dropout=dropout.get("text", 0.1),
-        control_dropout=dropout.get("controls"))
+        control_dropout=dropout.get("controls"), **objective)
 
 
 def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) -> dict[str, Any]:

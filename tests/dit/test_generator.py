@@ -172,3 +172,14 @@ def test_generator_parameters_include_the_text_encoder():
     assert generator.num_parameters() == generator.dit.num_parameters() + sum(
         p.numel() for p in generator.text_encoder.parameters())
     assert preset("tiny", control_branches=BRANCHES) == generator.config.dit
+
+
+def test_data_prediction_is_turned_into_the_flow_velocity():
+    generator = tiny_generator(prediction="data")
+    x0, noise = torch.randn(2, 3, 4, 16, 16), torch.randn(2, 3, 4, 16, 16)
+    t = torch.tensor([0.3, 0.8])
+    x_t = (1 - t.view(-1, 1, 1, 1, 1)) * x0 + t.view(-1, 1, 1, 1, 1) * noise
+    generator.dit.forward = lambda x, time, *args, **kwargs: x0  # a perfect clean-video predictor
+    assert torch.allclose(generator.velocity(x_t, t, ["a", "b"]), noise - x0, atol=1e-5)
+    with pytest.raises(DiTError, match="prediction must be one of"):
+        tiny_config(prediction="noise")
