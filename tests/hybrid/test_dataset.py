@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from dit.train import collate
 from hybrid.cli import main
 from hybrid.dataset import DatasetSpec, ShardDataset, shard_clips, write_shard
 from sim.errors import SimError
