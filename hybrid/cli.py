@@ -202,7 +202,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     from dit.checkpoint import export_generator
 
     dtype = {"fp16": torch.float16, "fp32": torch.float32}[args.dtype]
-    folder = export_generator(Path(args.run), Path(args.out), dtype=dtype)
+    folder = export_generator(Path(args.source), Path(args.out), dtype=dtype)
     print(f"wrote {folder / 'model.safetensors'} and {folder / 'config.json'} ({args.dtype})")
 
 
@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export a trained checkpoint for inference",
                                  description="Copy a checkpoint's (EMA) weights, or a run folder's latest, to an "
                                  "inference folder: model.safetensors (fp16 by default) + config.json.")
-    export.add_argument("run", help="a training run folder or one of its step_* checkpoints")
+    export.add_argument("source", metavar="RUN", help="a training run folder or one of its step_* checkpoints")
     export.add_argument("out", help="the model folder to write (replaced if it exists)")
     export.add_argument("--dtype", choices=("fp16", "fp32"), default="fp16", help="stored precision (default fp16)")
     export.set_defaults(run=cmd_export)

@@ -164,11 +164,15 @@ def ssim(video: np.ndarray, reference: np.ndarray) -> float:
     return float(score.mean())
 
 
+MIN_TRUTH_MOTION = 0.5  # grey levels per pixel and frame: below it the render counts as still
+
+
 def motion_ratio(video: np.ndarray, frames: Frames) -> float:
     """Mean absolute frame-to-frame change of the video over that of the render: 0 for a frozen video, 1 for one
-    that moves as much as the truth (more than 1: it moves more). NaN if the render does not move."""
+    that moves as much as the truth (more than 1: it moves more). NaN if the render moves less than
+    MIN_TRUTH_MOTION grey levels per pixel and frame: a ratio to a nearly still scene says nothing."""
     truth = _mean_or_nan(_frame_changes(frames.rgb))
-    return _mean_or_nan(_frame_changes(video)) / truth if truth > 0 else float("nan")
+    return _mean_or_nan(_frame_changes(video)) / truth if truth >= MIN_TRUTH_MOTION else float("nan")
 
 
 def spatial_iou(video: np.ndarray, frames: Frames, threshold: float = MOTION_THRESHOLD) -> float:
