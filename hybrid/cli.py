@@ -154,17 +154,13 @@ def cmd_generate(args: argparse.Namespace) -> None:
     out = generate(args.prompt, duration_seconds=args.seconds, aspect_ratio=args.aspect, resolution=args.resolution,
                    fps=args.fps, seed=args.seed, out=Path(args.out), steps=args.steps, controls=controls,
                    guidance=Guidance(text=args.text_guidance, controls=args.control_guidance),
-                   model=args.model, device=args.device, progress=True)
+                   model=args.model, device=args.device, gif=args.gif, progress=True)
     sidecar = json.loads(out.with_suffix(".json").read_text())
-    if args.gif:
-        import imageio.v2 as imageio
-
-        from hybrid.video import write_video
-        write_video(out.with_suffix(".gif"), imageio.mimread(out, memtest=False), fps=args.fps)
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sidecar["timings_seconds"].items())
     video = sidecar["video"]
+    others = ", ".join(str(out.with_name(name)) for kind, name in sidecar["outputs"].items() if kind != "video")
     print(f"wrote {out} ({video['frames']} frames of {video['width']}x{video['height']} at {args.fps} fps), "
-          f"{out.with_name(sidecar['outputs']['preview'])} and {out.with_suffix('.json')}\n"
+          f"{others} and {out.with_suffix('.json')}\n"
           f"caption: {sidecar['caption']}\ntimings: {timings}")
 
 

@@ -2,7 +2,8 @@
 
 Each run writes three files next to each other: the video (`out`, .mp4 or .gif), a preview (`<stem>.preview.mp4`:
 depth | segmentation | flow | simulator render | generated) and a sidecar (`<stem>.json`) holding every
-parameter, the seed, the model's SHA-256 and the time per stage, so the run can be repeated exactly.
+parameter, the seed, the model's SHA-256 and the time per stage, so the run can be repeated exactly; with
+`gif`, a GIF of the video too.
 """
 
 import json
@@ -52,11 +53,12 @@ def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
 def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
              resolution: str = "64p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
              steps: int = 20, controls: tuple[str, ...] | list[str] = BRANCHES, guidance: Guidance = Guidance(),
-             model: str | Path = "default", device: str = "cpu", progress: bool = False) -> Path:
+             model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
     `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
     `controls` are the physics branches that steer the model: () is the text-only model (`--no-physics`).
+    `gif` also writes the video as `<stem>.gif` (from the frames, not re-read from the MP4).
     """
     out = Path(out)
     if not isinstance(prompt, str) or not prompt.strip():
@@ -78,12 +80,12 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
                   guidance=guidance, controls=tuple(controls), seed=seed, progress=progress)
 
     started = time.perf_counter()
-    preview = out.with_name(f"{out.stem}.preview.mp4")
-    with tqdm(total=2, desc="write", unit="file", disable=not progress) as bar:
-        write_video(out, result.video, fps)
-        bar.update()
-        write_video(preview, preview_strip(result.frames, result.video), fps)
-        bar.update()
+    files = {"video": (out, result.video), "preview": (out.with_name(f"{out.stem}.preview.mp4"),
+                                                       preview_strip(result.frames, result.video))}
+    if gif and out.suffix != ".gif":
+        files["gif"] = (out.with_suffix(".gif"), result.video)
+    for path, frames in tqdm(files.values(), desc="write", unit="file", disable=not progress):
+        write_video(path, frames, fps)
     timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
     sidecar = {
         "prompt": prompt, "caption": result.caption,
@@ -96,7 +98,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
         "model": {"path": str(pipe.model_path), "sha256": pipe.model_sha256},
         "graph": json.loads(result.graph.to_json()),
         "timings_seconds": {name: round(seconds, 3) for name, seconds in timings.items()},
-        "outputs": {"video": out.name, "preview": preview.name},
+        "outputs": {name: path.name for name, (path, _) in files.items()},
         "software": {"python": platform.python_version(), "torch": torch.__version__},
     }
     write_atomically(out.with_suffix(".json"),

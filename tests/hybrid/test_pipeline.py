@@ -1,5 +1,6 @@
 import json
 
+import imageio.v2 as imageio
 import numpy as np
 import pytest
 import torch
@@ -114,6 +115,9 @@ def test_generate_writes_video_preview_and_sidecar(tmp_path, tiny_model):
     assert len(sidecar["model"]["sha256"]) == 64 and sidecar["graph"]["bodies"]
     assert set(sidecar["timings_seconds"]) == {"load_model", "parse", "simulate", "render", "denoise", "write"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ball.json", "ball.mp4", "ball.preview.mp4"]
+    generate(PROMPT, duration_seconds=1, steps=1, out=tmp_path / "gif.mp4", model=tiny_model, gif=True)
+    assert json.loads((tmp_path / "gif.json").read_text())["outputs"]["gif"] == "gif.gif"
+    assert len(imageio.mimread(tmp_path / "gif.gif")) == 8
 
 
 @pytest.mark.parametrize("arguments, message", [
