@@ -11,9 +11,11 @@ Determinism: every random draw of step s on rank r comes from a generator seeded
 order is a seeded permutation per epoch; so a run depends on its seed alone, and resuming from a checkpoint
 (which records the step and the data position) continues exactly as if it had not stopped.
 
-Schedule: linear warm-up over `warmup_steps`, then constant ("constant") or cosine decay to
-`min_lr_ratio * lr` at `steps` ("cosine"). Constant is the default: rectified-flow DiTs train well at a flat
-rate, and a run can then be extended with --resume and more steps without changing its past.
+Schedule: linear warm-up over `warmup_steps`, then constant ("constant"), cosine decay to `min_lr_ratio * lr`
+at `steps` ("cosine"), or constant followed by a linear decay to `min_lr_ratio * lr` over the last
+`decay_steps` ("wsd", warmup-stable-decay as in Hägele et al. 2024). Constant is the default: rectified-flow DiTs
+train well at a flat rate, and a run can then be extended with --resume and more steps without changing its
+past; "wsd" with the same rate continues such a run and cools it down, exactly as a fresh "wsd" run would.
 """
 
 import argparse
@@ -43,7 +45,7 @@ from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
 
 MIXED_PRECISION = ("auto", "off", "bf16", "fp16")
-SCHEDULES = ("constant", "cosine")
+SCHEDULES = ("constant", "cosine", "wsd")
 METRICS_FILE = "metrics.jsonl"
 # streams of `step_seed`: independent draws for the training step, the data order and the loader's workers
 TRAIN_STREAM, DATA_STREAM, WORKER_STREAM = 0, 1, 2
@@ -57,8 +59,9 @@ class TrainConfig:
     weight_decay: float = 0.0  # AdamW's decoupled decay, on matrices only (not biases, norms or gains)
     betas: tuple[float, float] = (0.9, 0.999)
     warmup_steps: int = 500
-    schedule: str = "constant"  # "constant" or "cosine", after the warm-up
-    min_lr_ratio: float = 0.1  # cosine: the rate at the last step, as a fraction of lr
+    schedule: str = "constant"  # "constant", "cosine" or "wsd", after the warm-up
+    min_lr_ratio: float = 0.1  # cosine and wsd: the rate at the last step, as a fraction of lr
+    decay_steps: int = 0  # wsd: the last steps, over which the rate falls linearly
     grad_clip: float = 1.0  # max global gradient norm; 0 = no clipping
     ema_decay: float = 0.999  # per step, warmed up as min(decay, (1 + step) / (10 + step)); 0 = no averaging
     checkpoint_every: int = 1000  # and always at the last step
@@ -75,8 +78,9 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise DiTError(f"TrainConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
-        if self.warmup_steps < 0 or self.num_workers < 0 or self.keep_checkpoints < 0:
-            raise DiTError("TrainConfig.warmup_steps, num_workers and keep_checkpoints must not be negative")
+        if min(self.warmup_steps, self.num_workers, self.keep_checkpoints, self.decay_steps) < 0:
+            raise DiTError("TrainConfig.warmup_steps, decay_steps, num_workers and keep_checkpoints must not be "
+                           "negative")
         if not self.lr > 0 or self.weight_decay < 0 or self.grad_clip < 0 or not 0 <= self.ema_decay < 1:
             raise DiTError("TrainConfig needs lr > 0, weight_decay >= 0, grad_clip >= 0 and 0 <= ema_decay < 1")
         if self.mixed_precision not in MIXED_PRECISION:
@@ -84,6 +88,9 @@ class TrainConfig:
                            f"got {self.mixed_precision!r}")
         if self.schedule not in SCHEDULES:
             raise DiTError(f"TrainConfig.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.schedule == "wsd" and not 0 < self.decay_steps <= self.steps - self.warmup_steps:
+            raise DiTError(f"TrainConfig.decay_steps must be from 1 to steps - warmup_steps "
+                           f"({self.steps - self.warmup_steps}) for the wsd schedule, got {self.decay_steps}")
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -224,13 +231,16 @@ def collate(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def learning_rate(step: int, config: TrainConfig) -> float:
-    """The rate for optimizer step `step` (0-based): linear warm-up, then constant or cosine."""
+    """The rate for optimizer step `step` (0-based): linear warm-up, then constant, cosine or wsd."""
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     if config.schedule == "constant":
         return config.lr
-    progress = (step - config.warmup_steps) / max(config.steps - config.warmup_steps, 1)
     low = config.lr * config.min_lr_ratio
+    if config.schedule == "wsd":
+        decayed = max(step - (config.steps - config.decay_steps) + 1, 0) / config.decay_steps  # 0 .. 1
+        return config.lr + (low - config.lr) * min(decayed, 1.0)
+    progress = (step - config.warmup_steps) / max(config.steps - config.warmup_steps, 1)
     return low + (config.lr - low) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
@@ -435,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=TrainConfig.lr)
     parser.add_argument("--warmup-steps", type=int, default=TrainConfig.warmup_steps)
     parser.add_argument("--schedule", choices=SCHEDULES, default=TrainConfig.schedule)
+    parser.add_argument("--decay-steps", type=int, default=TrainConfig.decay_steps,
+                        help="wsd schedule: the last steps, over which the rate falls linearly")
     parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay)
     parser.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
     parser.add_argument("--log-every", type=int, default=TrainConfig.log_every)
@@ -458,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         dataset = MovingSquares(args.num_samples, frames=args.frames, height=args.size, width=args.size,
                                 seed=args.data_seed, controls=controls, background="random")
         config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                             warmup_steps=args.warmup_steps, schedule=args.schedule, ema_decay=args.ema_decay,
+                             warmup_steps=args.warmup_steps, schedule=args.schedule,
+                             decay_steps=args.decay_steps, ema_decay=args.ema_decay,
                              checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
                              mixed_precision=args.mixed_precision, num_workers=args.num_workers,
                              device=args.device, progress=not args.no_progress)

@@ -29,6 +29,17 @@ def test_learning_rate_warms_up_linearly_then_holds_or_decays():
     assert learning_rate(0, TrainConfig(warmup_steps=0, lr=2e-3)) == 2e-3
 
 
+def test_wsd_schedule_is_the_constant_schedule_until_its_linear_decay():
+    wsd = TrainConfig(lr=1e-3, warmup_steps=4, steps=20, schedule="wsd", decay_steps=10, min_lr_ratio=0.0)
+    constant = TrainConfig(lr=1e-3, warmup_steps=4, steps=20)
+    assert [learning_rate(s, wsd) for s in range(10)] == [learning_rate(s, constant) for s in range(10)]
+    assert [learning_rate(s, wsd) for s in (10, 14, 19)] == pytest.approx([0.9e-3, 0.5e-3, 0.0])
+    with pytest.raises(DiTError, match="decay_steps"):
+        TrainConfig(steps=20, warmup_steps=4, schedule="wsd", decay_steps=17)
+    with pytest.raises(DiTError, match="decay_steps"):
+        TrainConfig(steps=20, schedule="wsd")
+
+
 def take(order: DataOrder, n: int) -> list[int]:
     stream = iter(order)
     return [next(stream) for _ in range(n)]
