@@ -21,7 +21,7 @@ from tqdm import tqdm
 from conditioning.controls import BRANCHES
 from hybrid.errors import GenerationError
 from hybrid.evaluate import HELD_OUT_SEED
-from hybrid.metrics import HIGHER_IS_BETTER, score_all
+from hybrid.metrics import BETTER, score_all
 from hybrid.pipeline import Pipeline
 from hybrid.preview import label_columns
 from hybrid.video import write_video
@@ -119,7 +119,7 @@ def interval(values: list[float]) -> dict[str, float]:
 
 def summarize(rows: list[dict], variants) -> dict[str, dict[str, dict[str, float]]]:
     return {variant: {metric: interval([row[metric] for row in rows if row["variant"] == variant])
-                      for metric in HIGHER_IS_BETTER}
+                      for metric in BETTER}
             for variant in variants}
 
 
@@ -127,12 +127,12 @@ def report_table(summary: dict[str, dict[str, dict[str, float]]]) -> str:
     """A Markdown table: one row per metric, one column per variant, "mean [low, high]"."""
     variants = list(summary)
     lines = ["| metric | " + " | ".join(variants) + " |", "| --- |" + " --- |" * len(variants)]
-    for metric, higher in HIGHER_IS_BETTER.items():
+    for metric, better in BETTER.items():
         cells = []
         for variant in variants:
             stat = summary[variant][metric]
             cells.append("n/a" if stat["n"] == 0 else f"{stat['mean']:.3g} [{stat['low']:.3g}, {stat['high']:.3g}]")
-        lines.append(f"| {metric} ({'higher' if higher else 'lower'} is better) | " + " | ".join(cells) + " |")
+        lines.append(f"| {metric} ({better} is better) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -166,7 +166,7 @@ def plot_summary(path: Path, summary: dict[str, dict[str, dict[str, float]]]) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = list(HIGHER_IS_BETTER)
+    metrics = list(BETTER)
     columns = 4
     figure, axes = plt.subplots(math.ceil(len(metrics) / columns), columns,
                                 figsize=(4 * columns, 2.6 * math.ceil(len(metrics) / columns)))
@@ -176,7 +176,7 @@ def plot_summary(path: Path, summary: dict[str, dict[str, dict[str, float]]]) ->
         errors = [[m - summary[v][metric]["low"] for v, m in zip(variants, means)],
                   [summary[v][metric]["high"] - m for v, m in zip(variants, means)]]
         axis.bar(variants, np.nan_to_num(means), yerr=np.nan_to_num(errors), capsize=3, color="#4c78a8")
-        axis.set_title(f"{metric} ({'higher' if HIGHER_IS_BETTER[metric] else 'lower'} is better)", fontsize=9)
+        axis.set_title(f"{metric} ({BETTER[metric]} is better)", fontsize=9)
         axis.tick_params(labelsize=7)
     for axis in list(axes.flat)[len(metrics):]:
         axis.axis("off")

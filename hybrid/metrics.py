@@ -13,6 +13,7 @@ moves (motion ratio) and where it moves (the Physics-IQ motion-mask IoUs). `scor
 Pure functions of arrays; no model or renderer needed. A score that nothing can be measured for is NaN.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,7 +202,7 @@ def weighted_spatial_iou(video: np.ndarray, frames: Frames, threshold: float = M
 
 
 def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneGraph) -> dict[str, float]:
-    """Every score of `video` against the ground truth, flat, named as in HIGHER_IS_BETTER."""
+    """Every score of `video` against the ground truth, flat, named as in BETTER."""
     groups = _keyed_groups(video, frames, graph)
     velocity = _velocity_error(groups, rollout, MIN_PIXELS)
     kept = _permanence(groups, MIN_PIXELS)
@@ -225,14 +226,22 @@ def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneG
     return {name: float(value) for name, value in scores.items()}
 
 
-HIGHER_IS_BETTER = {  # per score of `score_all`: whether a larger value is better
-    "mask_iou": True, "centroid_error_px": False, "velocity_error_before_contact": False,
-    "velocity_error_after_contact": False, "presence": True, "appearances": False, "disappearances": False,
-    "relation_compliance": True, "count_error": False, "flicker": False, "warping_error": False, "psnr": True,
-    "ssim": True,
-    "motion_ratio": True,  # best at 1; a generator's failure is moving too little (0: frozen)
-    "spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True,
+BETTER = {  # per score of `score_all`: which values are better, "higher", "lower" or "nearer 1"
+    "mask_iou": "higher", "centroid_error_px": "lower", "velocity_error_before_contact": "lower",
+    "velocity_error_after_contact": "lower", "presence": "higher", "appearances": "lower",
+    "disappearances": "lower", "relation_compliance": "higher", "count_error": "lower", "flicker": "lower",
+    "warping_error": "lower", "psnr": "higher", "ssim": "higher",
+    "motion_ratio": "nearer 1",  # 0: frozen; above 1: moves more than the truth (noise does)
+    "spatial_iou": "higher", "spatiotemporal_iou": "higher", "weighted_spatial_iou": "higher",
 }
+
+
+def is_better(metric: str, value: float, other: float) -> bool:
+    """Whether `value` of score `metric` is strictly better than `other` (see BETTER)."""
+    direction = BETTER[metric]
+    if direction == "nearer 1":
+        return abs(math.log(value)) < abs(math.log(other)) if min(value, other) > 0 else value > other
+    return value > other if direction == "higher" else value < other
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from hybrid import ablation
 from hybrid.ablation import OOD_PROMPTS, ablate, interval, suite_scenes
 from hybrid.cli import main
 from hybrid.errors import GenerationError
-from hybrid.metrics import HIGHER_IS_BETTER
+from hybrid.metrics import BETTER
 from hybrid.pipeline import Pipeline
 from scenes.parser import parse_prompt
 
@@ -37,7 +37,7 @@ def test_ablation_runs_every_scene_variant_and_seed_and_writes_its_report(tmp_pa
     assert len(table.rows) == 2 * 2 * 2
     assert {(r["scene"], r["variant"], r["seed"]) for r in table.rows} == {
         (s, v, seed) for s in ("ball", "two") for v in ("none", "all") for seed in (0, 1)}
-    assert set(HIGHER_IS_BETTER) <= set(table.rows[0])
+    assert set(BETTER) <= set(table.rows[0])
     with open(tmp_path / "results.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 8
     saved = json.loads((tmp_path / "results.json").read_text())

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from hybrid.metrics import (
-    HIGHER_IS_BETTER, _count_components, centroid_error, count_error, flicker, mask_iou, motion_ratio, permanence,
-    psnr, relation_compliance, score_all, spatial_iou, spatiotemporal_iou, ssim, velocity_error, warping_error,
+    BETTER, _count_components, centroid_error, count_error, flicker, mask_iou, motion_ratio, permanence,
+    is_better, psnr, relation_compliance, score_all, spatial_iou, spatiotemporal_iou, ssim, velocity_error, warping_error,
     weighted_spatial_iou,
 )
 from scenes.parser import parse_prompt
@@ -105,7 +105,7 @@ def without_ball_from(frames: Frames, start: int) -> np.ndarray:
 def test_the_render_itself_scores_perfectly(scene):
     frames, sim, graph = scene
     scores = score_all(frames.rgb, frames, sim, graph)
-    assert set(scores) == set(HIGHER_IS_BETTER) and all(type(value) is float for value in scores.values())
+    assert set(scores) == set(BETTER) and all(type(value) is float for value in scores.values())
     assert scores == {
         "mask_iou": 1.0, "centroid_error_px": 0.0, "velocity_error_before_contact": 0.0,
         "velocity_error_after_contact": 0.0, "presence": 1.0, "appearances": 0.0, "disappearances": 0.0,
@@ -121,7 +121,7 @@ def test_a_frozen_video_scores_worse_on_every_score_that_tells_them_apart(scene)
     differing = [name for name in perfect if perfect[name] != pytest.approx(still[name])]
     assert {"centroid_error_px", "velocity_error_before_contact", "warping_error", "motion_ratio"} <= set(differing)
     for name in differing:
-        assert (perfect[name] > still[name]) == HIGHER_IS_BETTER[name], name
+        assert is_better(name, perfect[name], still[name]), name
 
 
 def test_centroid_error_of_a_shifted_video_is_the_shift(scene):
