@@ -84,27 +84,37 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] = tuple
     if not (isinstance(seeds, int) and seeds >= 1):
         raise GenerationError(f"seeds must be a positive integer, got {seeds!r}")
     out = Path(out)
-    pipe = None  # loaded on the first run that is not done yet
+    pipe = Pipeline.from_pretrained(model, device=device)
+    setting = {"model_sha256": pipe.model_sha256, "num_frames": num_frames, "steps": steps}  # what a run used
     jobs = [(name, graph, seed, variant) for seed in range(seeds) for name, graph in suite_scenes(suite, seed)
             for variant in variants]
     for name, graph, seed, variant in tqdm(jobs, desc=f"ablate {suite}", unit="run", disable=not progress):
         record = out / "runs" / f"{name}__{variant}__seed{seed}.json"
         if record.exists():
+            _check_same_setting(record, setting)
             continue
-        pipe = pipe or Pipeline.from_pretrained(model, device=device)
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph)
         (out / "videos").mkdir(parents=True, exist_ok=True)  # the run's JSON, written last, marks it done
         np.savez_compressed(out / "videos" / f"{name}__{variant}__seed{seed}.npz", video=result.video,
                             truth=result.frames.rgb)
         row = {"suite": suite, "scene": name, "variant": variant, "seed": seed, **metrics,
-               "seconds": sum(result.timings.values())}
+               "seconds": sum(result.timings.values()), **setting}
         write_atomically(record, lambda temporary: temporary.write_text(json.dumps(row, indent=1)))
     rows = [json.loads(path.read_text()) for path in sorted((out / "runs").glob("*.json"))]
     rows = [row for row in rows if row["suite"] == suite and row["variant"] in variants and row["seed"] < seeds]
     table = AblationTable(rows, summarize(rows, variants))
     write_outputs(out, table, suite, variants)
     return table
+
+
+def _check_same_setting(record: Path, setting: dict) -> None:
+    """A finished run is reused only if it was made by the same model with the same frames and steps."""
+    done = json.loads(record.read_text())
+    differing = [key for key in setting if done.get(key) != setting[key]]
+    if differing:
+        raise GenerationError(f"{record.parent.parent} holds runs made with another {', '.join(differing)} "
+                              f"({record.name}); choose a new --out folder or delete it")
 
 
 def interval(values: list[float]) -> dict[str, float]:

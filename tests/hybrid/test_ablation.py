@@ -58,6 +58,16 @@ def test_an_interrupted_ablation_resumes_without_redoing_runs(tmp_path, tiny_mod
     assert calls == [SCENES[1][1]] and len(table.rows) == 2
 
 
+def test_a_resumed_ablation_refuses_runs_of_another_model_or_setting(tmp_path, tiny_model, small_suite):
+    ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    with pytest.raises(GenerationError, match="holds runs made with another steps .*choose a new --out"):
+        ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=2)
+    record = tmp_path / "runs" / "ball__none__seed0.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), "model_sha256": "0" * 64}))
+    with pytest.raises(GenerationError, match="another model_sha256"):
+        ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+
+
 def test_interval_is_the_mean_and_normal_95_percent_interval_of_finite_values():
     stat = interval([1.0, 2.0, 3.0, float("nan")])
     assert stat["mean"] == 2.0 and stat["n"] == 3
