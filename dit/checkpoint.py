@@ -64,11 +64,22 @@ def save_generator(generator: VideoGenerator, path: str | os.PathLike, *, step: 
 
 def export_generator(source: str | os.PathLike, dest: str | os.PathLike,
                      dtype: torch.dtype = torch.float16) -> Path:
-    """Copy the weights of a checkpoint (or a run folder's latest) to an inference folder in `dtype`."""
+    """Copy the weights of a checkpoint (or a run folder's latest) to an inference folder in `dtype`.
+
+    The folder's model files are replaced at once; its other files (a model card, an evaluation) are kept.
+    """
     source = resolve_checkpoint(source)
     generator = load_generator(source)
     step = _read_json(source / CONFIG_FILE, "config.json")["step"]
-    return save_generator(generator, dest, step=step, dtype=dtype)
+    dest = Path(dest)
+    tmp = _fresh_tmp(dest)
+    _write_model_files(tmp, generator, None, step, dtype)
+    if dest.is_dir():
+        for other in dest.iterdir():
+            if other.is_file() and not (tmp / other.name).exists():
+                shutil.copy2(other, tmp / other.name)
+    _publish_folder(tmp, dest)
+    return dest
 
 
 def load_generator(path: str | os.PathLike, device: torch.device | str = "cpu",

@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Copy a checkpoint's (EMA) weights, or a run folder's latest, to an "
                                  "inference folder: model.safetensors (fp16 by default) + config.json.")
     export.add_argument("source", metavar="RUN", help="a training run folder or one of its step_* checkpoints")
-    export.add_argument("out", help="the model folder to write (replaced if it exists)")
+    export.add_argument("out", help="the model folder to write (its model files are replaced, other files kept)")
     export.add_argument("--dtype", choices=("fp16", "fp32"), default="fp16", help="stored precision (default fp16)")
     export.set_defaults(run=cmd_export)
 

@@ -53,6 +53,16 @@ def test_fp16_export_is_half_the_size_and_close(tmp_path):
     assert load_generator(half, dtype=None).dtype == torch.float16
 
 
+def test_exporting_over_a_model_folder_keeps_its_other_files(tmp_path):
+    first = export_generator(save_generator(tiny_generator(seed=0), tmp_path / "a"), tmp_path / "model")
+    (first / "MODEL_CARD.md").write_text("card")
+    second = trained_like(tiny_generator(seed=1))
+    export_generator(save_generator(second, tmp_path / "b"), tmp_path / "model", dtype=torch.float32)
+    assert (tmp_path / "model" / "MODEL_CARD.md").read_text() == "card"
+    assert torch.equal(outputs(load_generator(tmp_path / "model")), outputs(second))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "model"]
+
+
 def test_saving_over_an_existing_folder_replaces_it(tmp_path):
     save_generator(tiny_generator(seed=0), tmp_path / "m")
     (tmp_path / "m" / "stray.txt").write_text("old")
