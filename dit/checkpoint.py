@@ -49,15 +49,21 @@ _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch
 
 
 def save_generator(generator: VideoGenerator, path: str | os.PathLike, *, step: int = 0,
-                   dtype: torch.dtype = torch.float32, weights: dict[str, torch.Tensor] | None = None) -> Path:
+                   dtype: torch.dtype = torch.float32, weights: dict[str, torch.Tensor] | None = None,
+                   keep_other_files: bool = False) -> Path:
     """Write an inference checkpoint folder (model.safetensors + config.json) at `path`, replacing one there.
 
     `weights` (default: the generator's own state dict) lets a trainer save its EMA weights; `dtype`
-    float16 halves the file for shipping (loading casts back to float32 by default).
+    float16 halves the file for shipping (loading casts back to float32 by default). `keep_other_files`
+    carries the replaced folder's other files (a model card, an evaluation) into the new one.
     """
     path = Path(path)
     tmp = _fresh_tmp(path)
     _write_model_files(tmp, generator, weights, step, dtype)
+    if keep_other_files and path.is_dir():
+        for other in path.iterdir():
+            if other.is_file() and not (tmp / other.name).exists():
+                shutil.copy2(other, tmp / other.name)
     _publish_folder(tmp, path)
     return path
 
@@ -71,15 +77,7 @@ def export_generator(source: str | os.PathLike, dest: str | os.PathLike,
     source = resolve_checkpoint(source)
     generator = load_generator(source)
     step = _read_json(source / CONFIG_FILE, "config.json")["step"]
-    dest = Path(dest)
-    tmp = _fresh_tmp(dest)
-    _write_model_files(tmp, generator, None, step, dtype)
-    if dest.is_dir():
-        for other in dest.iterdir():
-            if other.is_file() and not (tmp / other.name).exists():
-                shutil.copy2(other, tmp / other.name)
-    _publish_folder(tmp, dest)
-    return dest
+    return save_generator(generator, dest, step=step, dtype=dtype, keep_other_files=True)
 
 
 def load_generator(path: str | os.PathLike, device: torch.device | str = "cpu",
