@@ -7,7 +7,7 @@ from torch import Tensor
 
 from conditioning.errors import ConditioningError
 
-CHANNELS = {"depth": 1, "flow": 3, "segmentation": 1}  # branch name -> channels of its maps
+CHANNELS = {"depth": 1, "flow": 3, "segmentation": 1, "uv": 4}  # branch name -> channels of its maps
 BRANCHES = tuple(CHANNELS)
 
 
@@ -18,6 +18,8 @@ class Controls:
     depth [B, 1, T, H, W]: inverse depth in [0, 1] over the clip's near/far, 0 = no surface.
     flow [B, 3, T, H, W]: (dx / W, dy / H) in [-1, 1] and the valid mask (1 / 0); flow is 0 where not valid.
     segmentation [B, 1, T, H, W]: instance ids as floats (0 = background, k = k-th body in graph order).
+    uv [B, 4, T, H, W]: the ground's texture coordinates (u, v) = world (x, y) / texture period, as
+    (sin 2 pi u, cos 2 pi u, sin 2 pi v, cos 2 pi v); 0 off the ground (sky and bodies).
     A sample whose branch is absent (`present` False) has zero maps for that branch.
     """
 

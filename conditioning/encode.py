@@ -1,4 +1,5 @@
-"""`Frames -> Controls`: depth, flow and segmentation maps normalised for the model and resized to its grid."""
+"""`Frames -> Controls`: depth, flow, segmentation and ground-uv maps normalised for the model and resized to its
+grid."""
 
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ def encode_controls(frames: "Frames", size: tuple[int, int] | None = None,
     if "segmentation" in branches:
         ids = torch.from_numpy(frames.segmentation.astype(np.float32))[:, None]  # [T, 1, H, W]
         maps["segmentation"] = _resize(ids, grid, "nearest")
+    if "uv" in branches:
+        maps["uv"] = _resize(ground_uv(frames), grid, "bilinear")
     return Controls({name: m.permute(1, 0, 2, 3).unsqueeze(0) for name, m in maps.items()},  # [1, C, T, H, W]
                     {name: torch.ones(1, dtype=torch.bool) for name in maps})
 
@@ -55,6 +58,20 @@ def inverse_depth(depth: np.ndarray) -> Tensor:
         scaled = (inverse - low) / (high - low) if high > low else np.ones_like(inverse)
         inverse = np.where(surface, scaled, 0.0)
     return torch.from_numpy(inverse.astype(np.float32))[:, None]
+
+
+def ground_uv(frames: "Frames") -> Tensor:
+    """[T, 4, H, W]: where the ground is seen, the phase of its texture there; 0 on the sky and on bodies.
+
+    (sin 2 pi u, cos 2 pi u, sin 2 pi v, cos 2 pi v) of the ground's texture coordinates (`Frames.ground_uv`):
+    what a checker's or grid's phase needs and depth cannot give, since every tile of a plane has the same
+    depth profile (deferred neural rendering reads UV maps for the same reason). Periodic, so it is bounded
+    and the same wherever a tile repeats.
+    """
+    phase = 2 * np.pi * frames.ground_uv()  # [T, H, W, 2], NaN off the ground
+    features = np.stack([np.sin(phase[..., 0]), np.cos(phase[..., 0]), np.sin(phase[..., 1]),
+                         np.cos(phase[..., 1])], axis=1)  # [T, 4, H, W]
+    return torch.from_numpy(np.nan_to_num(features, nan=0.0).astype(np.float32))
 
 
 def normalised_flow(flow: np.ndarray, valid: np.ndarray) -> Tensor:

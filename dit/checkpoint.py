@@ -125,6 +125,35 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
 # ---------------------------------------------------------------------------------------------- training
 
 
+def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[str]:
+    """Load the model weights of checkpoint or model folder `path` into a fresh `generator` that has the same
+    config plus control branches the source lacks (a ControlNet added to a trained model); returns the new
+    branches. They keep their initialisation, whose zero projections leave the source's outputs unchanged.
+    """
+    path = resolve_checkpoint(path)
+    config, meta = read_config(path)
+    source, target = config.to_dict(), generator.config.to_dict()
+    added = [name for name in target["dit"]["control_branches"] if name not in source["dit"]["control_branches"]]
+    for data in (source, target):  # compare what the source's branches are: the new ones may add anything
+        kept = [name for name in data["dit"]["control_branches"] if name not in added]
+        data["dit"]["control_branches"] = kept
+        data["dit"]["control_channels"] = {name: data["dit"]["control_channels"][name] for name in kept}
+        data["control_dropout"] = {name: p for name, p in data["control_dropout"].items() if name in kept}
+    differ = _differences(source, target)
+    if differ:
+        raise DiTError(f"cannot start from {path}: its model differs in {', '.join(differ[:6])} beyond new control "
+                       f"branches; use a recipe with the same architecture and vocabulary")
+    tensors = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify=True)
+    state = generator.state_dict()
+    fresh = {name for name in state if any(name.startswith(f"dit.control.{branch}.") for branch in added)}
+    _check_state({**tensors, **{name: state[name] for name in fresh}}, generator, f"{MODEL_FILE} in {path}")
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            state[name].copy_(tensor.to(state[name].dtype))
+    return added
+
+
+
 @dataclass
 class Resume:
     """What `load_checkpoint` hands back besides the weights and optimizer state it restored in place."""

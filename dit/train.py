@@ -39,7 +39,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from dit.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from dit.checkpoint import find_checkpoint, initialise_from, load_checkpoint, save_checkpoint
 from dit.config import preset
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
@@ -72,6 +72,9 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader worker processes per rank
     device: str = "auto"  # "auto" (CUDA if available, else CPU), or e.g. "cpu" to keep a GPU machine's CPU run
     progress: bool = True  # a tqdm bar on rank 0
+    # a model or checkpoint folder whose weights start a fresh run (not a resumed one); the run's model may add
+    # control branches to it, which start from their zero initialisation (see `dit.checkpoint.initialise_from`)
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)
@@ -296,6 +299,8 @@ def _train(generator_config: GeneratorConfig, config: TrainConfig, dataset: Data
     optimizer = make_optimizer(generator, config, env.device)
     scaler = torch.amp.GradScaler(env.device.type, enabled=amp == torch.float16)
     step, position = 0, 0
+    if existing is None and config.init_from is not None:
+        initialise_from(config.init_from, generator)
     ema = {name: value.detach().clone().float() if value.is_floating_point() else value.detach().clone()
            for name, value in generator.state_dict().items()}
     if existing is not None:

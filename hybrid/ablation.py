@@ -32,8 +32,8 @@ from scenes.script import library_scripts, load_script
 from scenes.seeding import scene_rng
 from sim.io import write_atomically
 
-VARIANTS = {"none": (), "depth": ("depth",), "flow": ("flow",), "segmentation": ("segmentation",),
-            "all": BRANCHES}
+# variant -> control branches; "all" (None) is every branch the model has
+VARIANTS = {"none": (), **{name: (name,) for name in BRANCHES}, "all": None}
 RANDOM_SCENES = 10
 # Training drew throws and pushes at 1-4 m/s, drops from 0.5-2.5 m, towers of 3-5, rows of 4-8 and a few bodies
 OOD_PROMPTS = {
@@ -73,18 +73,26 @@ def suite_scenes(suite: str, seed: int) -> list[tuple[str, SceneGraph]]:
     raise GenerationError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)}")
 
 
-def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] = tuple(VARIANTS), seeds: int = 1,
+def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None = None, seeds: int = 1,
            out: str | Path = "runs/ablation", model: str | Path = "default", num_frames: int | None = None,
            steps: int = 20, device: str = "cpu", progress: bool = False) -> AblationTable:
     """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
-    grid videos; returns the table. `num_frames` defaults to each scene's duration at 8 fps."""
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown or not variants:
-        raise GenerationError(f"unknown variants {unknown or list(variants)}; choose among {', '.join(VARIANTS)}")
+    grid videos; returns the table. `variants` defaults to none, each of the model's branches alone, and all;
+    `num_frames` defaults to each scene's duration at 8 fps."""
+    if variants is not None:
+        unknown = [v for v in variants if v not in VARIANTS]
+        if unknown or not variants:
+            raise GenerationError(f"unknown variants {unknown or list(variants)}; choose among "
+                                  f"{', '.join(VARIANTS)}")
     if not (isinstance(seeds, int) and seeds >= 1):
         raise GenerationError(f"seeds must be a positive integer, got {seeds!r}")
     out = Path(out)
     pipe = Pipeline.from_pretrained(model, device=device)
+    variants = ("none", *pipe.branches, "all") if variants is None else tuple(variants)
+    lacking = [v for v in variants if VARIANTS[v] and any(name not in pipe.branches for name in VARIANTS[v])]
+    if lacking:
+        raise GenerationError(f"the model has no {', '.join(lacking)} branch (it has {', '.join(pipe.branches)}); "
+                              f"leave {', '.join(lacking)} out of the variants")
     setting = {"model_sha256": pipe.model_sha256, "num_frames": num_frames, "steps": steps}  # what a run used
     jobs = [(name, graph, seed, variant) for seed in range(seeds) for name, graph in suite_scenes(suite, seed)
             for variant in variants]

@@ -90,7 +90,7 @@ def cmd_render(args: argparse.Namespace) -> None:
         write_video(out / "preview.gif", control_strip(frames), fps=rollout.fps)
     width, height = frames.size
     print(f"wrote {out / 'frames.npz'} ({frames.num_frames} frames of {width}x{height}: rgb, depth, "
-          f"segmentation, flow) and {preview} (rgb | depth | segmentation | flow)")
+          f"segmentation, flow) and {preview} (rgb | depth | segmentation | flow | uv)")
 
 
 def _scene_arguments(command: argparse.ArgumentParser) -> None:
@@ -132,7 +132,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"trained to step {metrics['step']} (loss {metrics['loss']:.4f}); checkpoint {metrics['checkpoint']}")
 
 
-CONTROLS = ("depth", "flow", "segmentation")  # conditioning.BRANCHES, without importing torch to build the parser
+CONTROLS = ("depth", "flow", "segmentation", "uv")  # conditioning.BRANCHES, without importing torch for the parser
 VARIANTS = ("none", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
 
 
@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="generate a physically grounded video from a prompt",
         description="Parse the prompt (or load a scene script / library scene), simulate it with PyBullet, render "
         "depth, flow and segmentation, and let the video model generate a video those controls steer. Writes the "
-        "video, OUT.preview.mp4 (depth | segmentation | flow | simulator render | generated) and OUT.json (every "
+        "video, OUT.preview.mp4 (depth | segmentation | flow | uv | simulator render | generated) and OUT.json (every "
         "parameter, the seed, the model's SHA-256 and the time per stage).")
     generate.add_argument("prompt", metavar="PROMPT_OR_SCRIPT",
                           help="a prompt in quotes, a .yaml scene script, or a library scene name")
@@ -297,8 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
     generate.add_argument("--seed", type=_seed, default=0, help="seed of the layout and the noise (default 0)")
     generate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps per window (default 20)")
-    generate.add_argument("--controls", type=_names_among(CONTROLS), default=CONTROLS,
-                          help="physics controls that steer the model (default depth,flow,segmentation)")
+    generate.add_argument("--controls", type=_names_among(CONTROLS), default=None,
+                          help="comma-separated controls that steer the model, among depth, flow, segmentation "
+                          "and uv (default: every branch the model has)")
     generate.add_argument("--no-physics", action="store_true",
                           help="text only: no control branch (the baseline the physics is measured against)")
     generate.add_argument("--text-guidance", type=float, default=1.0, help="text guidance scale (default 1)")
@@ -330,8 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     ablate.add_argument("--suite", choices=("library", "random", "ood"), default="library",
                         help="library (example scenes), random (held-out sampled scenes) or ood (outside the "
                         "training ranges); default library")
-    ablate.add_argument("--variants", type=_names_among(VARIANTS), default=VARIANTS,
-                        help="comma-separated control sets (default none,depth,flow,segmentation,all)")
+    ablate.add_argument("--variants", type=_names_among(VARIANTS), default=None,
+                        help="comma-separated control sets among none, depth, flow, segmentation, uv and all "
+                        "(default: none, each of the model's branches alone, and all)")
     ablate.add_argument("--seeds", type=_positive(int), default=1, help="seeds per scene and variant (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")
     _model_arguments(ablate)

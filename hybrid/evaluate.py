@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from tqdm import tqdm
 
-from conditioning.controls import BRANCHES
 from hybrid.metrics import mask_iou, psnr
 from hybrid.pipeline import Pipeline
 from scenes.graph import SceneGraph
@@ -44,7 +43,7 @@ def evaluate(pipe: Pipeline, count: int = 20, num_frames: int = 16, size: int = 
     """Scores of every held-out scene with all controls and with none (same seed, same noise)."""
     scores = []
     for name, graph in tqdm(held_out_scenes(count), desc="evaluate", unit="scene", disable=not progress):
-        for variant, controls in (("all", BRANCHES), ("none", ())):
+        for variant, controls in (("all", None), ("none", ())):
             result = pipe(graph, num_frames=num_frames, height=size, width=size, num_steps=num_steps,
                           controls=controls, seed=seed)
             truth = result.frames

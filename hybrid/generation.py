@@ -1,7 +1,7 @@
 """`generate`: the one-call API (prompt in, video file out), with every argument checked before any work.
 
 Each run writes three files next to each other: the video (`out`, .mp4 or .gif), a preview (`<stem>.preview.mp4`:
-depth | segmentation | flow | simulator render | generated) and a sidecar (`<stem>.json`) holding every
+depth | segmentation | flow | uv | simulator render | generated) and a sidecar (`<stem>.json`) holding every
 parameter, the seed, the model's SHA-256 and the time per stage, so the run can be repeated exactly; with
 `gif`, a GIF of the video too.
 """
@@ -15,7 +15,6 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from conditioning.controls import BRANCHES
 from dit.flow_matching import Guidance
 from hybrid.errors import GenerationError
 from hybrid.pipeline import Pipeline
@@ -52,12 +51,13 @@ def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
 
 def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
              resolution: str = "64p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
-             steps: int = 20, controls: tuple[str, ...] | list[str] = BRANCHES, guidance: Guidance = Guidance(),
+             steps: int = 20, controls: tuple[str, ...] | list[str] | None = None, guidance: Guidance = Guidance(),
              model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
     `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
-    `controls` are the physics branches that steer the model: () is the text-only model (`--no-physics`).
+    `controls` are the physics branches that steer the model: None every branch it has, () the text-only model
+    (`--no-physics`).
     `gif` also writes the video as `<stem>.gif` (from the frames, not re-read from the MP4).
     """
     out = Path(out)
@@ -75,9 +75,10 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     started = time.perf_counter()
     pipe = pipeline(model, device)
     load_seconds = time.perf_counter() - started
+    controls = pipe.branches if controls is None else tuple(controls)
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
     result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,
-                  guidance=guidance, controls=tuple(controls), seed=seed, progress=progress)
+                  guidance=guidance, controls=controls, seed=seed, progress=progress)
 
     started = time.perf_counter()
     files = {"video": (out, result.video), "preview": (out.with_name(f"{out.stem}.preview.mp4"),

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from conditioning.controls import BRANCHES
 from conditioning.encode import encode_controls
 from conditioning.scene import light_features
 from dit.checkpoint import load_generator, read_config, resolve_checkpoint
@@ -70,20 +69,27 @@ class Pipeline:
         return cls(generator, folder, meta["files"]["model.safetensors"]["sha256"])
 
     @property
+    def branches(self) -> tuple[str, ...]:
+        """The control branches the model was trained with (what "all controls" means for it)."""
+        return tuple(self.generator.config.dit.control_branches)
+
+    @property
     def patch(self) -> tuple[int, int, int]:
         return self.generator.config.dit.patch_size
 
     def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
                  width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),
-                 controls: tuple[str, ...] | list[str] = BRANCHES, control_scales: dict[str, float] | None = None,
+                 controls: tuple[str, ...] | list[str] | None = None, control_scales: dict[str, float] | None = None,
                  seed: int = 0, method: str = "heun", progress: bool = False) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `num_frames` defaults to the scene's duration times `fps`; `controls` are the branches that steer the
-        model (empty for text only); `seed` lays out a prompt's scene and draws the noise.
+        model (None: every branch it has; empty for text only); `seed` lays out a prompt's scene and draws the
+        noise.
         """
         timings = {}
         started = time.perf_counter()
+        controls = self.branches if controls is None else controls
         self._check(num_frames, fps, height, width, num_steps, controls, seed)
         graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
         tqdm(total=1, initial=1, desc="parse", unit="scene", disable=not progress).close()  # shown once it worked
@@ -143,9 +149,9 @@ class Pipeline:
                                       f"got {size!r}")
         if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
             raise GenerationError(f"num_steps must be an integer from 1 to 1000, got {num_steps!r}")
-        unknown = [name for name in controls if name not in self.generator.config.dit.control_branches]
+        unknown = [name for name in controls if name not in self.branches]
         if unknown or len(set(controls)) != len(controls):
-            raise GenerationError(f"controls must be distinct names among "
-                                  f"{', '.join(self.generator.config.dit.control_branches)}; got {list(controls)}")
+            raise GenerationError(f"controls must be distinct names among {', '.join(self.branches)}; "
+                                  f"got {list(controls)}")
         if not (isinstance(seed, int) and 0 <= seed < 2**63):
             raise GenerationError(f"seed must be a non-negative integer, got {seed!r}")

@@ -1,5 +1,6 @@
 """Pictures of control maps for people: depth as a colour ramp, segmentation as a palette, flow as a colour
-wheel (hue = direction, saturation = speed, as in the Middlebury flow benchmark), side by side with RGB."""
+wheel (hue = direction, saturation = speed, as in the Middlebury flow benchmark), the ground's texture
+coordinates as a UV map (red = u, green = v within each tile), side by side with RGB."""
 
 import numpy as np
 
@@ -40,6 +41,15 @@ def flow_image(flow: np.ndarray, valid: np.ndarray, max_magnitude: float | None 
     return (colour * 255).astype(np.uint8)
 
 
+def uv_image(uv: np.ndarray) -> np.ndarray:
+    """[T, H, W, 2] ground texture coordinates (NaN off the ground) -> [T, H, W, 3] uint8: red = u and green = v
+    within their tile, blue a constant 0.5; black off the ground."""
+    ground = ~np.isnan(uv[..., 0])
+    within = np.nan_to_num(uv) % 1.0  # [T, H, W, 2]
+    colour = np.concatenate([within, np.full_like(within[..., :1], 0.5)], axis=-1) * ground[..., None]
+    return (colour * 255).astype(np.uint8)
+
+
 def hsv_to_rgb(hue: np.ndarray, saturation: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Vectorised HSV -> RGB in [0, 1]; inputs of any matching shape, output shape + (3,)."""
     sector = np.floor(hue * 6.0).astype(int) % 6
@@ -55,24 +65,20 @@ def hsv_to_rgb(hue: np.ndarray, saturation: np.ndarray, value: np.ndarray) -> np
 
 
 def control_strip(frames: Frames) -> np.ndarray:
-    """[T, H, 4W, 3] uint8: RGB | depth | segmentation | flow, for a preview video."""
-    return np.concatenate([
-        frames.rgb,
-        depth_image(frames.depth),
-        segmentation_image(frames.segmentation),
-        flow_image(frames.flow, frames.valid_flow),
-    ], axis=2)
+    """[T, H, 5W, 3] uint8: RGB | depth | segmentation | flow | uv, for a preview video."""
+    return np.concatenate([frames.rgb, *control_images(frames)], axis=2)
+
+
+def control_images(frames: Frames) -> list[np.ndarray]:
+    """[T, H, W, 3] uint8 pictures of each control: depth, segmentation, flow, uv."""
+    return [depth_image(frames.depth), segmentation_image(frames.segmentation),
+            flow_image(frames.flow, frames.valid_flow), uv_image(frames.ground_uv())]
 
 
 def preview_strip(frames: Frames, video: np.ndarray) -> np.ndarray:
-    """[T, H, 5W, 3] uint8: the controls (depth | segmentation | flow), the simulator's render, the generated video."""
-    return np.concatenate([
-        depth_image(frames.depth),
-        segmentation_image(frames.segmentation),
-        flow_image(frames.flow, frames.valid_flow),
-        frames.rgb,
-        video,
-    ], axis=2)
+    """[T, H, 6W, 3] uint8: the controls (depth | segmentation | flow | uv), the simulator's render, the generated
+    video."""
+    return np.concatenate([*control_images(frames), frames.rgb, video], axis=2)
 
 
 def label_columns(columns: dict[str, np.ndarray], label_height: int = 14) -> np.ndarray:

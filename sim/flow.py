@@ -36,7 +36,7 @@ def exact_flow(
     """Forward flow [H, W, 2] float32 (dx, dy in pixels) from frame t to t + 1, and its validity [H, W] bool."""
     height, width = depth_t.shape
     depth = depth_t.astype(np.float64)
-    points = _back_project(depth, K_t)  # [H, W, 3] camera t
+    points = back_project(depth, K_t)  # [H, W, 3] camera t
     steps = _camera_steps(world_from_camera_t, world_from_camera_t1, body_world_t, body_world_t1)[seg_t]  # [H, W, 4, 4]
     moved = points + np.einsum("hwij,hwj->hwi", steps[..., :3, :3], points) + steps[..., :3, 3]  # camera t + 1
     ahead = (depth > 0) & (moved[..., 2] < 0)
@@ -64,7 +64,7 @@ def _camera_steps(world_from_camera_t, world_from_camera_t1, body_world_t, body_
     return camera_t1_from_world @ moves
 
 
-def _back_project(depth: np.ndarray, k: np.ndarray) -> np.ndarray:
+def back_project(depth: np.ndarray, k: np.ndarray) -> np.ndarray:
     """[H, W, 3] OpenGL camera points seen at each pixel centre at planar `depth` [H, W]."""
     height, width = depth.shape
     u, v = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)  # [H, W] pixel centres

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.appearance import TEXTURE_PERIOD
 from sim.errors import SimError
+from sim.flow import back_project
 from sim.io import write_atomically
 
 
@@ -32,6 +34,24 @@ class Frames:
     def size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
         return self.rgb.shape[2], self.rgb.shape[1]
+
+    def world_points(self) -> np.ndarray:
+        """[T, H, W, 3] float64 world point (metres, Z up) of the surface at each pixel; NaN where there is none."""
+        points = []
+        for depth, k, world_from_camera in zip(self.depth, self.intrinsics, self.world_from_camera):
+            camera = back_project(depth.astype(np.float64), k)  # [H, W, 3] OpenGL camera
+            world = camera @ world_from_camera[:3, :3].T + world_from_camera[:3, 3]
+            points.append(np.where((depth > 0)[..., None], world, np.nan))
+        return np.stack(points)
+
+    def ground_uv(self) -> np.ndarray:
+        """[T, H, W, 2] texture coordinates (u, v) of the ground at each pixel, NaN off it (sky and bodies).
+
+        The renderer maps the ground texture with (u, v) = world (x, y) / TEXTURE_PERIOD, so the integer grid
+        of (u, v) is where its tiles meet.
+        """
+        ground = (self.depth > 0) & (self.segmentation == 0)  # [T, H, W]
+        return np.where(ground[..., None], self.world_points()[..., :2] / TEXTURE_PERIOD, np.nan)
 
     def window(self, start: int, stop: int) -> "Frames":
         """Frames start..stop-1 (a rolling window of a long video), with the cameras they need."""

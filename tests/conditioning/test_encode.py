@@ -1,10 +1,13 @@
 """Frames -> Controls: value ranges, exact ids through resizing, flow normalisation, missing branches."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
 from conditioning import BRANCHES, ConditioningError, encode_controls
+from sim.appearance import TEXTURE_PERIOD
 from sim.frames import Frames
 
 
@@ -119,3 +122,20 @@ def test_a_subset_of_branches_and_unknown_branches():
         encode_controls(make_frames(), branches=("depth", "normals"))
     with pytest.raises(ConditioningError, match="size"):
         encode_controls(make_frames(), size=(0, 8))
+
+
+def test_uv_is_the_sine_and_cosine_of_the_grounds_texture_coordinates_and_zero_elsewhere():
+    frames = make_frames(num_frames=2)
+    k = np.diag([16.0, 16.0, 1.0])  # x = (column + 0.5) d / 16, y = -(row + 0.5) d / 16 (camera = world here)
+    frames = dataclasses.replace(frames, intrinsics=np.tile(k, (3, 1, 1)))
+    frames.depth[1, 0, 0] = 0.0  # a sky pixel
+    uv = encode_controls(frames).maps["uv"][0]  # [4, T, H, W]
+    assert uv.shape == (4, 2, 8, 12)
+    ground = torch.from_numpy((frames.depth > 0) & (frames.segmentation == 0))
+    rows, columns = np.meshgrid(np.arange(8) + 0.5, np.arange(12) + 0.5, indexing="ij")
+    u, v = columns * 4.0 / 16 / TEXTURE_PERIOD, -rows * 4.0 / 16 / TEXTURE_PERIOD  # the wall at 4 m
+    expected = torch.from_numpy(np.stack([np.sin(2 * np.pi * u), np.cos(2 * np.pi * u), np.sin(2 * np.pi * v),
+                                          np.cos(2 * np.pi * v)]).astype(np.float32))  # [4, H, W]
+    assert torch.allclose(uv[:, 0][:, ground[0]], expected[:, ground[0]], atol=1e-5)
+    assert (uv[:, ~ground] == 0).all()  # the box, the id-7 body and the sky
+    assert not ground[1, 0, 0] and ground.sum() > 100

@@ -12,8 +12,8 @@ import torch
 from tiny_generator import batch_of, squares, tiny_config, tiny_generator, trained_like
 
 import dit.checkpoint as checkpoint
-from dit.checkpoint import (FORMAT, export_generator, find_checkpoint, load_checkpoint, load_generator, read_config,
-                            save_checkpoint, save_generator)
+from dit.checkpoint import (FORMAT, export_generator, find_checkpoint, initialise_from, load_checkpoint, load_generator,
+                            read_config, save_checkpoint, save_generator)
 from dit.config import preset
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
@@ -251,3 +251,33 @@ def test_damaged_training_state_is_refused(tmp_path):
     with pytest.raises(DiTError, match="has no training state: train_state.json is missing"):
         load_checkpoint(path, generator, optimizer)
     assert load_generator(path) is not None  # inference needs only the model files
+
+
+def velocity_with(generator: VideoGenerator, branches: tuple[str, ...]) -> torch.Tensor:
+    generator.eval()
+    batch = batch_of(squares(), [0, 1])
+    controls = {name: batch["controls"][name] for name in branches}
+    with torch.no_grad():
+        return generator.velocity(batch["video"], torch.tensor([0.3, 0.7]), batch["caption"], controls)
+
+
+def test_a_model_with_a_new_branch_starts_from_a_trained_one_and_gives_its_outputs(tmp_path):
+    source = trained_like(tiny_generator(controls=("depth", "flow")))
+    save_generator(source, tmp_path / "source")
+    torch.manual_seed(5)
+    target = VideoGenerator(tiny_config(controls=("depth", "flow", "segmentation")))
+    assert initialise_from(tmp_path / "source", target) == ["segmentation"]
+    for name, tensor in source.state_dict().items():
+        assert torch.equal(target.state_dict()[name], tensor), name
+    # the new branch's zero projections: with its maps given, the outputs are still the source's
+    assert torch.equal(velocity_with(target, ("depth", "flow", "segmentation")), velocity_with(source, ("depth", "flow")))
+
+
+@pytest.mark.parametrize("target, message", [
+    (dict(controls=("depth",)), "control_branches"),  # a branch of the source would be lost
+    (dict(controls=("depth", "flow"), text_dropout=0.3), "text_dropout"),
+])
+def test_starting_from_a_model_of_another_architecture_is_refused(tmp_path, target, message):
+    save_generator(tiny_generator(controls=("depth", "flow")), tmp_path / "source")
+    with pytest.raises(DiTError, match=f"cannot start from .*differs in .*{message}"):
+        initialise_from(tmp_path / "source", VideoGenerator(tiny_config(**target)))

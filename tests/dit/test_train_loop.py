@@ -168,3 +168,20 @@ def test_two_process_ddp_on_gloo_keeps_ranks_identical_and_learns(tmp_path):
     assert len(losses) == 6 and losses[-1] < 0.8 * losses[0]
     state = json.loads((tmp_path / "ddp/step_000030/train_state.json").read_text())
     assert state["world_size"] == 2 and state["data_position"] == 240
+
+
+def test_init_from_starts_a_fresh_run_from_a_model_and_a_resume_ignores_it(tmp_path):
+    data = squares(n=8)
+    train(tiny_config(controls=("depth",)), quick(steps=2), data, tmp_path / "source")
+    config = tiny_config(controls=("depth", "flow"))
+    start = quick(steps=1, lr=1e-12, init_from=str(tmp_path / "source"))
+    train(config, start, data, tmp_path / "grown")
+    source, grown = tensors(tmp_path / "source/step_000002/model.safetensors"), \
+        tensors(tmp_path / "grown/step_000001/model.safetensors")
+    assert set(grown) - set(source) and all(name.startswith("dit.control.flow.") for name in set(grown) - set(source))
+    assert all(torch.allclose(grown[name], source[name], atol=1e-6) for name in source)
+    fresh = tensors(train(config, quick(steps=1, lr=1e-12), data, tmp_path / "fresh")["checkpoint"] + "/model.safetensors")
+    assert not all(torch.allclose(fresh[name], source[name], atol=1e-6) for name in source)
+    shutil.rmtree(tmp_path / "source")  # a resumed run continues from its own checkpoint, not init_from
+    assert train(config, quick(steps=2, lr=1e-12, init_from=str(tmp_path / "source")), data, tmp_path / "grown",
+                 resume=True)["step"] == 2

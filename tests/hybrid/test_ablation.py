@@ -89,7 +89,15 @@ def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
         ablate("library", variants=("normals",), out=tmp_path)
     with pytest.raises(SystemExit):
         main(["ablate", "--variants", "depth,normals"])
-    assert "expected a comma-separated list of none, depth, flow, segmentation, all" in capsys.readouterr().err
+    assert "expected a comma-separated list of none, depth, flow, segmentation, uv, all" in capsys.readouterr().err
+
+
+def test_default_variants_are_the_models_branches_and_a_branch_it_lacks_is_refused(tmp_path, tiny_model,
+                                                                                   small_suite):
+    table = ablate("library", seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    assert list(table.summary) == ["none", "depth", "flow", "segmentation", "all"]  # the tiny model has no uv
+    with pytest.raises(GenerationError, match="the model has no uv branch .*leave uv out"):
+        ablate("library", variants=("none", "uv"), out=tmp_path / "uv", model=tiny_model, num_frames=4, steps=1)
 
 
 def test_the_cli_knows_the_same_controls_and_variants():

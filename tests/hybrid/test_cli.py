@@ -101,7 +101,7 @@ def test_render_writes_frames_rollout_and_a_preview_video(tmp_path, capsys):
     rollout, graph = load_rollout(out)
     assert frames.num_frames == rollout.num_frames == 8 and graph.body_ids == ["ball_1"]
     video = imageio.mimread(out / "preview.mp4")
-    assert len(video) == 8 and video[0].shape == (32, 4 * 32, 3)  # rgb | depth | segmentation | flow
+    assert len(video) == 8 and video[0].shape == (32, 5 * 32, 3)  # rgb | depth | segmentation | flow | uv
     assert (out / "preview.gif").stat().st_size > 0
     assert not list(out.glob(".*"))  # no temporary files left behind
 

@@ -26,7 +26,7 @@ def test_the_readme_command_makes_a_video_of_the_prompt(tmp_path, monkeypatch):
     frames = imageio.mimread(tmp_path / "video.mp4", memtest=False)
     assert len(frames) == sidecar["video"]["frames"] == 24 and frames[0].shape == (64, 64, 3)  # 3 s at 8 fps
     preview = imageio.mimread(tmp_path / "video.preview.mp4", memtest=False)
-    assert preview[0].shape == (64, 5 * 64, 3)
+    assert preview[0].shape == (64, 6 * 64, 3)  # depth | segmentation | flow | uv | render | generated
     shipped = json.loads((DEFAULT_MODEL / "config.json").read_text())
     assert sidecar["model"]["sha256"] == shipped["files"]["model.safetensors"]["sha256"]
     assert [body["noun"] for body in sidecar["graph"]["bodies"]] == ["ball", "box"]

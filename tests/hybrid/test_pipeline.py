@@ -28,6 +28,22 @@ def tiny_model(tmp_path_factory, tiny_pipeline) -> str:
     return str(save_generator(tiny_pipeline.generator, tmp_path_factory.mktemp("model") / "tiny"))
 
 
+def test_all_controls_are_the_models_branches_and_the_uv_branch_steers_it():
+    torch.manual_seed(0)
+    dit = preset("tiny", control_branches=("depth", "uv"), control_channels={"depth": 1, "uv": 4})
+    generator = VideoGenerator(GeneratorConfig.from_captions([PROMPT], dit, text_depth=1, text_heads=2, max_length=64))
+    with torch.no_grad():  # as if trained: the zero projections of a fresh branch would hide it
+        for parameter in generator.parameters():
+            parameter.add_(0.05 * torch.randn(parameter.shape))
+    pipe = Pipeline(generator)
+    assert pipe.branches == ("depth", "uv")
+    run = lambda **k: pipe(PROMPT, num_frames=4, height=32, width=32, num_steps=2, seed=0, **k).video  # noqa: E731
+    every = run()
+    assert np.array_equal(every, run(controls=("depth", "uv"))) and not np.array_equal(every, run(controls=("depth",)))
+    with pytest.raises(GenerationError, match="controls must be distinct names among depth, uv; got \\['flow'\\]"):
+        run(controls=("flow",))
+
+
 def test_windows_cover_the_video_with_overlaps():
     assert window_starts(16) == [0] and window_starts(5) == [0]
     assert window_starts(17) == [0, 12]
@@ -113,6 +129,7 @@ def test_generate_writes_video_preview_and_sidecar(tmp_path, tiny_model):
     assert sidecar["parameters"]["seed"] == 3 and sidecar["video"] == {"frames": 8, "height": 64, "width": 64,
                                                                        "seconds": 1.0}
     assert len(sidecar["model"]["sha256"]) == 64 and sidecar["graph"]["bodies"]
+    assert sidecar["parameters"]["controls"] == ["depth", "flow", "segmentation"]  # every branch of the model
     assert set(sidecar["timings_seconds"]) == {"load_model", "parse", "simulate", "render", "denoise", "write"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ball.json", "ball.mp4", "ball.preview.mp4"]
     generate(PROMPT, duration_seconds=1, steps=1, out=tmp_path / "gif.mp4", model=tiny_model, gif=True)

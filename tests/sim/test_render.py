@@ -6,6 +6,7 @@ import pytest
 from handmade import body, rollout, scene
 from sim import Frames, camera_track, render
 from sim.errors import SimError
+from sim.appearance import TEXTURE_PERIOD
 from sim.gl import pyrender
 
 
@@ -110,3 +111,31 @@ def test_frames_survive_a_save_and_load(tmp_path):
         original, copy = getattr(frames, name), getattr(loaded, name)
         assert original.dtype == copy.dtype and np.array_equal(original, copy)
     assert (loaded.z_near, loaded.z_far) == (frames.z_near, frames.z_far)
+
+
+def test_world_points_put_the_ground_at_z_0_and_the_crate_face_at_its_place():
+    graph = facing_crate()
+    frames = render(rollout(graph, 1), graph, size=64)
+    points = frames.world_points()[0]  # [H, W, 3]
+    ground = (frames.depth[0] > 0) & (frames.segmentation[0] == 0)
+    face = frames.segmentation[0] == 1
+    assert ground.sum() > 200 and np.abs(points[ground][:, 2]).max() < 1e-3
+    assert np.allclose(points[face][:, 1], -0.2, atol=2e-3)  # the face 0.2 m in front of the crate's centre
+    assert np.isnan(points[frames.depth[0] == 0]).all()
+
+
+def test_ground_uv_is_the_ground_textures_coordinates_and_its_checker_phase_matches_the_render():
+    graph = scene([body("crate", "crate", "blue", (0.0, 0.0, 0.5))], texture="checker")
+    frames = render(rollout(graph, 1), graph, size=96)
+    uv = frames.ground_uv()[0]  # [H, W, 2]
+    ground = (frames.depth[0] > 0) & (frames.segmentation[0] == 0)
+    assert np.isnan(uv[~ground]).all() and not np.isnan(uv[ground]).any()
+    assert np.allclose(uv[ground], frames.world_points()[0][ground][:, :2] / TEXTURE_PERIOD)
+    # a 2 x 2 checker per tile: one diagonal pair of quarter-tiles is dark; away from the edges, the render agrees
+    within = uv % 1.0
+    quarter = (within >= 0.5).astype(int)
+    clear = ground & (np.abs(within - 0.5) > 0.1).all(-1) & (np.abs(within - 0.5) < 0.4).all(-1)
+    diagonal = (quarter[..., 0] ^ quarter[..., 1]).astype(bool)
+    brightness = frames.rgb[0].astype(float).mean(-1)
+    assert clear.sum() > 300
+    assert abs(brightness[clear & diagonal].mean() - brightness[clear & ~diagonal].mean()) > 25
