@@ -15,7 +15,7 @@ ATTENTION_KINDS = ("full", "factorised")
 
 @dataclass
 class DiTConfig:
-    """The defaults are the "small" preset, the shipped CPU model."""
+    """The defaults are the "small" preset; the shipped CPU model adds a uv branch to it (recipes/default.yaml)."""
 
     in_channels: int = 3  # video channels (RGB in [-1, 1]); the model predicts a velocity of the same shape
     patch_size: tuple[int, int, int] = (2, 4, 4)  # (pt, ph, pw): one token per pt x ph x pw spacetime patch

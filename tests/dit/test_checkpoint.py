@@ -270,7 +270,8 @@ def test_a_model_with_a_new_branch_starts_from_a_trained_one_and_gives_its_outpu
     for name, tensor in source.state_dict().items():
         assert torch.equal(target.state_dict()[name], tensor), name
     # the new branch's zero projections: with its maps given, the outputs are still the source's
-    assert torch.equal(velocity_with(target, ("depth", "flow", "segmentation")), velocity_with(source, ("depth", "flow")))
+    grown = velocity_with(target, ("depth", "flow", "segmentation"))
+    assert torch.equal(grown, velocity_with(source, ("depth", "flow")))
 
 
 @pytest.mark.parametrize("target, message", [

@@ -180,7 +180,8 @@ def test_init_from_starts_a_fresh_run_from_a_model_and_a_resume_ignores_it(tmp_p
         tensors(tmp_path / "grown/step_000001/model.safetensors")
     assert set(grown) - set(source) and all(name.startswith("dit.control.flow.") for name in set(grown) - set(source))
     assert all(torch.allclose(grown[name], source[name], atol=1e-6) for name in source)
-    fresh = tensors(train(config, quick(steps=1, lr=1e-12), data, tmp_path / "fresh")["checkpoint"] + "/model.safetensors")
+    fresh_run = train(config, quick(steps=1, lr=1e-12), data, tmp_path / "fresh")
+    fresh = tensors(Path(fresh_run["checkpoint"]) / "model.safetensors")
     assert not all(torch.allclose(fresh[name], source[name], atol=1e-6) for name in source)
     shutil.rmtree(tmp_path / "source")  # a resumed run continues from its own checkpoint, not init_from
     assert train(config, quick(steps=2, lr=1e-12, init_from=str(tmp_path / "source")), data, tmp_path / "grown",
