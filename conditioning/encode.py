@@ -39,7 +39,7 @@ def encode_controls(frames: "Frames", size: tuple[int, int] | None = None,
         ids = torch.from_numpy(frames.segmentation.astype(np.float32))[:, None]  # [T, 1, H, W]
         maps["segmentation"] = _resize(ids, grid, "nearest")
     if "uv" in branches:
-        maps["uv"] = _resize(ground_uv(frames), grid, "bilinear")
+        maps["uv"] = _resize(periodic_uv(frames), grid, "bilinear")
     return Controls({name: m.permute(1, 0, 2, 3).unsqueeze(0) for name, m in maps.items()},  # [1, C, T, H, W]
                     {name: torch.ones(1, dtype=torch.bool) for name in maps})
 
@@ -60,7 +60,7 @@ def inverse_depth(depth: np.ndarray) -> Tensor:
     return torch.from_numpy(inverse.astype(np.float32))[:, None]
 
 
-def ground_uv(frames: "Frames") -> Tensor:
+def periodic_uv(frames: "Frames") -> Tensor:
     """[T, 4, H, W]: where the ground is seen, the phase of its texture there; 0 on the sky and on bodies.
 
     (sin 2 pi u, cos 2 pi u, sin 2 pi v, cos 2 pi v) of the ground's texture coordinates (`Frames.ground_uv`):
