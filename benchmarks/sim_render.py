@@ -24,7 +24,7 @@ from scenes.parser import parse_prompt
 from scenes.schema import Action, Ground, Settings
 from scenes.seeding import scene_rng
 from sim import render, simulate
-from sim.io import write_atomically
+from fileio import write_atomically
 
 
 def falling_bodies(count: int) -> SceneGraph:

@@ -12,7 +12,7 @@
     latest                       a run folder's pointer: the name of its newest complete checkpoint
 
 The EMA weights are stored once, as model.safetensors: that is what inference loads, and resuming reads it back.
-A checkpoint is built in `step_000100.tmp/` and renamed into place, and `latest` is replaced after it, so an
+A checkpoint is built in a temporary folder beside `step_000100/` and renamed into place, and `latest` is replaced after it, so an
 interrupted save leaves either the previous checkpoint or the new one, never half of one. Nothing here uses
 pickle (`torch.load` included): a checkpoint from an untrusted source cannot run code.
 """
@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_bytes
+
+from fileio import folder_written_atomically, write_bytes_atomically
 
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
@@ -58,13 +60,12 @@ def save_generator(generator: VideoGenerator, path: str | os.PathLike, *, step: 
     carries the replaced folder's other files (a model card, an evaluation) into the new one.
     """
     path = Path(path)
-    tmp = _fresh_tmp(path)
-    _write_model_files(tmp, generator, weights, step, dtype)
-    if keep_other_files and path.is_dir():
-        for other in path.iterdir():
-            if other.is_file() and not (tmp / other.name).exists():
-                shutil.copy2(other, tmp / other.name)
-    _publish_folder(tmp, path)
+    with folder_written_atomically(path) as tmp:
+        _write_model_files(tmp, generator, weights, step, dtype)
+        if keep_other_files and path.is_dir():
+            for other in path.iterdir():
+                if other.is_file() and not (tmp / other.name).exists():
+                    shutil.copy2(other, tmp / other.name)
     return path
 
 
@@ -180,8 +181,6 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, generator: VideoGener
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     final = run_dir / checkpoint_name(step)
-    tmp = _fresh_tmp(final)
-    _write_model_files(tmp, generator, ema, step, torch.float32)
     tensors = {f"weights.{name}": value for name, value in generator.state_dict().items()}
     optimizer_json = _flatten_optimizer(generator, optimizer, tensors)
     tensors["rng.torch"] = torch.get_rng_state()
@@ -189,7 +188,6 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, generator: VideoGener
         for i, state in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{i}"] = state
     blob = _tensor_bytes(tensors)
-    _write_atomic(tmp / STATE_FILE, blob)
     numpy_state = np.random.get_state()
     python_state = random.getstate()
     state_json = {
@@ -199,9 +197,11 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, generator: VideoGener
         "rng": {"numpy": [numpy_state[0], numpy_state[1].tolist(), *(_plain(v) for v in numpy_state[2:])],
                 "python": [python_state[0], list(python_state[1]), python_state[2]]},
         "files": {STATE_FILE: _file_record(blob)}}
-    _write_atomic(tmp / STATE_JSON, _json_bytes(state_json))
-    _publish_folder(tmp, final)
-    _write_atomic(run_dir / LATEST, (final.name + "\n").encode())
+    with folder_written_atomically(final) as tmp:
+        _write_model_files(tmp, generator, ema, step, torch.float32)
+        write_bytes_atomically(tmp / STATE_FILE, blob)
+        write_bytes_atomically(tmp / STATE_JSON, _json_bytes(state_json))
+    write_bytes_atomically(run_dir / LATEST, (final.name + "\n").encode())
     _prune(run_dir, keep_last, keep=final.name)
     return final
 
@@ -286,10 +286,10 @@ def _write_model_files(folder: Path, generator: VideoGenerator, weights: dict[st
     weights = generator.state_dict() if weights is None else weights
     _check_state(weights, generator, "the weights to save")
     blob = _tensor_bytes({name: t.to(dtype) if t.is_floating_point() else t for name, t in weights.items()})
-    _write_atomic(folder / MODEL_FILE, blob)
+    write_bytes_atomically(folder / MODEL_FILE, blob)
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": int(step), "dtype": names[dtype],
             "config": generator.config.to_dict(), "files": {MODEL_FILE: _file_record(blob)}}
-    _write_atomic(folder / CONFIG_FILE, _json_bytes(meta))
+    write_bytes_atomically(folder / CONFIG_FILE, _json_bytes(meta))
 
 
 def _flatten_optimizer(generator: VideoGenerator, optimizer: torch.optim.Optimizer,
@@ -423,52 +423,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     return value
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fresh_tmp(final: Path) -> Path:
-    tmp = final.with_name(final.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)  # left by an interrupted save
-    tmp.mkdir(parents=True)
-    return tmp
-
-
-def _publish_folder(tmp: Path, final: Path) -> None:
-    """Rename the finished folder `tmp` to `final`; an existing `final` is moved aside first, then deleted."""
-    old = None
-    if final.exists():
-        old = final.with_name(f"{final.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(final, old)
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-    if old is not None:
-        shutil.rmtree(old)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not every platform opens folders; the rename is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _step_dirs(run_dir: Path) -> list[Path]:

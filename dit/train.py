@@ -43,6 +43,7 @@ from dit.checkpoint import find_checkpoint, initialise_from, load_checkpoint, sa
 from dit.config import preset
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
+from fileio import write_bytes_atomically
 
 MIXED_PRECISION = ("auto", "off", "bf16", "fp16")
 SCHEDULES = ("constant", "cosine", "wsd")
@@ -420,9 +421,7 @@ def _trim_metrics(path: Path, step: int) -> None:
     if not path.exists():
         return
     kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text("".join(line + "\n" for line in kept))
-    os.replace(tmp, path)
+    write_bytes_atomically(path, "".join(line + "\n" for line in kept).encode())
 
 
 # ---------------------------------------------------------------------------------------------- command line

@@ -30,7 +30,7 @@ from scenes.parser import parse_prompt
 from scenes.sampler import sample_scene
 from scenes.script import library_scripts, load_script
 from scenes.seeding import scene_rng
-from sim.io import write_atomically
+from fileio import write_atomically
 
 # variant -> control branches; "all" (None) is every branch the model has
 VARIANTS = {"none": (), **{name: (name,) for name in BRANCHES}, "all": None}

@@ -167,7 +167,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from hybrid.evaluate import as_records, evaluate, summary
     from hybrid.pipeline import Pipeline
-    from sim.io import write_atomically
+    from fileio import write_atomically
 
     pipe = Pipeline.from_pretrained(args.model, device=args.device)
     scores = evaluate(pipe, count=args.scenes, num_frames=args.frames, num_steps=args.steps, seed=args.seed,

@@ -21,7 +21,7 @@ from hybrid.pipeline import Pipeline
 from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from sim.camera import ASPECTS
-from sim.io import write_atomically
+from fileio import write_atomically
 
 RESOLUTIONS = {"64p": 64, "128p": 128}  # shorter side in pixels; the default model was trained at 64p
 MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer runs are refused

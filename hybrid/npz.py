@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.io import write_atomically
+from fileio import write_atomically
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import imageio.v2 as imageio
 import numpy as np
 
-from sim.io import write_atomically
+from fileio import write_atomically
 
 
 def write_video(path: Path, frames: np.ndarray, fps: float) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 from sim.appearance import TEXTURE_PERIOD
 from sim.errors import SimError
 from sim.flow import back_project
-from sim.io import write_atomically
+from fileio import write_atomically
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,7 +10,7 @@ import numpy as np
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from sim.errors import SimError
-from sim.io import write_atomically
+from fileio import write_atomically
 
 ROLLOUT_FILE, GRAPH_FILE = "rollout.npz", "graph.json"
 

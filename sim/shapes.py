@@ -22,7 +22,7 @@ import trimesh
 from scenes.bodies import resolve_mesh
 from scenes.schema import Body
 from sim.errors import SimError
-from sim.io import write_atomically
+from fileio import write_atomically
 
 PLANE_THICKNESS = 0.001  # m: a plane-shaped body is a thin box whose top face is the plane
 CONE_SECTIONS = 32

@@ -12,6 +12,7 @@ import torch
 from tiny_generator import batch_of, squares, tiny_config, tiny_generator, trained_like
 
 import dit.checkpoint as checkpoint
+import fileio.atomic
 from dit.checkpoint import (FORMAT, export_generator, find_checkpoint, initialise_from, load_checkpoint, load_generator,
                             read_config, save_checkpoint, save_generator)
 from dit.config import preset
@@ -209,16 +210,15 @@ def test_an_interrupted_save_leaves_the_previous_checkpoint(tmp_path, monkeypatc
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(checkpoint, "_publish_folder", crash)
+    monkeypatch.setattr(fileio.atomic, "publish_folder", crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path, 200, generator, ema, optimizer, data_position=0, train_config={})
-    assert (tmp_path / "step_000200.tmp").is_dir() and not (tmp_path / "step_000200").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "step_000100"]  # nothing half-made is left
     assert find_checkpoint(tmp_path) == tmp_path / "step_000100"
     assert load_generator(tmp_path) is not None
     monkeypatch.undo()
     save_checkpoint(tmp_path, 200, generator, ema, optimizer, data_position=0, train_config={})
     assert find_checkpoint(tmp_path) == tmp_path / "step_000200"
-    assert not (tmp_path / "step_000200.tmp").exists()
 
 
 def test_a_folder_renamed_before_latest_was_written_is_found(tmp_path):

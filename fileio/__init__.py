@@ -1,0 +1,15 @@
+"""Files kinema reads and writes: atomic writes (one file, or a set), and bounded reads of user-named files.
+
+Every package may import it (it imports none of them), so the whole project has one way to publish a file
+and one way to open a file a user named.
+"""
+
+from fileio.atomic import (TEMP_MARK, folder_written_atomically, publish_folder, write_atomically,
+                           write_bytes_atomically)
+from fileio.errors import UserFileError
+from fileio.outputs import OutputSet, sha256_file, writable_folder
+from fileio.reading import check_regular_file, read_text
+
+__all__ = ["TEMP_MARK", "OutputSet", "UserFileError", "check_regular_file", "folder_written_atomically",
+           "publish_folder", "read_text", "sha256_file", "writable_folder", "write_atomically",
+           "write_bytes_atomically"]

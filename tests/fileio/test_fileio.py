@@ -1,0 +1,139 @@
+"""fileio: atomic writes keep the umask and clean up after killed writers; user files are bounded and regular."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fileio import (TEMP_MARK, OutputSet, UserFileError, folder_written_atomically, read_text, writable_folder,
+                    write_atomically, write_bytes_atomically)
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_written_files_follow_the_umask(tmp_path, umask_022):
+    path = write_bytes_atomically(tmp_path / "a.json", b"{}")
+    assert path.stat().st_mode & 0o777 == 0o644
+    with folder_written_atomically(tmp_path / "model") as folder:
+        (folder / "x").write_text("x")
+    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755
+
+
+def test_a_killed_writers_temporaries_are_removed_on_the_next_write(tmp_path):
+    stale_file = tmp_path / f".v.mp4{TEMP_MARK}{dead_pid()}-0a1b2c3d.mp4"
+    stale_folder = tmp_path / f".v.mp4{TEMP_MARK}{dead_pid()}-00ff00ff"
+    live = tmp_path / f".v.mp4{TEMP_MARK}{os.getpid()}-11111111.mp4"  # a writer still running keeps its file
+    other = tmp_path / f".w.mp4{TEMP_MARK}{dead_pid()}-22222222.mp4"  # another target's: not ours to remove
+    for path in (stale_file, live, other):
+        path.write_bytes(b"partial")
+    stale_folder.mkdir()
+    write_bytes_atomically(tmp_path / "v.mp4", b"video")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "v.mp4"])
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    write_bytes_atomically(tmp_path / "a.txt", b"old")
+
+    def fail(temporary):
+        temporary.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_atomically(tmp_path / "a.txt", fail)
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"] and (tmp_path / "a.txt").read_bytes() == b"old"
+
+
+def test_a_file_is_never_replaced_by_a_folder(tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    with pytest.raises(FileExistsError), folder_written_atomically(precious) as folder:
+        (folder / "config.json").write_text("{}")
+    assert precious.read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["precious.txt"]
+
+
+def test_an_output_set_is_published_marker_last_and_removes_the_old_sets_extras(tmp_path):
+    for name in ("v.mp4", "v.json", "v.gif"):
+        (tmp_path / name).write_text("old")
+    with OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"]) as out:
+        out.staged("v.mp4").write_text("new")
+        out.staged("v.json").write_text("new")
+        published = out.publish()
+    assert [p.name for p in published] == ["v.mp4", "v.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.json", "v.mp4"]
+    assert all((tmp_path / name).read_text() == "new" for name in ("v.mp4", "v.json"))
+
+
+def test_an_interrupted_output_set_never_leaves_a_new_file_beside_an_old_marker(tmp_path, monkeypatch):
+    for name in ("v.mp4", "v.json"):
+        (tmp_path / name).write_text("old")
+    renames = []
+
+    def replace_then_die(source, target):
+        if renames:
+            raise KeyboardInterrupt  # killed after the first file moved into place
+        renames.append(target)
+        os.rename(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt), OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json") as out:
+        out.staged("v.mp4").write_text("new")
+        out.staged("v.json").write_text("new")
+        out.publish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]  # no marker: plainly incomplete, never mixed
+
+
+def test_an_unfinished_output_set_publishes_nothing(tmp_path):
+    with pytest.raises(UserFileError, match="v.json not written"), \
+            OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json") as out:
+        out.staged("v.mp4").write_text("new")
+        out.publish()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writable_folder_refuses_files_and_read_only_places(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserFileError, match="is a file, not a folder"):
+        writable_folder(tmp_path / "file")
+    with pytest.raises(UserFileError, match="is a file, not a folder"):
+        writable_folder(tmp_path / "file" / "under")
+    assert writable_folder(tmp_path / "new" / "deeper").is_dir()
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(UserFileError, match="cannot write into"):
+            writable_folder(locked)
+
+
+def test_user_files_must_be_regular_and_small(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(UserFileError, match="not a regular file"):
+        read_text(fifo, 1000, "scene script")
+    with pytest.raises(UserFileError, match="not a regular file"):
+        read_text("/dev/zero", 1000, "scene script")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    with pytest.raises(UserFileError, match="not a regular file"):
+        read_text(tmp_path / "zero.yaml", 1000, "scene script")
+    (tmp_path / "big.yaml").write_bytes(b"x" * 1001)
+    with pytest.raises(UserFileError, match="over the limit of 1000 bytes"):
+        read_text(tmp_path / "big.yaml", 1000, "scene script")
+    (tmp_path / "latin1.yaml").write_bytes(b"a: 1\nb: caf\xe9\n")
+    with pytest.raises(UserFileError, match="latin1.yaml:2: the scene script is not UTF-8"):
+        read_text(tmp_path / "latin1.yaml", 1000, "scene script")
+    with pytest.raises(UserFileError, match="is a folder"):
+        read_text(tmp_path, 1000, "scene script")
+    with pytest.raises(UserFileError, match="no scene script at"):
+        read_text(tmp_path / "missing.yaml", 1000, "scene script")
+    assert read_text(tmp_path / "big.yaml", 2000, "scene script") == "x" * 1001
