@@ -89,16 +89,22 @@ def _known_words() -> set[str]:
 
 
 KNOWN_WORDS = _known_words()
-_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|\d+(?:\.\d+)?|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
+MAX_PROMPT_LENGTH = 2000  # characters: one this long parses and lays out in under 0.3 s
+MAX_BODIES = 100  # the layout checks every pair of bodies: 100 lay out in under 0.3 s, 300 in 1.7 s
+MAX_COUNT = 50  # bodies one phrase makes ("50 balls")
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_TOKEN = re.compile(rf"\d+(?:st|nd|rd|th)\b|{_NUMBER}|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
+# A hyphen joining words or numbers ("left-hand", "5-cm", "3-4") reads as a space; a minus sign ("-3") and an
+# exponent's sign ("1e-3") stay, so a negative number is reported rather than read as a positive one.
+_JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
 _SEPARATORS = {",", ".", ";", "!", "?"}
 _ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
 
 
 def tokenize(text: str) -> list[Token]:
     """Lower-cased words, numbers, units and sentence punctuation; an unknown word is an error."""
-    lowered = text.lower().replace("-", " ")
+    lowered = _JOINING_HYPHEN.sub(" ", text.lower())
     tokens: list[Token] = []
-    position = 0
     for match in re.finditer(r"\S+", lowered):
         chunk, offset = match.group(), match.start()
         covered = 0
@@ -106,7 +112,6 @@ def tokenize(text: str) -> list[Token]:
             if part.start() != covered and chunk[covered:part.start()].strip("\"'()"):
                 _unknown(chunk[covered:part.start()], len(tokens) + 1, offset + covered, text)
             covered = part.end()
-            position += 1
             tokens.append(Token(part.group().removesuffix("'s"), offset + part.start(), len(tokens) + 1))
         if covered != len(chunk) and chunk[covered:].strip("\"'()"):
             _unknown(chunk[covered:], len(tokens) + 1, offset + covered, text)
@@ -124,7 +129,7 @@ def _unknown(word: str, index: int, start: int, text: str) -> None:
 
 
 def _is_number(word: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)?", word))
+    return bool(re.fullmatch(_NUMBER, word))
 
 
 def parse_prompt(text: str, seed: int = 0) -> SceneGraph:
@@ -137,6 +142,8 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
     """Parse a prompt into a scene graph without solving the layout (poses stay at the origin)."""
     if not isinstance(text, str) or not text.strip():
         raise SceneError("the prompt is empty; describe some objects, e.g. 'a red ball falls from 2 m'")
+    if len(text) > MAX_PROMPT_LENGTH:
+        raise SceneError(f"the prompt is {len(text)} characters long; shorten it to at most {MAX_PROMPT_LENGTH}")
     parser = _Parser(text, tokenize(text), scene_rng(seed, "content"))
     graph = parser.parse()
     graph.settings = graph.settings.model_copy(update={"seed": seed, "source": text})
@@ -148,6 +155,7 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
 
 GROUND = "ground"
 SUPPORTS = ("on", "above", "inside")
+SI_UNITS = {"length": "m", "speed": "m/s", "time": "s", "mass": "kg"}
 
 
 class _Parser:
@@ -156,6 +164,7 @@ class _Parser:
         self.i = 0
         self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
         self.used_colours: set[str] = set()
+        self.body_count = 0  # kept here: counting the graph's bodies for each new phrase is quadratic
         self.last_subject: list[str] = []
         self.duration: float | None = None
         self.camera_said = False
@@ -209,6 +218,21 @@ class _Parser:
             return value * factor
         self.i = start
         return None
+
+    def measure(self, dimension: str, what: str, low: float, high: float, above_low: bool = False) -> float | None:
+        """A quantity from `low` (or, `above_low`, more than it) to `high` in SI units; else a SceneError."""
+        start = self.i
+        value = self.quantity(dimension)
+        if value is None or (low < value <= high if above_low else low <= value <= high):
+            return value
+        unit = SI_UNITS[dimension]
+        bound = f"at most {high:g} {unit}" if value > high else \
+            f"more than {low:g} {unit}" if above_low else f"at least {low:g} {unit}"
+        raise SceneError(f"{what} of {self.said(start)} is out of range; use {bound}")
+
+    def said(self, start: int) -> str:
+        """The words from token `start` to the cursor, as the prompt gave them."""
+        return " ".join(token.text for token in self.tokens[start:self.i])
 
     # --- sentences and clauses ---------------------------------------------------------------------------
     def parse(self) -> SceneGraph:
@@ -288,12 +312,9 @@ class _Parser:
             self.i = start
             if lead and not self.accept(*lead):
                 continue
-            seconds = self.quantity("time")
+            seconds = self.measure("time", "a duration", 0, vocab.MAX_DURATION, above_low=True)
             if seconds is not None:
                 self.accept("long")
-                if not 0 < seconds <= vocab.MAX_DURATION:
-                    raise SceneError(f"a duration of {seconds:g} s is impossible; use more than 0 and at most "
-                                     f"{vocab.MAX_DURATION:g} seconds")
                 if self.duration is not None and self.duration != seconds:
                     raise SceneError(f"the prompt gives two durations ({self.duration:g} s and {seconds:g} s); "
                                      f"keep one")
@@ -431,8 +452,9 @@ class _Parser:
             return None if self.peek() in ("tower", "stack", "pile", "row", "line") else 1
         value = self.number()
         if value is not None:
-            if value != int(value) or not 1 <= value <= 50:
-                raise SceneError(f"cannot make {value:g} objects; a count is a whole number from 1 to 50")
+            if not (1 <= value <= MAX_COUNT and value == int(value)):
+                raise SceneError(f"cannot make {self.tokens[self.i - 1].text} objects; a count is a whole number "
+                                 f"from 1 to {MAX_COUNT}")
             return int(value)
         return None
 
@@ -446,6 +468,8 @@ class _Parser:
             return vocab.ORDINALS[word]
         match = _ORDINAL_NUMBER.match(word)
         if match:
+            if int(match.group(1)) == 0:
+                raise self.fail("an ordinal such as 1st or first")
             self.i += 1
             return int(match.group(1))
         return None
@@ -455,7 +479,7 @@ class _Parser:
         found: dict = {}
         while True:
             word = self.peek()
-            length = self.quantity("length")
+            length = self.measure("length", "a size", *vocab.SIZE_RANGE)
             if length is not None:
                 found["length"] = length
             elif word in vocab.SIZE_WORDS:
@@ -500,9 +524,9 @@ class _Parser:
         return {}
 
     def mass(self) -> float:
-        """The positive mass after 'weighing' or 'weighs'."""
-        mass = self.quantity("mass")
-        if mass is None or mass <= 0:
+        """The mass after 'weighing' or 'weighs'."""
+        mass = self.measure("mass", "a mass", *vocab.MASS_RANGE)
+        if mass is None:
             raise self.fail("a mass such as '2 kg'")
         return mass
 
@@ -541,16 +565,16 @@ class _Parser:
         """The existing bodies a definite noun phrase names, or None if there are none (then it is new)."""
         matches = [b.id for b in self.graph.bodies if self._matches(b, noun, modifiers)]
         if not matches and ordinal is not None:
-            raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, 'last')} {noun or 'one'}' at word "
-                             f"{self.tokens[start].index}: no such object was named before it")
+            raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: no such object was named "
+                             f"before it")
         if not matches:
             return None
         if ordinal is not None:
             if ordinal == -1:
                 return [matches[-1]]
             if ordinal > len(matches):
-                raise SceneError(f"'the {vocab.WORD_FOR_ORDINAL.get(ordinal, ordinal)} {noun or 'one'}' at word "
-                                 f"{self.tokens[start].index}: there are only {len(matches)}")
+                raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: there are only "
+                                 f"{len(matches)}")
             return [matches[ordinal - 1]]
         if plural or len(matches) == 1:
             return matches
@@ -578,6 +602,9 @@ class _Parser:
         raise self.fail(f"a {kind} named earlier in the prompt")
 
     def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None) -> list[str]:
+        self.body_count += count
+        if self.body_count > MAX_BODIES:
+            raise SceneError(f"the prompt asks for more than {MAX_BODIES} objects; ask for fewer")
         colour_name = modifiers.get("colour") or self._draw_colour()
         self.used_colours.add(colour_name)
         if noun == "domino" and count >= 2 and arrangement is None:
@@ -632,7 +659,7 @@ class _Parser:
         args = self.motion_arguments(direct_object=action == "collide")
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
-                if not any(a.subject == body_id and a.action == "drop" for a in self.graph.actions):
+                if not any(a.action == "drop" for a in self._actions_of(body_id)):
                     self._add_action(Action(subject=body_id, action="drop", height=args.get("height"),
                                             target=args.get("target")))
             return
@@ -671,7 +698,7 @@ class _Parser:
         else:
             raise self.fail("what it collides with ('collides with the blue ball')")
         for body_id, other in pairs:
-            moving = next((a for a in self.graph.actions if a.subject == body_id and not a.after_fall
+            moving = next((a for a in self._actions_of(body_id) if not a.after_fall
                            and a.action in ("roll", "push", "slide", "throw")), None)
             if moving and moving.target in (None, other) and moving.via is None:
                 # "is pushed to the left and collides with a wall": the push is aimed at the wall
@@ -683,15 +710,20 @@ class _Parser:
 
     def _add_action(self, action: Action) -> None:
         """Add a motion; one said after the body's fall starts when it lands ('falls onto X, then rolls')."""
-        if action.action != "drop" and any(a.subject == action.subject and a.action == "drop"
-                                           for a in self.graph.actions):
+        said = self._actions_of(action.subject)
+        if action.action != "drop" and any(a.action == "drop" for a in said):
             action = action.model_copy(update={"after_fall": True})
-        for existing in self.graph.actions:
+        for existing in said:
             if existing == action:
                 return  # said twice in other words: "rolls toward the box and collides with it"
-            if existing.subject == action.subject and existing.action == action.action:
+            if existing.action == action.action:
                 raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
         self.graph.add_action(action)
+
+    def _actions_of(self, body_id: str) -> list[Action]:
+        """The actions said of one body: scanning all of them for each new one made long prompts quadratic."""
+        return [data["record"] for _, _, data in self.graph.nx.out_edges(body_id, data=True)
+                if data["kind"] == "action"]
 
     def motion_arguments(self, direct_object: bool = False) -> dict:
         """from 2 m, onto/toward/at/down/behind X, to the left, at 3 m/s, over: in any order.
@@ -707,14 +739,14 @@ class _Parser:
                 continue
             if self.accept("from"):
                 self.accept("a", "height", "of")
-                height = self.quantity("length")
+                height = self.measure("length", "a drop height", 0, vocab.MAX_DROP_HEIGHT)
                 if height is None:
                     raise self.fail("a height such as '2 m' after 'from'")
                 args["height"] = height
                 continue
             if self.peek() == "at" and (_is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
                 self.i += 1
-                speed = self.quantity("speed")
+                speed = self.measure("speed", "a speed", 0, vocab.MAX_SPEED)
                 if speed is None:
                     raise self.fail("a speed such as '3 m/s'")
                 args["speed"] = speed

@@ -6,6 +6,8 @@ understood, written and sampled everywhere at once.
 
 from dataclasses import dataclass
 
+from scenes.schema import Action, Settings
+
 # Canonical colour name -> sRGB in [0, 1] (CSS named-colour values).
 COLOURS: dict[str, tuple[float, float, float]] = {
     name: (r / 255, g / 255, b / 255)
@@ -136,9 +138,25 @@ ORDINALS: dict[str, int] = {
 }
 WORD_FOR_ORDINAL: dict[int, str] = {n: w for w, n in ORDINALS.items() if n > 0}
 
+
+def schema_maximum(record: type, field: str) -> float:
+    """The `le` bound the schema puts on `record.field`: the parser quotes the schema's limits, never its own."""
+    return next(rule.le for rule in record.model_fields[field].metadata if hasattr(rule, "le"))
+
+
+# Limits on the numbers a prompt may give (SI units).
+MAX_DURATION = schema_maximum(Settings, "duration")  # seconds
+MAX_DROP_HEIGHT = schema_maximum(Action, "height")  # m
+MAX_SPEED = schema_maximum(Action, "speed")  # m/s
+# A stated size (the largest extent) or mass. The words alone span sizes of 0.1 m (a tiny can) to 4 m (a huge
+# ramp) and masses of 0.04 kg (a tiny light wooden can) to 90 t (a huge heavy metal crate). A body under 1 cm is
+# a quarter of a pixel at 64p (a pixel spans 3.9 cm at the nearest camera distance, 3 m); far beyond the
+# words' span, a number is a slip of the keyboard.
+SIZE_RANGE = (0.01, 10.0)  # m
+MASS_RANGE = (0.001, 100_000.0)  # kg
+
 # Defaults of a clip.
 DEFAULT_DURATION = 3.0  # seconds
-MAX_DURATION = 60.0  # seconds: a scene longer than this is a mistake, not a request
 DEFAULT_DROP_HEIGHT = 1.0  # metres of clearance under a body that "falls" with no height given
 DEFAULT_SPEED = {"roll": 2.0, "push": 2.0, "slide": 2.0, "throw": 4.0, "topple": 1.0}  # m/s
 DEFAULT_ZOOM = 0.4  # fraction of the distance (dolly) or of the field of view (focal) a zoom covers
