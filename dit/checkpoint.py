@@ -12,9 +12,11 @@
     latest                       a run folder's pointer: the name of its newest complete checkpoint
 
 The EMA weights are stored once, as model.safetensors: that is what inference loads, and resuming reads it back.
-A checkpoint is built in a temporary folder beside `step_000100/` and renamed into place, and `latest` is replaced after it, so an
-interrupted save leaves either the previous checkpoint or the new one, never half of one. Nothing here uses
-pickle (`torch.load` included): a checkpoint from an untrusted source cannot run code.
+A checkpoint is built in a temporary folder beside `step_000100/` and renamed into place, and `latest` is
+replaced after it, so an interrupted save leaves either the previous checkpoint or the new one, never half of
+one; a model folder never replaces a file. Every folder records its weights' size and SHA-256 in its JSON, and
+loading checks them. Nothing here uses pickle (`torch.load` included): a checkpoint from an untrusted source
+cannot run code.
 """
 
 import hashlib
@@ -59,7 +61,7 @@ def save_generator(generator: VideoGenerator, path: str | os.PathLike, *, step: 
     float16 halves the file for shipping (loading casts back to float32 by default). `keep_other_files`
     carries the replaced folder's other files (a model card, an evaluation) into the new one.
     """
-    path = Path(path)
+    path = _model_destination(path)
     with folder_written_atomically(path) as tmp:
         _write_model_files(tmp, generator, weights, step, dtype)
         if keep_other_files and path.is_dir():
@@ -74,7 +76,9 @@ def export_generator(source: str | os.PathLike, dest: str | os.PathLike,
     """Copy the weights of a checkpoint (or a run folder's latest) to an inference folder in `dtype`.
 
     The folder's model files are replaced at once; its other files (a model card, an evaluation) are kept.
+    A `dest` that is a file is refused before anything is read.
     """
+    dest = _model_destination(dest)
     source = resolve_checkpoint(source)
     generator = load_generator(source)
     step = _read_json(source / CONFIG_FILE, "config.json")["step"]
@@ -93,7 +97,7 @@ def load_generator(path: str | os.PathLike, device: torch.device | str = "cpu",
     config, meta = read_config(path)
     with torch.device("meta"):  # shapes only: the weights come from the file
         generator = VideoGenerator(config)
-    tensors = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify)
+    tensors = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify)
     _check_state(tensors, generator, f"{MODEL_FILE} in {path}")
     stored = _DTYPES[meta["dtype"]]
     generator.to_empty(device=device)
@@ -114,6 +118,7 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
             raise DiTError(f"{path / CONFIG_FILE} has no valid {key!r} entry ({kind.__name__})")
     if meta["dtype"] not in _DTYPES:
         raise DiTError(f"{path / CONFIG_FILE} names dtype {meta['dtype']!r}; known: {sorted(_DTYPES)}")
+    _check_file_record(meta, MODEL_FILE, path / CONFIG_FILE)
     try:
         config = GeneratorConfig.from_dict(meta["config"])
     except DiTError as error:
@@ -144,7 +149,7 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
     if differ:
         raise DiTError(f"cannot start from {path}: its model differs in {', '.join(differ[:6])} beyond new control "
                        f"branches; use a recipe with the same architecture and vocabulary")
-    tensors = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify=True)
+    tensors = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify=True)
     state = generator.state_dict()
     fresh = {name for name in state if any(name.startswith(f"dit.control.{branch}.") for branch in added)}
     _check_state({**tensors, **{name: state[name] for name in fresh}}, generator, f"{MODEL_FILE} in {path}")
@@ -197,10 +202,10 @@ def save_checkpoint(run_dir: str | os.PathLike, step: int, generator: VideoGener
         "rng": {"numpy": [numpy_state[0], numpy_state[1].tolist(), *(_plain(v) for v in numpy_state[2:])],
                 "python": [python_state[0], list(python_state[1]), python_state[2]]},
         "files": {STATE_FILE: _file_record(blob)}}
-    with folder_written_atomically(final) as tmp:
+    with folder_written_atomically(final) as tmp:  # the folder is the temporary: plain writes inside
         _write_model_files(tmp, generator, ema, step, torch.float32)
-        write_bytes_atomically(tmp / STATE_FILE, blob)
-        write_bytes_atomically(tmp / STATE_JSON, _json_bytes(state_json))
+        (tmp / STATE_FILE).write_bytes(blob)
+        (tmp / STATE_JSON).write_bytes(_json_bytes(state_json))
     write_bytes_atomically(run_dir / LATEST, (final.name + "\n").encode())
     _prune(run_dir, keep_last, keep=final.name)
     return final
@@ -249,9 +254,10 @@ def load_checkpoint(path: str | os.PathLike, generator: VideoGenerator, optimize
                        f"{', '.join(differ[:6])}); resume with the config it was saved with")
     state = _read_json(path / STATE_JSON, f"{path} has no training state:")
     _check_format(state, TRAIN_STATE_FORMAT, path / STATE_JSON)
-    ema = _read_tensors(path / MODEL_FILE, meta["files"].get(MODEL_FILE), verify)
+    _check_file_record(state, STATE_FILE, path / STATE_JSON)
+    ema = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify)
     _check_state(ema, generator, f"{MODEL_FILE} in {path}")
-    tensors = _read_tensors(path / STATE_FILE, state.get("files", {}).get(STATE_FILE), verify)
+    tensors = _read_tensors(path / STATE_FILE, state["files"][STATE_FILE], verify)
     weights = {name[len("weights."):]: t for name, t in tensors.items() if name.startswith("weights.")}
     _check_state(weights, generator, f"{STATE_FILE} in {path}")
     with torch.no_grad():
@@ -286,10 +292,10 @@ def _write_model_files(folder: Path, generator: VideoGenerator, weights: dict[st
     weights = generator.state_dict() if weights is None else weights
     _check_state(weights, generator, "the weights to save")
     blob = _tensor_bytes({name: t.to(dtype) if t.is_floating_point() else t for name, t in weights.items()})
-    write_bytes_atomically(folder / MODEL_FILE, blob)
+    (folder / MODEL_FILE).write_bytes(blob)
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": int(step), "dtype": names[dtype],
             "config": generator.config.to_dict(), "files": {MODEL_FILE: _file_record(blob)}}
-    write_bytes_atomically(folder / CONFIG_FILE, _json_bytes(meta))
+    (folder / CONFIG_FILE).write_bytes(_json_bytes(meta))
 
 
 def _flatten_optimizer(generator: VideoGenerator, optimizer: torch.optim.Optimizer,
@@ -357,14 +363,34 @@ def _check_state(tensors: dict[str, torch.Tensor], generator: VideoGenerator, wh
                        f"config")
 
 
-def _read_tensors(path: Path, record: dict[str, Any] | None, verify: bool) -> dict[str, torch.Tensor]:
+def _model_destination(path: str | os.PathLike) -> Path:
+    """`path` if a model folder may be written there; a file of that name is refused, before any work."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise DiTError(f"cannot write the model folder {path}: a file (or link) of that name exists and is never "
+                       "replaced by a folder; choose another name or remove it")
+    return path
+
+
+def _check_file_record(meta: dict[str, Any], name: str, json_path: Path) -> None:
+    """The JSON's "files" must record `name`'s size and SHA-256: without them nothing could be checked."""
+    files = meta.get("files")
+    record = files.get(name) if isinstance(files, dict) else None
+    if not (isinstance(record, dict) and isinstance(record.get("bytes"), int) and record["bytes"] >= 0
+            and isinstance(record.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", record["sha256"])):
+        raise DiTError(f"{json_path} does not record the size and SHA-256 of {name} (its \"files\" entry is "
+                       f"missing or malformed), so the weights cannot be checked; save or export the model again")
+
+
+def _read_tensors(path: Path, record: dict[str, Any], verify: bool) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file whose size (and, with `verify`, SHA-256) match its `record`."""
     if not path.is_file():
         raise DiTError(f"{path} is missing; the checkpoint is incomplete")
     size = path.stat().st_size
-    if record is not None and size != record.get("bytes"):
+    if size != record["bytes"]:
         raise DiTError(f"{path} is truncated or was replaced: {size} bytes, the checkpoint recorded "
-                       f"{record.get('bytes')}")
-    if verify and record is not None and _sha256(path) != record.get("sha256"):
+                       f"{record['bytes']}")
+    if verify and _sha256(path) != record["sha256"]:
         raise DiTError(f"{path} is corrupt: its SHA-256 differs from the one the checkpoint recorded")
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:

@@ -1,105 +1,162 @@
-"""`DiTConfig`: every architectural choice of `VideoDiT`, JSON-safe, plus named presets.
+"""`DiTConfig`: every architectural choice of `VideoDiT`, JSON-safe, plus named presets; and `Config`, the typed
+layer every kinema configuration (DiT, generator, training, recipe) is built on.
 
-A checkpoint is safetensors weights plus `config.to_dict()` as JSON; `DiTConfig.from_dict` rebuilds the same
-architecture and refuses keys it does not know, so a checkpoint from another version fails loudly.
+A `Config` is a pydantic model: unknown keys are refused, bounds live on the fields, cross-field rules are
+validators, non-finite floats are refused, and every failure is one `DiTError` line naming the field, the value
+and the rule. A checkpoint is safetensors weights plus `config.to_dict()` as JSON; `DiTConfig.from_dict`
+rebuilds the same architecture, so a checkpoint from another version (or a hostile file) fails loudly before
+anything is allocated.
 """
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+import reprlib
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dit.errors import DiTError
 
-ATTENTION_KINDS = ("full", "factorised")
+# upper bounds of the architecture: far above any model kinema trains, low enough that a typo or a hostile
+# config.json is refused before a tensor is allocated
+MAX_WIDTH = 8192  # hidden_size, text_dim
+MAX_DEPTH = 128  # transformer blocks
+MAX_HEADS = 128
+MAX_CHANNELS = 64  # video and control-map channels
+MAX_PATCH = 64  # each side of a spacetime patch
+MAX_BRANCHES = 16
+MAX_INSTANCES = 4096  # segmentation ids with an embedding of their own
+
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")  # a model's, a stdlib dataclass's
+_OWN_MESSAGE = ("value_error", "assertion_error", "missing")  # the message needs no "got": it says it all
 
 
-@dataclass
-class DiTConfig:
+class Config(BaseModel):
+    """A JSON-safe configuration: unknown keys refused, non-finite floats refused, errors as one-line DiTErrors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise config_error(type(self), error) from None
+
+    # pydantic calls an overridden __init__ for nested configs too, which would wrap each nested error in its
+    # parent's; marked as the base one (as pydantic's RootModel does), it runs only for `Config(...)` calls
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (tuples become lists), in field order: what checkpoints record."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str | None = None) -> Self:
+        """The config a mapping (e.g. parsed JSON or YAML) describes; errors name `source` when given (a file)."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise config_error(cls, error, source) from None
+
+
+def config_error(model: type, error: ValidationError, source: str | None = None) -> DiTError:
+    """pydantic's errors as one line: each names the field (`Model.field`, or `source: field`), the rule and the
+    value given; unknown keys are listed with the known ones, so a typo is easy to fix."""
+
+    def where(loc: tuple[str, ...]) -> str:
+        return ".".join(loc if source else (model.__name__, *loc))
+
+    unknown: dict[tuple[str, ...], list[str]] = {}
+    problems: list[str] = []
+    for problem in error.errors(include_url=False):
+        loc = tuple(str(key) for key in problem["loc"])
+        if problem["type"] in _UNKNOWN_KEY:
+            unknown.setdefault(loc[:-1], []).append(loc[-1])
+            continue
+        rule = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] not in _OWN_MESSAGE:
+            rule += f" (got {reprlib.repr(problem['input'])})"
+        problems.append(f"{where(loc)}: {rule}" if where(loc) else rule)
+    for parent, keys in reversed(unknown.items()):  # first: a misspelt key usually explains the rest
+        inner = _field_types(model, parent)
+        place = f" in {where(parent)}" if parent else ""
+        problems.insert(0, f"unknown {inner.__name__} keys {sorted(keys)}{place}; known keys are "
+                           f"{sorted(_fields(inner))}")
+    return DiTError((f"{source}: " if source else "") + "; ".join(problems))
+
+
+def _fields(model: type) -> dict[str, Any]:
+    """Field name -> type of a pydantic model or a dataclass."""
+    if dataclasses.is_dataclass(model):
+        return {f.name: f.type for f in dataclasses.fields(model)}
+    return {name: f.annotation for name, f in model.model_fields.items()}
+
+
+def _field_types(model: type, loc: tuple[str, ...]) -> type:
+    """The model (or dataclass) found by following field names `loc` down from `model`."""
+    for name in loc:
+        model = _fields(model)[name]
+    return model
+
+
+Attention = Literal["full", "factorised"]
+BranchName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # a module name: no dots, no spaces
+Channels = Annotated[int, Field(ge=1, le=MAX_CHANNELS)]
+PatchSide = Annotated[int, Field(ge=1, le=MAX_PATCH)]
+
+
+class DiTConfig(Config):
     """The defaults are the "small" preset; the shipped CPU model adds a uv branch to it (recipes/default.yaml)."""
 
-    in_channels: int = 3  # video channels (RGB in [-1, 1]); the model predicts a velocity of the same shape
-    patch_size: tuple[int, int, int] = (2, 4, 4)  # (pt, ph, pw): one token per pt x ph x pw spacetime patch
-    hidden_size: int = 128
-    depth: int = 4
-    num_heads: int = 4
-    mlp_ratio: float = 4.0
-    text_dim: int = 128  # width of the text tokens (and of the pooled text vector) the model is given
-    attention: str = "factorised"  # "full": all T*H*W tokens; "factorised": spatial per frame, then temporal
-    control_branches: tuple[str, ...] = ("depth", "flow", "segmentation")
+    # video channels (RGB in [-1, 1]); the model predicts a velocity of the same shape
+    in_channels: Channels = 3
+    # (pt, ph, pw): one token per pt x ph x pw spacetime patch
+    patch_size: tuple[PatchSide, PatchSide, PatchSide] = (2, 4, 4)
+    # the 3D sin-cos position code gives t a quarter and h, w three eighths each, all even: a multiple of 16
+    hidden_size: int = Field(128, ge=16, le=MAX_WIDTH, multiple_of=16)
+    depth: int = Field(4, ge=1, le=MAX_DEPTH)
+    num_heads: int = Field(4, ge=1, le=MAX_HEADS)
+    mlp_ratio: float = Field(4.0, gt=0, le=16)
+    # width of the text tokens (and of the pooled text vector) the model is given
+    text_dim: int = Field(128, ge=1, le=MAX_WIDTH)
+    # "full": all T*H*W tokens; "factorised": spatial per frame, then temporal
+    attention: Attention = "factorised"
+    control_branches: tuple[BranchName, ...] = Field(("depth", "flow", "segmentation"), max_length=MAX_BRANCHES)
     # input channels per branch: depth = inverse depth; flow = (dx, dy, valid); segmentation = instance ids
-    control_channels: dict[str, int] = field(
-        default_factory=lambda: {"depth": 1, "flow": 3, "segmentation": 1})
-    control_depth: int = 1  # n: each branch runs copies of the first n base blocks
-    max_instances: int = 64  # segmentation ids 0..max_instances get embeddings; larger ids share the last one
-    segmentation_embed_dim: int = 16  # channels of the embedded id map the segmentation branch patchifies
+    control_channels: dict[str, Channels] = {"depth": 1, "flow": 3, "segmentation": 1}
+    # n: each branch runs copies of the first n base blocks
+    control_depth: int = Field(1, ge=0, le=MAX_DEPTH)
+    # segmentation ids 0..max_instances get embeddings; larger ids share the last one
+    max_instances: int = Field(64, ge=1, le=MAX_INSTANCES)
+    # channels of the embedded id map the segmentation branch patchifies
+    segmentation_embed_dim: int = Field(16, ge=1, le=1024)
     # the segmentation branch adds, per pixel, the pooled text of what its id is ("red rubber ball"), so
     # colours and materials bind to the right body; ids without a phrase get only their id embedding
     instance_text: bool = True
-    light_features: int = 4  # width of the scene-lighting vector added to the time embedding; 0 = none
+    # width of the scene-lighting vector added to the time embedding; 0 = none
+    light_features: int = Field(4, ge=0, le=256)
 
-    def __post_init__(self) -> None:
-        self.patch_size = tuple(self.patch_size)
-        self.control_branches = tuple(self.control_branches)
-        self.control_channels = dict(self.control_channels)
-        self._validate()
-
-    def _validate(self) -> None:
-        positive = {"in_channels": self.in_channels, "hidden_size": self.hidden_size, "depth": self.depth,
-                    "num_heads": self.num_heads, "text_dim": self.text_dim, "max_instances": self.max_instances,
-                    "segmentation_embed_dim": self.segmentation_embed_dim}
-        for name, value in positive.items():
-            if not isinstance(value, int) or value < 1:
-                raise DiTError(f"DiTConfig.{name} must be a positive integer, got {value!r}")
-        if len(self.patch_size) != 3 or not all(isinstance(p, int) and p >= 1 for p in self.patch_size):
-            raise DiTError(f"DiTConfig.patch_size must be three positive integers (pt, ph, pw), "
-                           f"got {self.patch_size!r}")
-        if self.hidden_size % self.num_heads:
-            raise DiTError(f"DiTConfig.hidden_size ({self.hidden_size}) must be divisible by num_heads "
-                           f"({self.num_heads})")
-        if self.hidden_size % 16:
-            # the 3D sin-cos position code gives t a quarter and h, w three eighths each, all even
-            raise DiTError(f"DiTConfig.hidden_size must be a multiple of 16, got {self.hidden_size}")
-        if not isinstance(self.light_features, int) or self.light_features < 0:
-            raise DiTError(f"DiTConfig.light_features must be a non-negative integer, got {self.light_features!r}")
-        if not self.mlp_ratio > 0:
-            raise DiTError(f"DiTConfig.mlp_ratio must be positive, got {self.mlp_ratio!r}")
-        if self.attention not in ATTENTION_KINDS:
-            raise DiTError(f"DiTConfig.attention must be one of {ATTENTION_KINDS}, got {self.attention!r}")
-        if len(set(self.control_branches)) != len(self.control_branches):
-            raise DiTError(f"DiTConfig.control_branches has a repeated name: {self.control_branches!r}")
-        for name in self.control_branches:
-            channels = self.control_channels.get(name)
-            if not isinstance(channels, int) or channels < 1:
-                raise DiTError(f"DiTConfig.control_channels needs a positive channel count for branch "
-                               f"{name!r}, got {channels!r}")
-        if "segmentation" in self.control_branches and self.control_channels["segmentation"] != 1:
-            raise DiTError("the segmentation branch takes one channel of instance ids, "
-                           f"got control_channels['segmentation'] = {self.control_channels['segmentation']}")
-        if not isinstance(self.control_depth, int) or not 0 <= self.control_depth <= self.depth:
-            raise DiTError(f"DiTConfig.control_depth must be between 0 and depth ({self.depth}), "
-                           f"got {self.control_depth!r}")
-        if self.control_branches and self.control_depth == 0:
-            raise DiTError("DiTConfig.control_depth must be at least 1 when there are control branches")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: tuples become lists."""
-        data = dataclasses.asdict(self)
-        data["patch_size"] = list(self.patch_size)
-        data["control_branches"] = list(self.control_branches)
-        return data
-
+    @field_validator("control_branches")
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DiTConfig":
-        reject_unknown_keys(cls, data)
-        return cls(**data)
+    def _distinct(cls, branches: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(branches)) != len(branches):
+            raise ValueError(f"a branch is named twice in {list(branches)}")
+        return branches
 
-
-def reject_unknown_keys(cls: type, data: dict[str, Any]) -> None:
-    """A config read from JSON may only hold the dataclass's fields: anything else is a mismatched file."""
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise DiTError(f"unknown {cls.__name__} keys {unknown}; known keys are {sorted(known)}")
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"hidden_size ({self.hidden_size}) must be divisible by num_heads ({self.num_heads})")
+        missing = [name for name in self.control_branches if name not in self.control_channels]
+        if missing:
+            raise ValueError(f"control_channels needs a channel count for branches {missing}")
+        if "segmentation" in self.control_branches and self.control_channels["segmentation"] != 1:
+            raise ValueError("the segmentation branch takes one channel of instance ids, got "
+                             f"control_channels['segmentation'] = {self.control_channels['segmentation']}")
+        if self.control_depth > self.depth:
+            raise ValueError(f"control_depth ({self.control_depth}) must not exceed depth ({self.depth})")
+        if self.control_branches and self.control_depth == 0:
+            raise ValueError("control_depth must be at least 1 when there are control branches")
+        return self
 
 
 # Parameter counts (all three branches included) are pinned by tests/dit/test_model.py.
@@ -124,4 +181,4 @@ def preset(name: str, **overrides: Any) -> DiTConfig:
     """A named preset with some fields replaced, e.g. `preset("small", control_branches=("depth",))`."""
     if name not in PRESETS:
         raise DiTError(f"unknown DiT preset {name!r}; choose one of {sorted(PRESETS)}")
-    return DiTConfig.from_dict({**PRESETS[name], **overrides})
+    return DiTConfig(**{**PRESETS[name], **overrides})

@@ -12,6 +12,7 @@ so a seed gives the same noise and times on a CPU and on a GPU.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +22,7 @@ from dit.errors import DiTError
 
 Velocity = Callable[[Tensor, Tensor], Tensor]  # (x [B, ...], t [B]) -> v [B, ...]
 GuidedVelocity = Callable[[Tensor, Tensor, bool, bool], Tensor]  # (x, t, use_text, use_controls) -> v
+MAX_GUIDANCE = 20.0  # scales in use run from 1 to about 15; far beyond, every step overshoots into saturated frames
 
 
 def interpolate(x0: Tensor, noise: Tensor, t: Tensor) -> Tensor:
@@ -71,11 +73,18 @@ class Guidance:
     v_uncond: neither text nor controls; v_text: text only; v_text_controls: both (the fully conditioned
     velocity). A model call whose weight in the second line is zero is skipped: with both scales 1 the result
     is v_text_controls at one call per step; controls = 0 is plain text guidance, text = controls is joint
-    guidance, two calls each. A scale of 0 removes that condition; above 1 pushes further toward it.
+    guidance, two calls each. A scale of 0 removes that condition; above 1 pushes further toward it, up to
+    MAX_GUIDANCE. A NaN or infinite scale would make NaN frames (black once stored), so scales are checked.
     """
 
     text: float = 1.0
     controls: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("text", "controls"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= MAX_GUIDANCE:
+                raise DiTError(f"{name} guidance must be a number from 0 to {MAX_GUIDANCE:g}, got {value!r}")
 
 
 def guided_velocity(velocity_fn: GuidedVelocity, x: Tensor, t: Tensor, guidance: Guidance) -> Tensor:

@@ -13,14 +13,13 @@ A batch is a dict (what `dit.train.collate` builds from dataset items):
 maps. Training drops each independently, so the sampler can guide on text and on controls separately.
 """
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
 import torch
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
-from dit.config import DiTConfig, reject_unknown_keys
+from dit.config import MAX_DEPTH, Config, DiTConfig
 from dit.errors import DiTError
 from dit.flow_matching import Guidance, flow_matching_loss
 from dit.flow_matching import sample as sample_flow
@@ -28,55 +27,51 @@ from dit.model import VideoDiT
 from dit.text import SmallTextEncoder, TextEmbedding, TextEncoderConfig, Tokenizer
 
 DEFAULT_DROPOUT = 0.1
-PREDICTIONS = ("velocity", "data")
 DATA_MIN_TIME = 0.05  # "data" prediction: the velocity divides by t, at least this (as JiT clips it)
+MAX_TEXT_TOKENS = 4096  # the text encoder's max_length: one learned position each
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Prediction = Literal["velocity", "data"]
 
 
-@dataclass
-class GeneratorConfig:
+class GeneratorConfig(Config):
     """Everything needed to rebuild a `VideoGenerator`, JSON-safe (the tokenizer vocabulary included)."""
 
     dit: DiTConfig
     text: TextEncoderConfig  # text.dim must equal dit.text_dim, text.vocab_size len(vocabulary)
     vocabulary: list[str]  # the tokenizer's, specials first (see `dit.text.Tokenizer`)
-    text_dropout: float = DEFAULT_DROPOUT  # training: probability that a sample's caption becomes ""
+    text_dropout: Probability = DEFAULT_DROPOUT  # training: probability that a sample's caption becomes ""
     # training: per branch, probability that a sample's control is dropped; None = DEFAULT_DROPOUT for every
     # branch of `dit`; a branch left out of a given dict is never dropped
-    control_dropout: dict[str, float] | None = None
+    control_dropout: dict[str, Probability] | None = None
     time_mean: float = 0.0  # logit-normal training times: sigmoid(N(time_mean, time_std^2))
-    time_std: float = 1.0
+    time_std: float = Field(1.0, gt=0)
     # what the DiT's output means: "velocity" (noise - x_0) or "data" (x_0, turned into the velocity
     # (x_t - x_0) / max(t, DATA_MIN_TIME)). Predicting the clean video lets the analytic x_t / t term carry the
     # noise, which a small pixel-space model otherwise has to copy through every block (JiT, Li & He 2025).
-    prediction: str = "velocity"
+    prediction: Prediction = "velocity"
 
-    def __post_init__(self) -> None:
-        self.vocabulary = list(self.vocabulary)
+    @model_validator(mode="after")
+    def _parts_agree(self) -> Self:
+        Tokenizer(self.vocabulary)  # raises on a malformed vocabulary
+        text = self.text
+        if text.vocab_size != len(self.vocabulary):
+            raise ValueError(f"text.vocab_size {text.vocab_size} is not the vocabulary's size {len(self.vocabulary)}")
+        if text.dim != self.dit.text_dim:
+            raise ValueError(f"the text encoder's width text.dim = {text.dim} must equal dit.text_dim = "
+                             f"{self.dit.text_dim}")
+        # TextEncoderConfig (a plain dataclass) declares no bounds, so its architecture is bounded here
+        if not (0 <= text.depth <= MAX_DEPTH and 1 <= text.heads <= text.dim and text.dim % text.heads == 0
+                and 1 <= text.max_length <= MAX_TEXT_TOKENS):
+            raise ValueError(f"the text encoder needs 0 <= depth <= {MAX_DEPTH}, heads dividing dim and "
+                             f"1 <= max_length <= {MAX_TEXT_TOKENS}, got {text}")
         if self.control_dropout is None:
             self.control_dropout = {name: DEFAULT_DROPOUT for name in self.dit.control_branches}
-        self.control_dropout = {name: float(p) for name, p in self.control_dropout.items()}
-        self._validate()
-
-    def _validate(self) -> None:
-        Tokenizer(self.vocabulary)  # raises DiTError on a malformed vocabulary
-        if self.text.vocab_size != len(self.vocabulary):
-            raise DiTError(f"GeneratorConfig: text.vocab_size {self.text.vocab_size} is not the vocabulary's "
-                           f"size {len(self.vocabulary)}")
-        if self.text.dim != self.dit.text_dim:
-            raise DiTError(f"GeneratorConfig: the text encoder's width text.dim = {self.text.dim} must equal "
-                           f"dit.text_dim = {self.dit.text_dim}")
         unknown = sorted(set(self.control_dropout) - set(self.dit.control_branches))
         if unknown:
-            raise DiTError(f"GeneratorConfig.control_dropout names {unknown}, which are not branches of the DiT "
-                           f"{list(self.dit.control_branches)}")
-        for name, p in {"text_dropout": self.text_dropout,
-                        **{f"control_dropout[{k!r}]": v for k, v in self.control_dropout.items()}}.items():
-            if not 0 <= p <= 1:
-                raise DiTError(f"GeneratorConfig.{name} must be a probability in [0, 1], got {p!r}")
-        if not self.time_std > 0:
-            raise DiTError(f"GeneratorConfig.time_std must be positive, got {self.time_std!r}")
-        if self.prediction not in PREDICTIONS:
-            raise DiTError(f"GeneratorConfig.prediction must be one of {PREDICTIONS}, got {self.prediction!r}")
+            raise ValueError(f"control_dropout names {unknown}, which are not branches of the DiT "
+                             f"{list(self.dit.control_branches)}")
+        return self
 
     @classmethod
     def from_captions(cls, captions: list[str], dit: DiTConfig, *, min_count: int = 1, text_depth: int = 2,
@@ -89,27 +84,6 @@ class GeneratorConfig:
         text = TextEncoderConfig(vocab_size=len(tokenizer), dim=dit.text_dim, depth=text_depth, heads=text_heads,
                                  max_length=max_length)
         return cls(dit=dit, text=text, vocabulary=tokenizer.vocabulary, **fields)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"dit": self.dit.to_dict(), "text": self.text.to_dict(), "vocabulary": list(self.vocabulary),
-                "text_dropout": self.text_dropout, "control_dropout": dict(self.control_dropout),
-                "time_mean": self.time_mean, "time_std": self.time_std, "prediction": self.prediction}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GeneratorConfig":
-        reject_unknown_keys(cls, data)
-        missing = sorted({"dit", "text", "vocabulary"} - set(data))
-        if missing:
-            raise DiTError(f"GeneratorConfig is missing {missing}")
-        text_known = {f.name for f in dataclasses.fields(TextEncoderConfig)}
-        if not isinstance(data["text"], dict) or set(data["text"]) - text_known:
-            raise DiTError(f"GeneratorConfig.text must be a dict with keys among {sorted(text_known)}, "
-                           f"got {data['text']!r:.200}")
-        try:
-            text = TextEncoderConfig.from_dict(data["text"])
-        except TypeError as error:
-            raise DiTError(f"GeneratorConfig.text: {error}") from None
-        return cls(**{**data, "dit": DiTConfig.from_dict(data["dit"]), "text": text})
 
 
 class VideoGenerator(nn.Module):

@@ -20,7 +20,6 @@ past; "wsd" with the same rate continues such a run and cools it down, exactly a
 
 import argparse
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import json
@@ -31,75 +30,68 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from pydantic import BaseModel, Field, model_validator
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from dit.checkpoint import find_checkpoint, initialise_from, load_checkpoint, save_checkpoint
-from dit.config import preset
+from dit.config import Config, preset
+from dit.devices import resolve_device
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
 from fileio import write_bytes_atomically
 
-MIXED_PRECISION = ("auto", "off", "bf16", "fp16")
-SCHEDULES = ("constant", "cosine", "wsd")
 METRICS_FILE = "metrics.jsonl"
 # streams of `step_seed`: independent draws for the training step, the data order and the loader's workers
 TRAIN_STREAM, DATA_STREAM, WORKER_STREAM = 0, 1, 2
 
 
-@dataclass
-class TrainConfig:
-    steps: int = 10_000  # optimizer steps in all (a resumed run continues up to this)
-    batch_size: int = 8  # clips per optimizer step, summed over processes (each takes batch_size / world)
-    lr: float = 3e-4
-    weight_decay: float = 0.0  # AdamW's decoupled decay, on matrices only (not biases, norms or gains)
-    betas: tuple[float, float] = (0.9, 0.999)
-    warmup_steps: int = 500
-    schedule: str = "constant"  # "constant", "cosine" or "wsd", after the warm-up
-    min_lr_ratio: float = 0.1  # cosine and wsd: the rate at the last step, as a fraction of lr
-    decay_steps: int = 0  # wsd: the last steps, over which the rate falls linearly
-    grad_clip: float = 1.0  # max global gradient norm; 0 = no clipping
-    ema_decay: float = 0.999  # per step, warmed up as min(decay, (1 + step) / (10 + step)); 0 = no averaging
-    checkpoint_every: int = 1000  # and always at the last step
-    keep_checkpoints: int = 2  # newest checkpoints kept in the run folder; 0 keeps all
-    log_every: int = 10
-    seed: int = 0
-    mixed_precision: str = "auto"  # auto: bf16 on CUDA that has it, fp16 + GradScaler on older CUDA, off on CPU
-    num_workers: int = 0  # DataLoader worker processes per rank
-    device: str = "auto"  # "auto" (CUDA if available, else CPU), or e.g. "cpu" to keep a GPU machine's CPU run
-    progress: bool = True  # a tqdm bar on rank 0
-    # a model or checkpoint folder whose weights start a fresh run (not a resumed one); the run's model may add
-    # control branches to it, which start from their zero initialisation (see `dit.checkpoint.initialise_from`)
-    init_from: str | None = None
+Beta = Annotated[float, Field(ge=0, lt=1)]
 
-    def __post_init__(self) -> None:
-        self.betas = tuple(self.betas)
-        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise DiTError(f"TrainConfig.{name} must be a positive integer, got {getattr(self, name)!r}")
-        if min(self.warmup_steps, self.num_workers, self.keep_checkpoints, self.decay_steps) < 0:
-            raise DiTError("TrainConfig.warmup_steps, decay_steps, num_workers and keep_checkpoints must not be "
-                           "negative")
-        if not self.lr > 0 or self.weight_decay < 0 or self.grad_clip < 0 or not 0 <= self.ema_decay < 1:
-            raise DiTError("TrainConfig needs lr > 0, weight_decay >= 0, grad_clip >= 0 and 0 <= ema_decay < 1")
-        if self.mixed_precision not in MIXED_PRECISION:
-            raise DiTError(f"TrainConfig.mixed_precision must be one of {MIXED_PRECISION}, "
-                           f"got {self.mixed_precision!r}")
-        if self.schedule not in SCHEDULES:
-            raise DiTError(f"TrainConfig.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+
+class TrainConfig(Config):
+    """How a generator is trained; each field is also an option of `python -m dit.train` (see `add_options`)."""
+
+    steps: int = Field(10_000, ge=1, description="optimizer steps in all (a resumed run continues up to this)")
+    batch_size: int = Field(8, ge=1, description="clips per optimizer step, summed over processes (each takes "
+                                                 "batch_size / world)")
+    lr: float = Field(3e-4, gt=0, description="peak learning rate")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW's decoupled decay, on matrices only (not biases, "
+                                                       "norms or gains)")
+    betas: tuple[Beta, Beta] = Field((0.9, 0.999), description="AdamW's betas")
+    warmup_steps: int = Field(500, ge=0, description="steps of linear warm-up")
+    schedule: Literal["constant", "cosine", "wsd"] = Field("constant", description="the rate after the warm-up")
+    min_lr_ratio: float = Field(0.1, ge=0, le=1, description="cosine and wsd: the rate at the last step, as a "
+                                                            "fraction of lr")
+    decay_steps: int = Field(0, ge=0, description="wsd: the last steps, over which the rate falls linearly")
+    grad_clip: float = Field(1.0, ge=0, description="max global gradient norm; 0 = no clipping")
+    ema_decay: float = Field(0.999, ge=0, lt=1, description="per step, warmed up as min(decay, (1 + step) / "
+                                                            "(10 + step)); 0 = no averaging")
+    checkpoint_every: int = Field(1000, ge=1, description="steps between checkpoints (and always the last)")
+    keep_checkpoints: int = Field(2, ge=0, description="newest checkpoints kept in the run folder; 0 keeps all")
+    log_every: int = Field(10, ge=1, description="steps between lines of metrics.jsonl")
+    seed: int = Field(0, ge=0, description="the run's seed: weights, data order, noise (0 is a seed too)")
+    mixed_precision: Literal["auto", "off", "bf16", "fp16"] = Field(
+        "auto", description="auto: bf16 on CUDA that has it, fp16 + GradScaler on older CUDA, off on CPU")
+    num_workers: int = Field(0, ge=0, description="DataLoader worker processes per rank")
+    device: str = Field("auto", description="auto (CUDA if available, else CPU), or e.g. cpu to keep a GPU "
+                                            "machine's run on its CPU")
+    progress: bool = Field(True, description="a tqdm bar on rank 0")
+    init_from: str | None = Field(None, description="a model or checkpoint folder whose weights start a fresh "
+                                                    "run (not a resumed one); the run's model may add control "
+                                                    "branches to it, which start from their zero initialisation")
+
+    @model_validator(mode="after")
+    def _decay_fits(self) -> Self:
         if self.schedule == "wsd" and not 0 < self.decay_steps <= self.steps - self.warmup_steps:
-            raise DiTError(f"TrainConfig.decay_steps must be from 1 to steps - warmup_steps "
-                           f"({self.steps - self.warmup_steps}) for the wsd schedule, got {self.decay_steps}")
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["betas"] = list(self.betas)
-        return data
+            raise ValueError(f"decay_steps must be from 1 to steps - warmup_steps ({self.steps - self.warmup_steps})"
+                             f" for the wsd schedule, got {self.decay_steps}")
+        return self
 
 
 # ---------------------------------------------------------------------------------------------- environment
@@ -121,32 +113,27 @@ class Environment:
 
 def setup_environment(device: str = "auto") -> Environment:
     """nanoGPT's rule: RANK in the environment means torchrun started us; join (or reuse) the process group."""
-    cuda = torch.cuda.is_available() and device in ("auto", "cuda")
+    target = resolve_device(device)  # an unknown or absent device is one line, before any group is joined
     if dist.is_available() and dist.is_initialized():  # the caller set up the group (e.g. a test, a notebook)
         rank, world = dist.get_rank(), dist.get_world_size()
         local_rank = int(os.environ.get("LOCAL_RANK", rank))
         owns = False
     elif int(os.environ.get("RANK", -1)) != -1:
-        dist.init_process_group(backend="nccl" if cuda else "gloo")
+        dist.init_process_group(backend="nccl" if target.type == "cuda" else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
         local_rank = int(os.environ["LOCAL_RANK"])
         owns = True
     else:
-        return Environment(0, 0, 1, _pick_device(device, cuda, 0), False, False)
-    target = _pick_device(device, cuda, local_rank)
+        return Environment(0, 0, 1, _on_rank(target, 0), False, False)
+    target = _on_rank(target, local_rank)
     if target.type == "cuda":
         torch.cuda.set_device(target)
     return Environment(rank, local_rank, world, target, world > 1 or owns, owns)
 
 
-def _pick_device(device: str, cuda: bool, local_rank: int) -> torch.device:
-    if device == "auto":
-        return torch.device(f"cuda:{local_rank}" if cuda else "cpu")
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise DiTError("TrainConfig.device is 'cuda' but torch sees no CUDA device")
-        return torch.device(f"cuda:{local_rank}")
-    return torch.device(device)
+def _on_rank(device: torch.device, local_rank: int) -> torch.device:
+    """A GPU named without an index ("cuda", or "auto" on CUDA) is this rank's own."""
+    return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
 
 
 def autocast_dtype(mode: str, device: torch.device) -> torch.dtype | None:
@@ -269,9 +256,10 @@ def train(generator_config: GeneratorConfig, train_config: TrainConfig, dataset:
           out_dir: str | os.PathLike, resume: bool = False) -> dict[str, Any]:
     """Train a generator on `dataset` (items as `collate` takes them), checkpointing to `out_dir`.
 
-    resume: continue from out_dir's latest checkpoint (a fresh start when it has none); without it, a folder
-    that already holds checkpoints is refused rather than overwritten. Returns the final metrics (the same on
-    every rank): step, loss (mean of the last log interval), first_loss, samples_per_s, elapsed_s, checkpoint.
+    resume: continue from out_dir's latest checkpoint, which must exist (a typo'd folder must not silently
+    start over); without it, a folder that already holds checkpoints is refused rather than overwritten.
+    Returns the final metrics (the same on every rank): step, loss (mean of the last log interval), first_loss,
+    samples_per_s, elapsed_s, checkpoint.
     """
     env = setup_environment(train_config.device)
     # on an exception the group is left alone: torchrun ends the other ranks, and a collective clean-up would hang
@@ -295,6 +283,8 @@ def _train(generator_config: GeneratorConfig, config: TrainConfig, dataset: Data
     if existing is not None and not resume:
         raise DiTError(f"{out_dir} already holds checkpoints (latest {existing.name}); pass resume=True "
                        f"(--resume) to continue it or choose another folder")
+    if existing is None and resume:
+        raise DiTError(f"no checkpoint in {out_dir} to resume; drop --resume to start a fresh run")
     torch.manual_seed(config.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
     generator = VideoGenerator(generator_config).to(env.device)
     optimizer = make_optimizer(generator, config, env.device)
@@ -435,6 +425,25 @@ def moving_squares_config(preset_name: str, dataset, **fields: Any) -> Generator
                                          max_length=64, **fields)
 
 
+def add_options(parser: argparse.ArgumentParser, model: type[BaseModel]) -> None:
+    """One --option per field of `model` (dashes for underscores), with its default, and its description as help.
+
+    The values stay strings: the model parses and checks them, so the command line and Python share one set of
+    rules and one set of error messages.
+    """
+    for name, field in model.model_fields.items():
+        option: dict[str, Any] = dict(dest=name, default=field.default, help=field.description)
+        if field.annotation is bool:
+            option["action"] = argparse.BooleanOptionalAction  # --progress / --no-progress; adds the default
+        else:
+            option["help"] += " (default: %(default)s)"
+        if get_origin(field.annotation) is tuple:
+            option["nargs"] = len(get_args(field.annotation))
+        elif get_origin(field.annotation) is Literal:
+            option["choices"] = get_args(field.annotation)
+        parser.add_argument("--" + name.replace("_", "-"), **option)
+
+
 def main(argv: list[str] | None = None) -> int:
     from dit.synthetic import MovingSquares
 
@@ -444,41 +453,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="training data (the simulator's data set is passed to train() from Python)")
     parser.add_argument("--out", required=True, help="run folder: checkpoints, metrics.jsonl")
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
-    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
-    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--lr", type=float, default=TrainConfig.lr)
-    parser.add_argument("--warmup-steps", type=int, default=TrainConfig.warmup_steps)
-    parser.add_argument("--schedule", choices=SCHEDULES, default=TrainConfig.schedule)
-    parser.add_argument("--decay-steps", type=int, default=TrainConfig.decay_steps,
-                        help="wsd schedule: the last steps, over which the rate falls linearly")
-    parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay)
-    parser.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
-    parser.add_argument("--log-every", type=int, default=TrainConfig.log_every)
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
-    parser.add_argument("--mixed-precision", choices=MIXED_PRECISION, default=TrainConfig.mixed_precision)
-    parser.add_argument("--num-workers", type=int, default=TrainConfig.num_workers)
-    parser.add_argument("--device", default=TrainConfig.device)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--num-samples", type=int, default=4096, help="moving squares: clips in the data set")
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--size", type=int, default=32, help="moving squares: height and width in pixels")
     parser.add_argument("--controls", default="depth,flow,segmentation",
                         help="comma-separated control branches to train")
     parser.add_argument("--data-seed", type=int, default=0)
+    add_options(parser, TrainConfig)
     args = parser.parse_args(argv)
     try:
+        config = TrainConfig(**{name: getattr(args, name) for name in TrainConfig.model_fields})
         if args.threads:
             torch.set_num_threads(args.threads)
         controls = tuple(name for name in args.controls.split(",") if name)
         dataset = MovingSquares(args.num_samples, frames=args.frames, height=args.size, width=args.size,
                                 seed=args.data_seed, controls=controls, background="random")
-        config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                             warmup_steps=args.warmup_steps, schedule=args.schedule,
-                             decay_steps=args.decay_steps, ema_decay=args.ema_decay,
-                             checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
-                             mixed_precision=args.mixed_precision, num_workers=args.num_workers,
-                             device=args.device, progress=not args.no_progress)
         result = train(moving_squares_config(args.preset, dataset), config, dataset, args.out, resume=args.resume)
     except DiTError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -3,8 +3,11 @@
 Temporary names are `.<target name>.kinema-tmp-<pid>-<random>[suffix]`: recognisable, and carrying the
 writer's process id, so the next write to the same target deletes the ones whose writer has died (a kill
 leaves them behind). Files get the permissions the umask gives, like any file the user's programs create.
+A write that fails (a full disk, a read-only folder) leaves the target as it was and raises one UserFileError
+naming the target, never the temporary, and the system's reason.
 """
 
+import errno
 import os
 import secrets
 import shutil
@@ -12,7 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fileio.errors import UserFileError
+
 TEMP_MARK = ".kinema-tmp-"
+Save = Callable[[Path, Callable[[Path], None]], Path]  # how a writer publishes: write_atomically, OutputSet.write
 
 
 def temporary_name(target: Path) -> Path:
@@ -57,12 +63,36 @@ def umask_mode(kind: str = "file") -> int:
     return (0o777 if kind == "folder" else 0o666) & ~mask
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(temporary_path)`, flush the result to disk, then move it to `path` in one step."""
+_NO_SPACE, _NO_ACCESS = "free some space or choose another folder", "choose a folder you can write to"
+_FIXES = {errno.ENOSPC: _NO_SPACE, errno.EDQUOT: _NO_SPACE, errno.EFBIG: _NO_SPACE, errno.EROFS: _NO_ACCESS,
+          errno.EACCES: _NO_ACCESS, errno.EPERM: _NO_ACCESS, errno.EEXIST: "choose another name or remove it"}
+
+
+def write_error(target: Path, error: OSError) -> UserFileError:
+    """The one-line error of a failed write: the user's `target`, the system's reason, what to do."""
+    reason = " ".join((error.strerror or str(error)).split()) or type(error).__name__
+    fix = _FIXES.get(error.errno, "check the path and the space left on its disk")
+    return UserFileError(f"cannot write {target}: {reason[0].lower()}{reason[1:]}; {fix}")
+
+
+def check_file_target(path: Path) -> Path:
+    """`path` if a file may be written there: not a folder, and its parent a folder (made if missing)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(path))
+        raise UserFileError(f"cannot write {path}: it is a folder; name a file, or remove the folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_error(path, error) from None
+    return path
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(temporary_path)`, flush the result to disk, then move it to `path` in one step.
+
+    `write` may raise UserFileError itself (a check of what it wrote failed); nothing is published then either.
+    """
+    path = check_file_target(path)
     remove_stale_temporaries(path)
     temporary = temporary_name(path)
     try:
@@ -72,32 +102,59 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
         write(temporary)
         _fsync(temporary)
         os.replace(temporary, path)
+    except OSError as error:
+        _discard(temporary)
+        raise write_error(path, error) from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _discard(temporary)
         raise
     fsync_folder(path.parent)
     return path
+
+
+def _discard(temporary: Path) -> None:
+    """Remove a temporary if it is there; where even that fails (a read-only disk) the write's own error matters."""
+    try:
+        temporary.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> Path:
     return write_atomically(path, lambda temporary: temporary.write_bytes(data))
 
 
+def check_folder_target(final: Path) -> Path:
+    """`final` if a folder may be published there: nothing there, or a folder (never a file or a link)."""
+    final = Path(final)
+    if final.is_symlink() or (final.exists() and not final.is_dir()):
+        raise UserFileError(f"cannot write the folder {final}: a file (or link) of that name exists; choose another "
+                            "name or remove it")
+    return final
+
+
 @contextmanager
 def folder_written_atomically(final: Path) -> Iterator[Path]:
     """Yield a fresh temporary folder beside `final` to build it in; on success it replaces `final` at once.
 
-    On an error (or a Ctrl-C) the temporary folder is removed and `final` is left as it was.
+    A file at `final` is refused before anything is built. On an error (or a Ctrl-C) the temporary folder is
+    removed and `final` is left as it was; an OSError while building (write plain files inside: the folder is
+    the temporary) becomes a UserFileError naming `final`.
     """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(final)
-    folder = temporary_name(final).with_suffix("")
-    folder.mkdir()
+    final = check_folder_target(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(final)
+        folder = temporary_name(final).with_suffix("")
+        folder.mkdir()
+    except OSError as error:
+        raise write_error(final, error) from None
     try:
         os.chmod(folder, umask_mode("folder"))
         yield folder
         publish_folder(folder, final)
+    except OSError as error:
+        raise write_error(final, error) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -106,7 +163,7 @@ def publish_folder(built: Path, final: Path) -> None:
     """Rename the finished folder `built` to `final`, replacing a folder there (never a file)."""
     old = None
     if final.is_symlink() or (final.exists() and not final.is_dir()):
-        raise FileExistsError(17, "exists and is not a folder; choose another name or remove it", str(final))
+        raise FileExistsError(errno.EEXIST, "a file (or link) of that name exists", str(final))
     if final.exists():
         old = temporary_name(final)
         os.replace(final, old)

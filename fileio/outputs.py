@@ -10,31 +10,35 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from fileio.atomic import fsync_folder, remove_stale_temporaries, temporary_name, umask_mode
+from fileio.atomic import (check_file_target, fsync_folder, remove_stale_temporaries, temporary_name, umask_mode,
+                           write_error)
 from fileio.errors import UserFileError
 
 
-def writable_folder(folder: Path, what: str = "output folder") -> Path:
-    """`folder`, created if missing, after proving a file can be made in it; else one line saying why not."""
+def writable_folder(folder: Path, what: str = "output folder", create: bool = True) -> Path:
+    """`folder` after proving a file can be made in it (or, with `create` False, in the nearest folder that
+    exists, so a check before the work leaves nothing behind); else one line saying why not."""
     folder = Path(folder)
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.is_dir():
-            raise UserFileError(f"cannot write into {folder}: {parent} is a file, not a folder; choose another path")
-        if parent.exists():
-            break
+    existing = next((parent for parent in (folder, *folder.parents) if parent.exists()), Path("."))
+    if not existing.is_dir():
+        raise UserFileError(f"cannot write into {folder}: {existing} is a file, not a folder; choose another path")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder, prefix=".kinema-probe-"):
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder if create else existing, prefix=".kinema-probe-"):
             pass
     except OSError as error:
-        raise UserFileError(f"cannot write into the {what} {folder}: {error.strerror.lower()}; "
+        reason = (error.strerror or str(error) or type(error).__name__).lower()
+        raise UserFileError(f"cannot write into the {what} {folder}: {reason}; "
                             "choose a folder you can write to") from None
     return folder
 
 
 def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -45,36 +49,63 @@ def sha256_file(path: Path) -> str:
 class OutputSet:
     """Files named `names` in `folder`, staged together and published with `marker` renamed last.
 
-        with OutputSet(folder, ["v.mp4", "v.preview.mp4", "v.json"], marker="v.json", stale=["v.gif"]) as out:
-            write(out.staged("v.mp4")) ...
+        out = OutputSet(folder, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"])  # checks, before the work
+        ...                                                                              # the work
+        with out:
+            out.write(folder / "v.mp4", write_the_video) ...
             out.publish()
 
-    `stale` are files of an earlier set that this one does not make; they are removed with the old marker.
-    Leaving the block without `publish()` (an error, a cancel) removes everything staged.
+    Making the set proves the folder writable and that no name is taken by a folder, so a run that cannot
+    publish fails before its work. `stale` are files of an earlier set that this one does not make; they are
+    removed with the old marker. Leaving the block without `publish()` (an error, a cancel) removes everything
+    staged. `write` has `write_atomically`'s signature, so a writer taking one can stage into a set instead.
     """
 
     def __init__(self, folder: Path, names: list[str], marker: str, stale: list[str] = ()):
         if marker not in names:
             raise ValueError(f"the marker {marker!r} must be one of the set's files {names}")
-        self.folder = Path(folder)
+        self.folder = writable_folder(folder)
         self.names = [name for name in names if name != marker] + [marker]
         self.marker = marker
         self.stale = [name for name in stale if name not in names]
         self.staging: Path | None = None
+        for name in self.names:
+            check_file_target(self.folder / name)
 
     def __enter__(self) -> "OutputSet":
-        anchor = self.folder / self.marker
-        remove_stale_temporaries(anchor)
-        self.staging = temporary_name(anchor).with_suffix("")
-        self.staging.mkdir()
-        os.chmod(self.staging, umask_mode("folder"))
+        for name in (*self.names, *self.stale):
+            remove_stale_temporaries(self.folder / name)
+        self.staging = temporary_name(self.folder / self.marker).with_suffix("")
+        try:
+            self.staging.mkdir()
+            os.chmod(self.staging, umask_mode("folder"))
+        except OSError as error:
+            raise write_error(self.folder / self.marker, error) from None
         return self
 
     def staged(self, name: str) -> Path:
         """Where to write `name` before publication."""
         if name not in self.names:
             raise ValueError(f"{name!r} is not one of the set's files {self.names}")
+        if self.staging is None:
+            raise ValueError("enter the output set (`with out:`) before writing into it")
         return self.staging / name
+
+    def write(self, path: Path, write: Callable[[Path], None]) -> Path:
+        """Stage `path` (a file of the set) by calling `write(staged_path)`; an OSError names `path`."""
+        path = Path(path)
+        if path.parent != self.folder:
+            raise ValueError(f"{path} is not in the set's folder {self.folder}")
+        try:
+            write(self.staged(path.name))
+        except OSError as error:
+            raise write_error(path, error) from None
+        return path
+
+    def file_records(self) -> dict[str, dict[str, int | str]]:
+        """{name: {"bytes", "sha256"}} of every staged file but the marker: what the marker records of the set."""
+        return {name: {"bytes": self.staged(name).stat().st_size, "sha256": sha256_file(self.staged(name))}
+                for name in self.names if name != self.marker}
 
     def publish(self) -> list[Path]:
         """Move the staged set into place, marker last; every file must have been written."""
@@ -82,12 +113,15 @@ class OutputSet:
         if missing:
             raise UserFileError(f"the output set in {self.folder} is incomplete ({', '.join(missing)} not "
                                 "written); nothing was published")
-        for name in (self.marker, *self.stale):
-            (self.folder / name).unlink(missing_ok=True)
-        fsync_folder(self.folder)
-        for name in self.names:
-            os.replace(self.staged(name), self.folder / name)
-        fsync_folder(self.folder)
+        try:
+            for name in (self.marker, *self.stale):
+                (self.folder / name).unlink(missing_ok=True)
+            fsync_folder(self.folder)
+            for name in self.names:
+                os.replace(self.staged(name), self.folder / name)
+            fsync_folder(self.folder)
+        except OSError as error:
+            raise write_error(self.folder / self.marker, error) from None
         return [self.folder / name for name in self.names]
 
     def __exit__(self, *exc) -> None:

@@ -8,7 +8,8 @@ from fileio.errors import UserFileError
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size} bytes"
+    """Exact bytes (a file just over a limit must not read as equal to it), with MiB for large sizes."""
+    return f"{size:,} bytes ({size / 2**20:.1f} MiB)" if size >= 2**20 else f"{size:,} bytes"
 
 
 def check_regular_file(path: Path, max_bytes: int, what: str) -> Path:

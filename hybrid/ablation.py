@@ -22,6 +22,7 @@ from conditioning.controls import BRANCHES
 from hybrid.errors import GenerationError
 from hybrid.evaluate import HELD_OUT_SEED
 from hybrid.metrics import BETTER, score_all
+from hybrid.npz import save_npz
 from hybrid.pipeline import Pipeline
 from hybrid.preview import label_columns
 from hybrid.video import write_video
@@ -103,9 +104,9 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
             continue
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph)
-        (out / "videos").mkdir(parents=True, exist_ok=True)  # the run's JSON, written last, marks it done
-        np.savez_compressed(out / "videos" / f"{name}__{variant}__seed{seed}.npz", video=result.video,
-                            truth=result.frames.rgb)
+        # the run's JSON, written after its videos, marks it done
+        save_npz(out / "videos" / f"{name}__{variant}__seed{seed}.npz", {"video": result.video,
+                                                                          "truth": result.frames.rgb})
         row = {"suite": suite, "scene": name, "variant": variant, "seed": seed, **metrics,
                "seconds": sum(result.timings.values()), **setting}
         write_atomically(record, lambda temporary: temporary.write_text(json.dumps(row, indent=1)))

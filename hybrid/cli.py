@@ -1,24 +1,31 @@
-"""The `kinema` command line: every command has --help; bad input exits 2 with a one-line message."""
+"""The `kinema` command line: every command has --help; bad input, an unusable output or device and any OS error
+exit 2 with a one-line message; a reader that closes the pipe (`kinema schema | head`) ends it quietly."""
 
 import argparse
+import errno
 import json
+import math
+import os
 import re
 import sys
 from pathlib import Path
 
-from scenes.errors import SceneError
 from dit.errors import DiTError
+from fileio import UserFileError, writable_folder
 from hybrid.errors import GenerationError
+from scenes.errors import SceneError
+from scenes.seeding import MAX_SEED
 from sim.errors import SimError
 
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program SIGPIPE ended, as `yes | head` does
+SEEDS = f"0 to {MAX_SEED}"
 
 
 def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is a whole number >= 0, got {value}")
-    return value
+    if not re.fullmatch(r"\d+", text.strip()) or int(text) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number from {SEEDS}, got {text!r}")
+    return int(text)
 
 
 def cmd_parse(args: argparse.Namespace) -> None:
@@ -48,9 +55,24 @@ def cmd_scenes(args: argparse.Namespace) -> None:
     print(f"\n{len(scripts)} scenes in {scripts[0].parent}; run `kinema check PATH` to see one", file=sys.stderr)
 
 
-def _positive(kind: type):
+def _finite(text: str) -> float:
+    """An argparse type: a finite number (nan or inf would reach the model and write black frames)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive(kind):
+    """An argparse type: a number above 0 read by `kind` (`int` or `_finite`)."""
     def read(text: str):
-        value = kind(text)
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
@@ -76,37 +98,47 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from fileio import OutputSet
     from hybrid.preview import control_strip
     from hybrid.video import write_video
-    from sim import render, save_rollout
+    from sim import render, resolution
+    from sim.rollout import GRAPH_FILE, RENDER_FILES, ROLLOUT_FILE, write_rollout
 
-    graph, rollout = _simulated(args)
+    resolution(args.size, args.aspect)  # an impossible size fails before anything is simulated or written
     out = Path(args.out)
-    save_rollout(out, rollout, graph)
+    frames_file, mp4, gif = RENDER_FILES
+    previews = [mp4, gif] if args.gif else [mp4]
+    outputs = OutputSet(out, [ROLLOUT_FILE, frames_file, *previews, GRAPH_FILE], marker=GRAPH_FILE, stale=[gif])
+    graph, rollout = _simulated(args)
     frames = render(rollout, graph, size=args.size, aspect=args.aspect, progress=True)
-    frames.save(out / "frames.npz")
-    preview = write_video(out / "preview.mp4", control_strip(frames), fps=rollout.fps)
-    if args.gif:
-        write_video(out / "preview.gif", control_strip(frames), fps=rollout.fps)
+    strip = control_strip(frames)
+    with outputs:  # one set, graph.json last: never a new rollout beside old frames
+        write_rollout(out, rollout, graph, save=outputs.write)
+        frames.save(out / frames_file, save=outputs.write)
+        for name in previews:
+            write_video(out / name, strip, fps=rollout.fps, save=outputs.write)
+        outputs.publish()
     width, height = frames.size
-    print(f"wrote {out / 'frames.npz'} ({frames.num_frames} frames of {width}x{height}: rgb, depth, "
-          f"segmentation, flow) and {preview} (rgb | depth | segmentation | flow | uv)")
+    print(f"wrote {out / frames_file} ({frames.num_frames} frames of {width}x{height}: rgb, depth, "
+          f"segmentation, flow) and {out / mp4} (rgb | depth | segmentation | flow | uv)")
 
 
 def _scene_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("scene", metavar="PROMPT_OR_SCRIPT",
                          help="a prompt in quotes, a .yaml scene script, or a library scene name (kinema scenes)")
     command.add_argument("--out", required=True, help="output folder")
-    command.add_argument("--seconds", type=_positive(float), default=None,
+    command.add_argument("--seconds", type=_positive(_finite), default=None,
                          help="clip length (default: the scene's duration)")
     command.add_argument("--fps", type=_positive(int), default=None, help="video frames per second (default: the scene's)")
-    command.add_argument("--seed", type=_seed, default=None, help="seed (default: the script's, or 0 for prompts)")
+    command.add_argument("--seed", type=_seed, default=None,
+                         help=f"seed, {SEEDS} (default: the script's, or 0 for prompts)")
 
 
 def _model_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--model", default="default",
                          help="'default' (the shipped model), a checkpoint folder or a training run folder")
-    command.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    command.add_argument("--device", default="cpu",
+                         help="cpu (default), cuda, cuda:N, mps or auto (CUDA if there is one, else the CPU)")
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -222,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "down, topples, bounces, collides with), camera moves (zooms in, orbits, pans left, "
                                 "follows, static camera) and durations (for 4 seconds).")
     parse.add_argument("prompt", help='the prompt, e.g. "a red ball falls onto a blue box"')
-    parse.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (default 0)")
+    parse.add_argument("--seed", type=_seed, default=0, help=f"seed of every random choice, {SEEDS} (default 0)")
     parse.add_argument("--json", action="store_true", help="print the graph as JSON instead of a summary")
     parse.set_defaults(run=cmd_parse)
 
@@ -230,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Load a YAML scene script, solve its layout and print the scene; "
                                 "errors name the file, line and field.")
     check.add_argument("script", help="path to a .yaml scene script")
-    check.add_argument("--seed", type=_seed, default=None, help="override the script's seed")
+    check.add_argument("--seed", type=_seed, default=None, help=f"override the script's seed ({SEEDS})")
     check.add_argument("--json", action="store_true", help="print the graph as JSON instead of a summary")
     check.add_argument("--allow-outside", action="store_true",
                        help="let mesh paths point outside the script's folder")
@@ -265,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--out", required=True, help="dataset folder")
     dataset.add_argument("--clips", type=_positive(int), required=True, help="clips in the whole dataset")
     dataset.add_argument("--shard", type=_shard, default=(0, 1), help="which shard to make, I/K (default 0/1)")
-    dataset.add_argument("--seed", type=_seed, default=0, help="dataset seed (default 0)")
+    dataset.add_argument("--seed", type=_seed, default=0, help=f"dataset seed, {SEEDS} (default 0)")
     dataset.add_argument("--size", type=_positive(int), default=64, help="square frame size in pixels (default 64)")
     dataset.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
     dataset.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8)")
@@ -290,20 +322,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("prompt", metavar="PROMPT_OR_SCRIPT",
                           help="a prompt in quotes, a .yaml scene script, or a library scene name")
     generate.add_argument("--out", default="video.mp4", help="output video, .mp4 or .gif (default video.mp4)")
-    generate.add_argument("--seconds", type=_positive(float), default=None,
+    generate.add_argument("--seconds", type=_positive(_finite), default=None,
                           help="video length (default: the scene's duration, 3 s unless the prompt says)")
     generate.add_argument("--aspect", default="1:1", help="aspect ratio: 1:1 (default), 16:9, 9:16 or 4:3")
     generate.add_argument("--resolution", default="64p", help="shorter side: 64p (default, as trained) or 128p")
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
-    generate.add_argument("--seed", type=_seed, default=0, help="seed of the layout and the noise (default 0)")
+    generate.add_argument("--seed", type=_seed, default=0,
+                          help=f"seed of the layout and the noise, {SEEDS} (default 0)")
     generate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps per window (default 20)")
     generate.add_argument("--controls", type=_names_among(CONTROLS), default=None,
                           help="comma-separated controls that steer the model, among depth, flow, segmentation "
                           "and uv (default: every branch the model has)")
     generate.add_argument("--no-physics", action="store_true",
                           help="text only: no control branch (the baseline the physics is measured against)")
-    generate.add_argument("--text-guidance", type=float, default=1.0, help="text guidance scale (default 1)")
-    generate.add_argument("--control-guidance", type=float, default=1.0, help="control guidance scale (default 1)")
+    generate.add_argument("--text-guidance", type=_finite, default=1.0, help="text guidance scale (default 1)")
+    generate.add_argument("--control-guidance", type=_finite, default=1.0, help="control guidance scale (default 1)")
     _model_arguments(generate)
     generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
     generate.set_defaults(run=cmd_generate)
@@ -317,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--scenes", type=_positive(int), default=20, help="held-out scenes (default 20)")
     evaluate.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
     evaluate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps (default 20)")
-    evaluate.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    evaluate.add_argument("--seed", type=_seed, default=0, help=f"seed, {SEEDS} (default 0)")
     evaluate.add_argument("--out", default="evaluation.json", help="report path (default evaluation.json)")
     evaluate.set_defaults(run=cmd_evaluate)
 
@@ -356,16 +389,81 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FOLDER_OUTPUTS = ("simulate", "render", "dataset", "train", "ablate", "export")  # commands whose --out is a folder
+
+
+def _check_before_work(args: argparse.Namespace) -> None:
+    """Fail in one line before any work on a --device this machine lacks or an output that cannot be written,
+    not after minutes of simulation or training (generate() proves its own output folder)."""
+    if getattr(args, "device", None) is not None:
+        from dit.devices import resolve_device  # torch loads only for the commands that run the model
+
+        resolve_device(args.device)
+    if args.command == "evaluate":
+        if Path(args.out).is_dir():
+            raise UserFileError(f"--out {args.out} is a folder; give the path of the report file to write")
+        writable_folder(Path(args.out).parent, "report's folder", create=False)
+    elif args.command in FOLDER_OUTPUTS:
+        writable_folder(Path(args.out), create=False)
+
+
+OS_ERROR_HINTS = {
+    errno.EROFS: "the disk is read-only; choose a folder on a writable disk",
+    errno.ENOSPC: "the disk is full; free some space or choose another disk",
+    errno.EACCES: "check its permissions, or choose a place you can read and write",
+    errno.EPERM: "check its permissions, or choose a place you can read and write",
+    errno.ENOENT: "check the path",
+    errno.EEXIST: "something is in the way; choose another name or remove it",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; choose another path",
+    errno.EISDIR: "it is a folder; give the path of a file",
+    errno.ENAMETOOLONG: "choose a shorter path",
+}
+
+
+def _describe_os_error(error: OSError) -> str:
+    """One line for any OSError: the file(s), the reason, the error number and a hint, e.g.
+    "/mnt/ro/run: Read-only file system (errno 30, EROFS); the disk is read-only; choose a folder on ..."."""
+    files = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
+    code = f" (errno {error.errno}, {errno.errorcode.get(error.errno, '?')})" if error.errno else ""
+    reason = f"{error.strerror or str(error) or type(error).__name__}{code}"
+    hint = OS_ERROR_HINTS.get(error.errno, "check the path and that the disk is working")
+    return f"{files + ': ' if files else ''}{reason}; {hint}"
+
+
+def _fail(command: str, message: str) -> int:
+    """Print `kinema COMMAND: error: MESSAGE` as one line on stderr and return the bad-input status."""
+    try:
+        print(" ".join(f"kinema {command}: error: {message}".splitlines()), file=sys.stderr)
+    except (OSError, ValueError):  # stderr is closed: the exit status alone must tell
+        pass
+    return EXIT_BAD_INPUT
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away (`kinema schema | head`): point stdout at /dev/null, so the exit-time flush
+    of what is still buffered cannot fail again, and end quietly, as a program SIGPIPE ended would."""
+    try:
+        stdout = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout)
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no file descriptor (captured): nothing is left to flush there
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_before_work(args)
         args.run(args)
-    except (SceneError, SimError, DiTError, GenerationError) as error:
-        print(f"kinema {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        print(f"kinema {args.command}: error: {error.strerror}: {error.filename}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        sys.stdout.flush()  # a closed pipe shows here, not at exit as "Exception ignored ... BrokenPipeError"
+    except BrokenPipeError:
+        return _stdout_gone()
+    except (SceneError, SimError, DiTError, GenerationError, UserFileError) as error:
+        return _fail(args.command, str(error))
+    except OSError as error:
+        return _fail(args.command, _describe_os_error(error))
     return 0
 
 

@@ -7,6 +7,8 @@ index, shard count, size, frames, fps) and can be made on any machine in any ord
 
 import json
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,17 +17,26 @@ import torch
 from tqdm import tqdm
 
 from conditioning.encode import encode_controls
-from hybrid.npz import save_npz
 from conditioning.scene import light_features
+from fileio import check_regular_file
+from hybrid.npz import save_npz
 from scenes.caption import caption, instance_phrases
 from scenes.graph import SceneGraph
 from scenes.sampler import sample_scene
-from scenes.seeding import scene_rng
+from scenes.seeding import check_seed, scene_rng
 from sim.errors import SimError
 from sim.frames import Frames
 
 SHARD_NAME = "shard-{index:05d}-of-{count:05d}.npz"
 SHARD_PATTERN = re.compile(r"shard-(\d{5})-of-(\d{5})\.npz$")
+MAX_SHARD_BYTES = 16 * 2**30  # 500 clips of 16 x 64 x 64 hold ~360 MB of arrays; a far larger file is no shard
+# Every array of a shard and its shape: n clips of T frames of H x W pixels, with T + 1 cameras.
+SHARD_LAYOUT = {
+    "clip": ("n",), "rgb": ("n", "T", "H", "W", 3), "depth": ("n", "T", "H", "W"),
+    "segmentation": ("n", "T", "H", "W"), "flow": ("n", "T", "H", "W", 2), "valid_flow": ("n", "T", "H", "W"),
+    "intrinsics": ("n", "T+1", 3, 3), "world_from_camera": ("n", "T+1", 4, 4), "z_range": ("n", 2),
+    "caption": ("n",), "graph": ("n",), "spec": (),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,9 @@ class DatasetSpec:
     size: int = 64
     frames: int = 16
     fps: int = 8
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
 
 
 def shard_clips(clips: int, index: int, count: int) -> range:
@@ -81,6 +95,52 @@ def write_shard(out: Path, spec: DatasetSpec, index: int, count: int, progress: 
     return save_npz(Path(out) / SHARD_NAME.format(index=index, count=count), arrays)
 
 
+def read_shard(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays `names` of the shard at `path`. A file that is not a whole shard (random bytes, cut short,
+    corrupted, arrays missing or of the wrong shapes) is one SimError naming it and how to make it again."""
+    path = check_regular_file(path, MAX_SHARD_BYTES, "dataset shard")
+    try:
+        if not zipfile.is_zipfile(path):
+            raise ValueError("it is not a complete .npz archive")
+        with np.load(path, allow_pickle=False) as data:
+            missing = [name for name in SHARD_LAYOUT if name not in data.files]
+            if missing:
+                raise ValueError(f"it has no {', '.join(missing)} array")
+            arrays = {name: data[name] for name in names}
+        _check_layout(arrays)
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise SimError(f"{path} is not a readable dataset shard: {reason}; make it again with `kinema dataset "
+                       f"--out {path.parent} --shard {_shard_argument(path)}` and the dataset's other "
+                       "arguments") from None
+    return arrays
+
+
+def _shard_argument(path: Path) -> str:
+    """The --shard I/K that made `path`, read from its name."""
+    match = SHARD_PATTERN.search(path.name)
+    return f"{int(match.group(1))}/{int(match.group(2))}" if match else "I/K"
+
+
+def _check_layout(arrays: dict[str, np.ndarray]) -> None:
+    """Raise ValueError for the first array whose shape disagrees with SHARD_LAYOUT (or with the others)."""
+    sizes: dict[str, int] = {}  # n, T, H, W as first seen
+    for name, array in arrays.items():
+        dims, shape = SHARD_LAYOUT[name], array.shape
+        if len(shape) != len(dims) or any(size != _expected(dim, size, sizes) for dim, size in zip(dims, shape)):
+            raise ValueError(f"its {name} array has shape {list(shape)}, expected [{', '.join(map(str, dims))}] "
+                             "like its other arrays")
+
+
+def _expected(dim: int | str, size: int, sizes: dict[str, int]) -> int:
+    """The size a dimension must have: a number, or a name bound by its first use ("T+1" is one more than T)."""
+    if isinstance(dim, int):
+        return dim
+    if dim == "T+1":
+        return sizes.setdefault("T", size - 1) + 1
+    return sizes.setdefault(dim, size)
+
+
 class ShardDataset(torch.utils.data.Dataset):
     """Clips of every shard in a folder, as training batches. A shard is read and decompressed when one of its
     clips is first asked for and then kept (training draws clips from all shards in random order; 500 clips of
@@ -94,8 +154,7 @@ class ShardDataset(torch.utils.data.Dataset):
             raise SimError(f"no shards in {folder}; make some with `kinema dataset --out {folder} ...`")
         self.index: list[tuple[int, int]] = []
         for number, path in enumerate(self.shards):
-            with np.load(path, allow_pickle=False) as data:
-                self.index += [(number, row) for row in range(len(data["clip"]))]
+            self.index += [(number, row) for row in range(len(read_shard(path, ("clip",))["clip"]))]
         self._loaded: dict[int, dict] = {}
 
     def __len__(self) -> int:
@@ -105,14 +164,12 @@ class ShardDataset(torch.utils.data.Dataset):
         """Every clip's caption, in dataset order (reads only the caption arrays)."""
         texts = []
         for path in self.shards:
-            with np.load(path, allow_pickle=False) as data:
-                texts += [str(text) for text in data["caption"]]
+            texts += [str(text) for text in read_shard(path, ("caption",))["caption"]]
         return texts
 
     def _shard(self, number: int) -> dict:
         if number not in self._loaded:
-            with np.load(self.shards[number], allow_pickle=False) as data:
-                self._loaded[number] = {name: data[name] for name in data.files}
+            self._loaded[number] = read_shard(self.shards[number], tuple(SHARD_LAYOUT))
         return self._loaded[number]
 
     def frames(self, item: int) -> tuple[Frames, str, str]:

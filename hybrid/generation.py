@@ -4,6 +4,13 @@ Each run writes three files next to each other: the video (`out`, .mp4 or .gif),
 depth | segmentation | flow | uv | simulator render | generated) and a sidecar (`<stem>.json`) holding every
 parameter, the seed, the model's SHA-256 and the time per stage, so the run can be repeated exactly; with
 `gif`, a GIF of the video too.
+
+The files are one set (`fileio.OutputSet`): each is written and read back under a temporary name first, then
+the old sidecar is removed, the videos are renamed into place and the new sidecar last. The sidecar records
+each other file's size and SHA-256 ("files"), so a sidecar on disk always describes the files beside it; a run
+killed while publishing leaves no sidecar (plainly incomplete), never a new video beside an old sidecar. A
+video of the same stem that this run does not make (`<stem>.gif`, or `<stem>.mp4` when `out` is a GIF) belongs
+to an earlier run and is removed. The output folder is proved writable before any model work.
 """
 
 import json
@@ -16,15 +23,14 @@ import torch
 from tqdm import tqdm
 
 from dit.flow_matching import Guidance
+from fileio import OutputSet
 from hybrid.errors import GenerationError
-from hybrid.pipeline import Pipeline
+from hybrid.pipeline import MAX_SECONDS, Pipeline
 from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from sim.camera import ASPECTS
-from fileio import write_atomically
 
 RESOLUTIONS = {"64p": 64, "128p": 128}  # shorter side in pixels; the default model was trained at 64p
-MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer runs are refused
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
 _pipelines: dict[tuple[str, str], Pipeline] = {}  # a process loads each model once
@@ -61,6 +67,8 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     `gif` also writes the video as `<stem>.gif` (from the frames, not re-read from the MP4).
     """
     out = Path(out)
+    if out.is_dir():
+        raise GenerationError(f"the output {out} is a folder; name the video to write, e.g. {out / 'video.mp4'}")
     if not isinstance(prompt, str) or not prompt.strip():
         raise GenerationError("the prompt is empty; describe a scene, e.g. \"a red ball falls onto a blue box\"")
     if out.suffix not in VIDEO_SUFFIXES:
@@ -72,6 +80,12 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     height, width = video_size(resolution, aspect_ratio)
     if not out.parent.is_dir():
         raise GenerationError(f"the output folder {out.parent} does not exist; create it first")
+    videos = {"video": out.name, "preview": f"{out.stem}.preview.mp4"}
+    if gif and out.suffix != ".gif":
+        videos["gif"] = f"{out.stem}.gif"
+    sidecar_path = out.with_suffix(".json")
+    outputs = OutputSet(out.parent, [*videos.values(), sidecar_path.name], marker=sidecar_path.name,
+                        stale=[f"{out.stem}{suffix}" for suffix in VIDEO_SUFFIXES])  # proves the folder writable
     started = time.perf_counter()
     pipe = pipeline(model, device)
     load_seconds = time.perf_counter() - started
@@ -81,27 +95,26 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
                   guidance=guidance, controls=controls, seed=seed, progress=progress)
 
     started = time.perf_counter()
-    files = {"video": (out, result.video), "preview": (out.with_name(f"{out.stem}.preview.mp4"),
-                                                       preview_strip(result.frames, result.video))}
-    if gif and out.suffix != ".gif":
-        files["gif"] = (out.with_suffix(".gif"), result.video)
-    for path, frames in tqdm(files.values(), desc="write", unit="file", disable=not progress):
-        write_video(path, frames, fps)
-    timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
-    sidecar = {
-        "prompt": prompt, "caption": result.caption,
-        "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
-                       "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
-                       "controls": list(controls), "guidance": asdict(guidance), "method": "heun",
-                       "device": device},
-        "video": {"frames": int(result.video.shape[0]), "height": height, "width": width,
-                  "seconds": result.video.shape[0] / fps},
-        "model": {"path": str(pipe.model_path), "sha256": pipe.model_sha256},
-        "graph": json.loads(result.graph.to_json()),
-        "timings_seconds": {name: round(seconds, 3) for name, seconds in timings.items()},
-        "outputs": {name: path.name for name, (path, _) in files.items()},
-        "software": {"python": platform.python_version(), "torch": torch.__version__},
-    }
-    write_atomically(out.with_suffix(".json"),
-                     lambda temporary: temporary.write_text(json.dumps(sidecar, indent=2) + "\n"))
+    pictures = {"video": result.video, "preview": preview_strip(result.frames, result.video), "gif": result.video}
+    with outputs:
+        for kind, name in tqdm(videos.items(), desc="write", unit="file", disable=not progress):
+            write_video(out.parent / name, pictures[kind], fps, save=outputs.write)
+        timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
+        sidecar = {
+            "prompt": prompt, "caption": result.caption,
+            "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
+                           "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
+                           "controls": list(controls), "guidance": asdict(guidance), "method": "heun",
+                           "device": device},
+            "video": {"frames": int(result.video.shape[0]), "height": height, "width": width,
+                      "seconds": result.video.shape[0] / fps},
+            "model": {"path": str(pipe.model_path), "sha256": pipe.model_sha256},
+            "graph": json.loads(result.graph.to_json()),
+            "timings_seconds": {name: round(seconds, 3) for name, seconds in timings.items()},
+            "outputs": videos,
+            "files": outputs.file_records(),  # {name: {"bytes", "sha256"}}: a reader can verify the set
+            "software": {"python": platform.python_version(), "torch": torch.__version__},
+        }
+        outputs.write(sidecar_path, lambda path: path.write_text(json.dumps(sidecar, indent=2) + "\n"))
+        outputs.publish()
     return out

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fileio import write_atomically
+from fileio import Save, write_atomically
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
-    """Write `arrays` as a deflate-compressed .npz readable by `np.load`, atomically and reproducibly."""
+def save_npz(path: Path, arrays: dict[str, np.ndarray], save: Save = write_atomically) -> Path:
+    """Write `arrays` as a deflate-compressed .npz readable by `np.load`, reproducibly, through `save` (alone and
+    atomically, or an `OutputSet`'s `write`)."""
     def write(temporary: Path) -> None:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             for name in sorted(arrays):
@@ -21,4 +22,4 @@ def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
                 with archive.open(entry, "w") as handle:
                     np.lib.format.write_array(handle, np.asarray(arrays[name]), allow_pickle=False)
 
-    return write_atomically(Path(path), write)
+    return save(Path(path), write)

@@ -18,18 +18,23 @@ from tqdm import tqdm
 from conditioning.encode import encode_controls
 from conditioning.scene import light_features
 from dit.checkpoint import load_generator, read_config, resolve_checkpoint
+from dit.devices import resolve_device
 from dit.flow_matching import Guidance
 from dit.generator import VideoGenerator
 from hybrid.errors import GenerationError
 from hybrid.scene_input import load_scene
 from scenes.caption import caption, instance_phrases
+from scenes.errors import SceneError
 from scenes.graph import SceneGraph
+from scenes.seeding import check_seed
 from sim.frames import Frames
 from sim.rollout import Rollout
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "default"
 WINDOW = 16  # frames per denoising window: the clip length the default model was trained on
 OVERLAP = 4  # frames a window shares with the one before it
+MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer videos are refused
+MAX_SIDE = 1024  # pixels; attention over a larger frame does not fit in a CPU machine's memory
 
 
 @dataclass
@@ -60,10 +65,10 @@ class Pipeline:
 
     @classmethod
     def from_pretrained(cls, path: str | Path = "default", device: str = "cpu") -> "Pipeline":
-        """The shipped default model ("default"), or a checkpoint folder or training run folder."""
+        """The shipped default model ("default"), or a checkpoint folder or training run folder, on `device`
+        ("cpu", "cuda", "cuda:N", "mps" or "auto"; see `dit.devices.resolve_device`)."""
+        device = resolve_device(device)  # a typo or a missing GPU fails before the checkpoint is read
         folder = DEFAULT_MODEL if str(path) == "default" else resolve_checkpoint(Path(path))
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
         generator = load_generator(folder, device=device)
         _, meta = read_config(folder)
         return cls(generator, folder, meta["files"]["model.safetensors"]["sha256"])
@@ -92,6 +97,9 @@ class Pipeline:
         controls = self.branches if controls is None else controls
         self._check(num_frames, fps, height, width, num_steps, controls, seed)
         graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
+        if num_frames is None and graph.settings.duration > MAX_SECONDS:
+            raise GenerationError(f"the scene asks for {graph.settings.duration:g} s, but videos are at most "
+                                  f"{MAX_SECONDS:g} s; ask for a shorter clip")
         tqdm(total=1, initial=1, desc="parse", unit="scene", disable=not progress).close()  # shown once it worked
         frames_wanted = num_frames or max(1, round(graph.settings.duration * fps))
         window = min(WINDOW, -(-frames_wanted // self.patch[0]) * self.patch[0])  # whole temporal patches
@@ -143,15 +151,20 @@ class Pipeline:
             raise GenerationError(f"num_frames must be a positive integer, got {num_frames!r}")
         if not (isinstance(fps, int) and 1 <= fps <= 60):
             raise GenerationError(f"fps must be an integer from 1 to 60, got {fps!r}")
+        if num_frames is not None and num_frames / fps > MAX_SECONDS:
+            raise GenerationError(f"{num_frames} frames at {fps} fps are {num_frames / fps:g} s, but videos are at "
+                                  f"most {MAX_SECONDS:g} s; ask for fewer frames")
         for name, size, multiple in (("height", height, patch_h), ("width", width, patch_w)):
-            if not (isinstance(size, int) and size >= 4 * multiple and size % multiple == 0):
-                raise GenerationError(f"{name} must be a multiple of {multiple} pixels, at least {4 * multiple}; "
-                                      f"got {size!r}")
+            if not (isinstance(size, int) and 4 * multiple <= size <= MAX_SIDE and size % multiple == 0):
+                raise GenerationError(f"{name} must be a multiple of {multiple} pixels from {4 * multiple} to "
+                                      f"{MAX_SIDE}; got {size!r}")
         if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
             raise GenerationError(f"num_steps must be an integer from 1 to 1000, got {num_steps!r}")
         unknown = [name for name in controls if name not in self.branches]
         if unknown or len(set(controls)) != len(controls):
             raise GenerationError(f"controls must be distinct names among {', '.join(self.branches)}; "
                                   f"got {list(controls)}")
-        if not (isinstance(seed, int) and 0 <= seed < 2**63):
-            raise GenerationError(f"seed must be a non-negative integer, got {seed!r}")
+        try:
+            check_seed(seed)
+        except SceneError as error:
+            raise GenerationError(str(error)) from None

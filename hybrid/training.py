@@ -1,61 +1,92 @@
 """`kinema train`: a training recipe (YAML) + the simulator's dataset shards -> a run folder of checkpoints.
 
-A recipe names a DiT preset (with overrides), the text encoder's depth and heads, dropout rates and the
-`TrainConfig` fields; the tokenizer's vocabulary is built from the dataset's captions, so the same data and
-recipe always give the same model configuration (and `--resume` continues the same run).
+A recipe names a DiT preset (with overrides), the text encoder's depth and heads, dropout rates, the objective
+and the `TrainConfig` fields; the tokenizer's vocabulary is built from the dataset's captions, so the same data
+and recipe always give the same model configuration (and `--resume` continues the same run). Every section
+refuses keys it does not know: a typo must not silently train the wrong model.
 """
 
-import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
 import yaml
+from pydantic import Field, create_model, model_validator
 
-from dit.config import preset
+from dit.config import MAX_DEPTH, MAX_HEADS, PRESETS, Config, DiTConfig
 from dit.errors import DiTError
-from dit.generator import GeneratorConfig
+from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
 from hybrid.dataset import ShardDataset
 
-RECIPE_KEYS = {"preset", "dit", "text", "dropout", "objective", "train"}
-OBJECTIVE_KEYS = {"prediction", "time_mean", "time_std"}
+
+class TextSection(Config):
+    """The recipe's `text`: the text encoder's shape (its width is the DiT's text_dim)."""
+
+    depth: int = Field(2, ge=0, le=MAX_DEPTH)
+    heads: int = Field(4, ge=1, le=MAX_HEADS)
 
 
-def read_recipe(path: Path) -> dict[str, Any]:
-    """The recipe mapping, with unknown sections refused (a typo must not silently train the wrong model)."""
+class DropoutSection(Config):
+    """The recipe's `dropout`: GeneratorConfig's text_dropout and control_dropout."""
+
+    text: Probability = DEFAULT_DROPOUT
+    controls: dict[str, Probability] | None = None  # None: DEFAULT_DROPOUT for every branch
+
+
+# The recipe's `objective`: GeneratorConfig's fields of these names, with their types, bounds and defaults.
+ObjectiveSection = create_model(
+    "ObjectiveSection", __base__=Config,
+    **{name: (GeneratorConfig.model_fields[name].annotation, GeneratorConfig.model_fields[name])
+       for name in ("prediction", "time_mean", "time_std")})
+
+
+class Recipe(Config):
+    """A training recipe; `dit` is the preset with the recipe's `dit` overrides applied."""
+
+    preset: Literal[tuple(PRESETS)]
+    dit: DiTConfig
+    text: TextSection = TextSection()
+    dropout: DropoutSection = DropoutSection()
+    objective: ObjectiveSection = ObjectiveSection()
+    train: TrainConfig = TrainConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        """`dit` as written holds overrides of the preset's fields: start from the preset's (an unknown preset
+        is reported by its own field)."""
+        if not isinstance(data, dict) or not isinstance(data.get("dit", {}), dict):
+            return data
+        name = data.get("preset")
+        base = PRESETS.get(name, {}) if isinstance(name, str) else {}
+        return {**data, "dit": {**base, **data.get("dit", {})}}
+
+    @model_validator(mode="after")
+    def _describes_a_model(self) -> Self:
+        """The model's own rules (e.g. dropout names only its branches), checked before any data is read."""
+        self.generator_config([])
+        return self
+
+    def generator_config(self, captions: list[str]) -> GeneratorConfig:
+        """The model this recipe trains, with a tokenizer built from the training captions."""
+        return GeneratorConfig.from_captions(captions, self.dit, text_depth=self.text.depth,
+                                             text_heads=self.text.heads, text_dropout=self.dropout.text,
+                                             control_dropout=self.dropout.controls, **dict(self.objective))
+
+
+def read_recipe(path: Path) -> Recipe:
+    """The recipe in a YAML file; any problem is one DiTError line naming the file and the field."""
     try:
-        recipe = yaml.safe_load(Path(path).read_text())
+        data = yaml.safe_load(Path(path).read_text())
     except FileNotFoundError:
         raise DiTError(f"no training recipe at {path}; see recipes/default.yaml") from None
     except yaml.YAMLError as error:
         raise DiTError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
-    if not isinstance(recipe, dict) or set(recipe) - RECIPE_KEYS or "preset" not in recipe:
-        keys = sorted(set(recipe) - RECIPE_KEYS) if isinstance(recipe, dict) else recipe
-        raise DiTError(f"{path}: a recipe is a mapping with 'preset' and optionally {sorted(RECIPE_KEYS - {'preset'})}"
-                       f"; unexpected: {keys}")
-    return recipe
-
-
-def generator_config(recipe: dict[str, Any], captions: list[str]) -> GeneratorConfig:
-    text = recipe.get("text", {})
-    dropout = recipe.get("dropout", {})
-    objective = recipe.get("objective", {})
-    unknown = sorted(set(objective) - OBJECTIVE_KEYS)
-    if unknown:
-        raise DiTError(f"unknown objective settings {unknown}; known: {sorted(OBJECTIVE_KEYS)}")
-    return GeneratorConfig.from_captions(
-        captions, preset(recipe["preset"], **recipe.get("dit", {})), text_depth=text.get("depth", 2),
-        text_heads=text.get("heads", 4), text_dropout=dropout.get("text", 0.1),
-        control_dropout=dropout.get("controls"), **objective)
+    return Recipe.from_dict(data, source=str(path))
 
 
 def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) -> dict[str, Any]:
     """Train the recipe's model on the shards in `data`, checkpointing into `out`; returns the final metrics."""
     recipe = read_recipe(recipe_path)
     dataset = ShardDataset(data)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(recipe.get("train", {})) - fields)
-    if unknown:
-        raise DiTError(f"{recipe_path}: unknown train settings {unknown}; known: {sorted(fields)}")
-    return train(generator_config(recipe, dataset.captions()), TrainConfig(**recipe.get("train", {})), dataset,
-                 out, resume=resume)
+    return train(recipe.generator_config(dataset.captions()), recipe.train, dataset, out, resume=resume)

@@ -4,13 +4,22 @@ The parser, the scene-script loader and the sampler all make bodies here, so "a 
 means the same record whichever way it was written.
 """
 
+import io
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from fileio import UserFileError, read_text
+from fileio import read_bytes
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.schema import Body, Colour, Group, Material, Relation
 from scenes.vocabulary import COLOUR_SYNONYMS, COLOURS, MATERIALS, NOUNS
+
+if TYPE_CHECKING:
+    import trimesh
 
 # Hollow meshes (bowls) are a thin shell: their mass is this fraction of the bounding box's volume times
 # the density, unless the author gives a mass.
@@ -18,14 +27,85 @@ MESH_FILL_FRACTION = 0.15
 PACKAGED_MESHES = {"bowl": "kinema:bowl"}
 PACKAGED_MESH_DIR = Path(__file__).parent / "library" / "meshes"
 MESH_SUFFIXES = (".obj", ".stl", ".ply")
+# The packaged bowl is 20 KB; a mesh file past this is not a scene prop (V-HACD would take minutes on it).
+MAX_MESH_BYTES = 64 * 2**20
+# trimesh merges vertices on a grid of 1e-8 units held in int64, which overflows for coordinates past ~1e10.
+MAX_MESH_COORDINATE = 1e9
+
+
+def packaged_meshes() -> list[str]:
+    """The names `kinema:NAME` can take: the meshes shipped in scenes/library/meshes."""
+    return sorted(f"kinema:{path.stem}" for path in PACKAGED_MESH_DIR.glob("*.obj"))
 
 
 def resolve_mesh(mesh: str) -> Path:
-    """The file of a body's mesh: `kinema:NAME` is a mesh shipped in scenes/library/meshes, else a path."""
-    path = PACKAGED_MESH_DIR / f"{mesh[len('kinema:'):]}.obj" if mesh.startswith("kinema:") else Path(mesh)
-    if not path.is_file():
-        raise SceneError(f"mesh file {str(path)!r} does not exist")
-    return path
+    """The file of a body's mesh: `kinema:NAME` is a mesh shipped in scenes/library/meshes, else a path.
+
+    A packaged name is only ever one of those files, so `kinema:../../x` cannot reach a file elsewhere;
+    `read_mesh` checks that the file is there and usable.
+    """
+    if mesh.startswith("kinema:"):
+        if mesh not in packaged_meshes():
+            raise SceneError(f"unknown packaged mesh {mesh!r}; packaged meshes: {', '.join(packaged_meshes())}")
+        return PACKAGED_MESH_DIR / f"{mesh[len('kinema:'):]}.obj"
+    return Path(mesh)
+
+
+def read_mesh(path: Path) -> "trimesh.Trimesh":
+    """The triangles of a mesh file, read bounded (a device or FIFO is refused) and checked usable as a body.
+
+    trimesh is handed text or bytes, never the path: given a file it guesses the encoding of non-UTF-8 text
+    with a module kinema does not install, and fails with "No module named 'charset_normalizer'".
+    """
+    import trimesh  # here: it takes half a second to import, and prompts never read a mesh
+
+    kind = Path(path).suffix.lower()[1:]
+    if f".{kind}" not in MESH_SUFFIXES:
+        raise SceneError(f"the mesh {str(path)!r} is not in a known format ({', '.join(MESH_SUFFIXES)})")
+    try:
+        if kind == "obj":
+            source = io.StringIO(read_text(path, MAX_MESH_BYTES, "mesh file"))
+        else:
+            source = io.BytesIO(read_bytes(path, MAX_MESH_BYTES, "mesh file"))
+    except UserFileError as error:
+        raise SceneError(str(error)) from None
+    if kind == "stl" and not _binary_stl(source.getvalue()) and not _utf8(source.getvalue()):
+        raise SceneError(f"{path} is neither a binary STL nor UTF-8 text; export it again as STL")
+    try:
+        mesh = trimesh.load(source, file_type=kind, force="mesh", process=False)
+    except Exception as error:  # trimesh raises many types for a bad file
+        raise SceneError(f"cannot read the mesh file {path} as {kind.upper()}: {error}; "
+                         "export it again as .obj, .stl or .ply") from None
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
+        raise SceneError(f"the mesh file {path} has no triangles; use a mesh with faces ('f' lines in an .obj)")
+    _check_vertices(path, mesh.vertices[np.unique(mesh.faces)])  # unused vertices do not count
+    mesh.process()  # merge duplicate vertices, as trimesh does when it opens a file itself
+    return mesh
+
+
+def _check_vertices(path: Path, vertices: np.ndarray) -> None:
+    """Refuse [V, 3] triangle corners a body cannot be made of: non-finite or huge, or spanning a flat box."""
+    if not (np.isfinite(vertices).all() and np.abs(vertices).max() <= MAX_MESH_COORDINATE):
+        raise SceneError(f"the mesh file {path} has vertex coordinates that are not finite or over "
+                         f"{MAX_MESH_COORDINATE:g}; fix or export the mesh again")
+    extents = vertices.max(axis=0) - vertices.min(axis=0)
+    if not (extents > 0).all():
+        flat = ", ".join(axis for axis, extent in zip("xyz", extents) if extent <= 0)
+        raise SceneError(f"the mesh file {path} is flat (no extent along {flat}); a mesh is scaled to the "
+                         "body's size along x, y and z, so it needs all three")
+
+
+def _binary_stl(data: bytes) -> bool:
+    """Whether `data` has the length a binary STL's triangle count (bytes 80-83) gives it."""
+    return len(data) >= 84 and len(data) == 84 + 50 * int.from_bytes(data[80:84], "little")
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def colour(name: str) -> Colour:

@@ -35,7 +35,7 @@ class SceneGraph:
 
     @ground.setter
     def ground(self, ground: Ground) -> None:
-        self.nx.nodes["ground"]["record"] = ground
+        self.nx.nodes["ground"]["record"] = _valid(ground, "the ground")
 
     @property
     def camera(self) -> Camera:
@@ -43,7 +43,7 @@ class SceneGraph:
 
     @camera.setter
     def camera(self, camera: Camera) -> None:
-        self.nx.nodes["camera"]["record"] = camera
+        self.nx.nodes["camera"]["record"] = _valid(camera, "the camera")
 
     def _records(self, kind: str) -> Iterator[Any]:
         return (data["record"] for _, data in self.nx.nodes(data=True) if data["kind"] == kind)
@@ -76,7 +76,7 @@ class SceneGraph:
     def replace_body(self, body: Body) -> None:
         """Store an updated record for an existing body (records are values; layout makes new ones)."""
         self.body(body.id)
-        self.nx.nodes[body.id]["record"] = body
+        self.nx.nodes[body.id]["record"] = _valid(body, body.id)
 
     def add_light(self, light: Light) -> Light:
         if light.id in self.nx:
@@ -141,7 +141,9 @@ class SceneGraph:
         return self.to_document().model_dump(mode="json")
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        """The graph as JSON, which never holds NaN or Infinity: a record out of the schema is an error."""
+        return json.dumps(_valid(self.to_document(), "the scene graph").model_dump(mode="json"), indent=indent,
+                          allow_nan=False)
 
     @classmethod
     def from_document(cls, document: SceneDocument) -> "SceneGraph":
@@ -186,4 +188,13 @@ def describe_validation_error(error: ValidationError) -> str:
     """The first pydantic error as 'field.path: message'."""
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
-    return f"{location}: {first['msg']}" if location else first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{location}: {message}" if location else message
+
+
+def _valid(record: Any, what: str) -> Any:
+    """`record` validated again: `model_copy(update=...)` skips validation, and NaN would slip in with it."""
+    try:
+        return type(record).model_validate(record.model_dump())
+    except ValidationError as error:
+        raise SceneError(f"{what}: {describe_validation_error(error)}") from None

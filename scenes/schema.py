@@ -1,6 +1,8 @@
 """The typed records a scene graph holds, with validation and a JSON Schema (pydantic).
 
-Units are SI (metres, seconds, kilograms, radians); quaternions are xyzw; the world is Z up.
+Units are SI (metres, seconds, kilograms, radians); quaternions are xyzw; the world is Z up. Every number is
+finite and within a physical limit below, so a typo (1e300, inf) is refused with the limit it broke instead
+of reaching PyBullet, which turns it into NaN.
 """
 
 import math
@@ -9,9 +11,39 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scenes.seeding import MAX_SEED
+
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]  # x, y, z, w
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# Physical limits: far past any scene kinema frames or simulates well, near enough to keep the physics finite.
+MAX_DISTANCE = 10_000.0  # m from the origin: positions of bodies, camera and lights (the ground is 1 km wide)
+MAX_EXTENT = 100.0  # m: a body's size along one axis
+MAX_DENSITY = 25_000.0  # kg/m^3: above osmium's 22,590, the densest element
+MAX_MASS = MAX_DENSITY * MAX_EXTENT**3  # kg (2.5e10): so the mass drawn from any allowed size and density fits
+MAX_VELOCITY = 1_000.0  # m/s per component: three times the speed of sound
+MAX_ANGULAR_VELOCITY = 100_000.0  # rad/s per component: a 1 cm ball rolling at 100 m/s (the fastest action): 2e4
+MAX_GRAVITY = 1_000.0  # m/s^2 per component: 100 g
+MAX_IMPULSE = 1e15  # N*s or N*m*s per component: past what takes the heaviest body to the fastest speed
+MAX_TURN = math.radians(720.0)  # rad: a camera orbits or pans at most two full turns
+
+
+def _bounded_vector(limit: float) -> type:
+    """Three numbers, each from -limit to limit."""
+    component = Annotated[float, Field(ge=-limit, le=limit)]
+    return tuple[component, component, component]
+
+
+Point = _bounded_vector(MAX_DISTANCE)  # m
+Direction = _bounded_vector(MAX_DISTANCE)  # any length: only the direction counts
+Velocity = _bounded_vector(MAX_VELOCITY)  # m/s
+AngularVelocity = _bounded_vector(MAX_ANGULAR_VELOCITY)  # rad/s
+Acceleration = _bounded_vector(MAX_GRAVITY)  # m/s^2
+Impulse = _bounded_vector(MAX_IMPULSE)  # N*s, or N*m*s
+Extent = Annotated[float, Field(le=MAX_EXTENT)]  # m; positive, as Body checks
+
+
 def _identifier(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", value):
         raise ValueError(f"{value!r} is not an id: use letters, digits and _, starting with a letter, "
@@ -30,7 +62,7 @@ RESERVED_IDS = ("ground", "camera")
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Colour(Record):
@@ -40,7 +72,7 @@ class Colour(Record):
 
 class Material(Record):
     name: str
-    density: float = Field(gt=0.0, description="kg/m^3")
+    density: float = Field(gt=0.0, le=MAX_DENSITY, description="kg/m^3")
     friction: float = Field(ge=0.0, le=5.0, description="Coulomb coefficient")
     restitution: float = Field(ge=0.0, le=1.0, description="coefficient of restitution")
 
@@ -59,16 +91,16 @@ class Body(Record):
     id: Identifier
     noun: str = Field(description="the everyday word for it, e.g. ball, crate, domino")
     shape: Literal[SHAPES]
-    size: Vec3 = Field(description="extents along the body's x, y, z in metres (sphere: diameter)")
+    size: tuple[Extent, Extent, Extent] = Field(description="extents along x, y, z in metres (sphere: diameter)")
     mesh: str | None = Field(default=None, description="mesh file (shape 'mesh' only)")
     colour: Colour
     material: Material
-    mass: float = Field(gt=0.0, description="kg; ignored for static bodies")
+    mass: float = Field(gt=0.0, le=MAX_MASS, description="kg; ignored for static bodies")
     static: bool = False
-    position: Vec3 = (0.0, 0.0, 0.0)
+    position: Point = (0.0, 0.0, 0.0)
     orientation: Quat = (0.0, 0.0, 0.0, 1.0)
-    linear_velocity: Vec3 = (0.0, 0.0, 0.0)
-    angular_velocity: Vec3 = (0.0, 0.0, 0.0)
+    linear_velocity: Velocity = (0.0, 0.0, 0.0)
+    angular_velocity: AngularVelocity = (0.0, 0.0, 0.0)
     pose_from_author: bool = Field(default=False, description="position given by the author, kept by layout")
     group: Group | None = None
 
@@ -107,7 +139,8 @@ class CameraPath(Record):
 
     motion: Literal[CAMERA_MOTIONS] = "static"
     direction: Literal["left", "right"] | None = Field(default=None, description="orbit and pan only")
-    amount: float = Field(default=0.0, ge=0.0, description="zoom: fraction of distance/focal; orbit, pan: rad")
+    amount: float = Field(default=0.0, ge=0.0, le=MAX_TURN,
+                          description="zoom: fraction of distance/focal; orbit, pan: rad")
     zoom_mode: Literal["dolly", "focal"] = "dolly"
     target: Identifier | None = Field(default=None, description="body followed by 'track'")
 
@@ -125,11 +158,11 @@ class CameraPath(Record):
 
 
 class Camera(Record):
-    eye: Vec3 = (0.0, -5.0, 2.0)
-    look_at: Vec3 = (0.0, 0.0, 0.3)
+    eye: Point = (0.0, -5.0, 2.0)
+    look_at: Point = (0.0, 0.0, 0.3)
     fov_y: float = Field(default=math.radians(45.0), gt=0.0, lt=math.pi, description="vertical, rad")
-    z_near: float = Field(default=0.05, gt=0.0)
-    z_far: float = Field(default=100.0, gt=0.0)
+    z_near: float = Field(default=0.05, gt=0.0, le=MAX_DISTANCE)
+    z_far: float = Field(default=100.0, gt=0.0, le=3 * MAX_DISTANCE, description="across the farthest scene")
     path: CameraPath = CameraPath()
     pose_from_author: bool = False
 
@@ -145,10 +178,10 @@ class Camera(Record):
 class Light(Record):
     id: Identifier
     kind: Literal["directional", "point"] = "directional"
-    direction: Vec3 = (0.3, 0.5, -1.0)  # directional: where the light travels
-    position: Vec3 = (0.0, 0.0, 4.0)  # point lights
+    direction: Direction = (0.3, 0.5, -1.0)  # directional: where the light travels
+    position: Point = (0.0, 0.0, 4.0)  # point lights
     rgb: tuple[Unit, Unit, Unit] = (1.0, 1.0, 1.0)
-    intensity: float = Field(default=3.0, ge=0.0)
+    intensity: float = Field(default=3.0, ge=0.0, le=1_000.0)
 
 
 DEFAULT_LIGHT = Light(id="sun")  # the light of a graph that names none
@@ -181,15 +214,15 @@ class Event(Record):
 
     frame: int = Field(ge=0)
     body: Identifier
-    impulse: Vec3 = (0.0, 0.0, 0.0)
-    angular_impulse: Vec3 = (0.0, 0.0, 0.0)
+    impulse: Impulse = (0.0, 0.0, 0.0)
+    angular_impulse: Impulse = (0.0, 0.0, 0.0)
 
 
 class Settings(Record):
     duration: float = Field(default=3.0, gt=0.0, le=60.0, description="seconds")
-    gravity: Vec3 = (0.0, 0.0, -9.81)
+    gravity: Acceleration = (0.0, 0.0, -9.81)
     fps: int = Field(default=8, gt=0, le=240, description="the rate event frames count at")
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     source: str = Field(default="", description="the prompt or script the scene came from")
     laid_out: bool = Field(default=False, description="initial poses solved from relations and actions")
 

@@ -18,14 +18,16 @@ A script is a mapping of sections; every one is optional except `bodies` (refere
     actions: [{subject: ball, action: drop, height: 2 m}]
     events: [{frame: 12, body: ball, impulse: [0, 0, 3]}]
 
-A body also takes shape, mass, static, mesh, position, orientation ([x, y, z, w] or {euler: [x, y, z]}) and
-angular_velocity. Quantities take units ("30 cm", "45 deg", "2 m/s"); bare numbers are SI (angles: radians),
-except Euler angles, which are degrees. Any value may instead be {uniform: [low, high]}, {normal: [mean, std]}
-or {choice: [...]}: drawn from the seed's "content" stream in the order written, anew for each copy of a body.
+Every body needs a noun and a colour; it also takes shape, mass, static, mesh, position, orientation
+([x, y, z, w] or {euler: [x, y, z]}) and angular_velocity. Quantities take units ("30 cm", "45 deg", "2 m/s");
+bare numbers are SI (angles: radians), except Euler angles, which are degrees. Any value may instead be
+{uniform: [low, high]}, {normal: [mean, std]} or {choice: [...]}: drawn from the seed's "content" stream in the
+order written, anew for each copy of a body.
 
 Reading is safe: the YAML is only composed (safe loader), then converted here by hand, so no tag can build a
 Python object and nothing in a script runs. Booleans are YAML 1.2's (`true`/`false`), so `on` stays a word.
-Every error is one line: `FILE:LINE: FIELD.PATH: what is wrong and how to fix it`.
+Scripts and meshes are read only from regular files of bounded size, and every mesh is read and checked here.
+Every error is one line: `FILE:LINE: FIELD.PATH: what is wrong and how to fix it`, layout errors included.
 """
 
 import difflib
@@ -42,22 +44,24 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from fileio import UserFileError, read_bytes
 from scenes import bodies
 from scenes.errors import SceneError
 from scenes.geometry import quat_from_euler
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour, Event,
-    Ground, Group, Light, Material, Quat, Relation, Settings,
+    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, MAX_EXTENT, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour,
+    Event, Ground, Group, Light, Material, Quat, Relation, Settings,
 )
-from scenes.seeding import scene_rng
+from scenes.seeding import check_seed, scene_rng
 from scenes.units import parse_quantity
 from scenes.vocabulary import (
     DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM, NOUN_FORMS, NOUNS, SIZE_WORDS,
 )
 
 LIBRARY_DIR = Path(__file__).parent / "library"
+MAX_SCRIPT_BYTES = 2**20  # the library's scripts are 1-2 KB; a file past 1 MiB is not a scene script
 MAX_COUNT = 100  # copies made by one body entry: more is a typo, and would make layout and simulation crawl
 MAX_VALUES = 100_000  # values after expanding aliases: a few lines of nested aliases can expand exponentially
 DISTRIBUTIONS = ("uniform", "normal", "choice")
@@ -75,11 +79,11 @@ Converter = Callable[[Any], float]
 # --- public API -----------------------------------------------------------------------------------
 def load_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
     """The laid-out scene of a script: `read_script`, then poses solved from its relations and actions."""
-    graph = read_script(path, seed, allow_outside)
+    graph, script, parts = _read(Path(path), seed, allow_outside)
     try:
         return lay_out(graph, scene_rng(graph.settings.seed, "layout"))
-    except SceneError as error:  # the layout sees the whole scene, not one line: name the file
-        raise SceneError(f"{Path(path).name}: {error}") from None
+    except SceneError as error:  # the layout sees the whole scene: locate it at the entry its message names
+        raise script.fail(_layout_place(str(error), parts), str(error)) from None
 
 
 def read_script(path: str | Path, seed: int | None = None, allow_outside: bool = False) -> SceneGraph:
@@ -88,7 +92,11 @@ def read_script(path: str | Path, seed: int | None = None, allow_outside: bool =
     Mesh files must lie in the script's folder unless `allow_outside`, so a script from elsewhere cannot
     make kinema read arbitrary files.
     """
-    path = Path(path)
+    return _read(Path(path), seed, allow_outside)[0]
+
+
+def _read(path: Path, seed: int | None, allow_outside: bool) -> tuple[SceneGraph, "_Script", dict[str, Any]]:
+    """The graph of a script, with its reader and read sections (to locate errors found later)."""
     data, script = _open(path, allow_outside)
     if seed is None:
         seed = _seed(script, data.get("seed", 0), ("seed",))
@@ -96,7 +104,7 @@ def read_script(path: str | Path, seed: int | None = None, allow_outside: bool =
     parts = script.fields(data, (), _sections(script))
     given = {key: parts[key] for key in ("duration", "fps", "gravity") if key in parts}
     settings = script.record(Settings, given | {"seed": seed, "source": str(path)}, ())
-    return _build(script, parts, settings)
+    return _build(script, parts, settings), script, parts
 
 
 def script_description(path: str | Path) -> str:
@@ -128,6 +136,17 @@ def _located(name: str, line: int, where: Where, message: str) -> SceneError:
 def _did_you_mean(word: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _layout_place(message: str, parts: dict[str, Any]) -> Where:
+    """The entry a layout error is about: the first relation, action or body all of whose bodies it names."""
+    named = set(re.findall(r"\w+", message))
+    made = parts.get("bodies", [])
+    entries = [(where, {r.subject, r.object}) for where, r in _tower_relations(made) + parts.get("relations", [])]
+    entries += [(where, {a.subject, a.target}) for where, a in parts.get("actions", [])]
+    entries += [(where, {body.id}) for where, body in made]
+    return next((where for where, ids in entries if ids - {"ground", None} <= named),
+                ("camera",) if "camera" in named else ())
 
 
 def _pydantic_message(error: dict[str, Any]) -> str:
@@ -263,11 +282,13 @@ def _open(path: Path, allow_outside: bool = False) -> tuple[dict[str, Any], "_Sc
     """The top-level mapping of a script and a reader for its values."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SceneError(f"{name}: the script is not UTF-8 text; save it as UTF-8") from None
-    except OSError as error:
-        raise SceneError(f"{name}: cannot read the scene script: {error.strerror or error}") from None
+        raw = read_bytes(path, MAX_SCRIPT_BYTES, "scene script")  # a regular file: a FIFO or /dev/zero never ends
+    except UserFileError as error:
+        raise SceneError(str(error)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _encoding_error(name, raw, error) from None
     tree = _Tree(name)
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -280,6 +301,32 @@ def _open(path: Path, allow_outside: bool = False) -> tuple[dict[str, Any], "_Sc
         raise SceneError(f"{name}:1: a scene script is a mapping of sections such as description, bodies and "
                          f"relations; this one is {'empty' if data is None else 'a ' + type(data).__name__}")
     return data, _Script(name, tree.lines, path.parent.resolve(), allow_outside)
+
+
+def _encoding_error(name: str, raw: bytes, error: UnicodeDecodeError) -> SceneError:
+    """Bad UTF-8, located at the first value holding an undecodable byte (else at the byte's own line)."""
+    message = f"the script is not UTF-8 text (byte {raw[error.start]:#04x}); save it as UTF-8"
+    tree = _Tree(name)
+    try:
+        root = yaml.compose(raw.decode("utf-8", "replace"), Loader=_Loader)
+        where = None if root is None else _holding(tree.entry(root, (), _line(root)), (), "\ufffd")
+    except (yaml.YAMLError, SceneError, RecursionError):
+        where = None
+    if where is None:  # in a comment, or in a script that does not parse
+        return _located(name, raw.count(b"\n", 0, error.start) + 1, (), message)
+    return _located(name, tree.lines[where], where, message)
+
+
+def _holding(value: Any, where: Where, mark: str) -> Where | None:
+    """The first place, in the order written, whose key or text value contains `mark`."""
+    if isinstance(value, str):
+        return where if mark in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = (*where, key) if isinstance(key, str) and mark in key else _holding(item, (*where, key), mark)
+        if found is not None:
+            return found
+    return None
 
 
 # --- reading values -------------------------------------------------------------------------------
@@ -317,6 +364,7 @@ class _Script:
         self.folder = folder
         self.allow_outside = allow_outside
         self.rng: np.random.Generator | None = None  # set once the seed is known, before any value is read
+        self.meshes_read: set[Path] = set()  # checked once, however many bodies use them
 
     # errors
     def fail(self, where: Where, message: str) -> SceneError:
@@ -546,9 +594,10 @@ def _description(script: _Script, value: Any, where: Where) -> str:
 
 def _seed(script: _Script, value: Any, where: Where) -> int:
     # Read before the random generator exists, so a seed cannot itself be drawn.
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise script.fail(where, f"a seed is a whole number >= 0, got {value!r}")
-    return value
+    try:
+        return check_seed(value)
+    except SceneError as error:
+        raise script.fail(where, str(error)) from None
 
 
 def _listed(script: _Script, value: Any, where: Where, read: Callable[[_Script, Any, Where], Any]) -> list:
@@ -658,7 +707,7 @@ def _bodies(script: _Script, value: Any, where: Where) -> list[tuple[Where, Body
             numbers[arrangement] += 1
         for copy in range(count):
             fields = script.fields(entry, entry_where, readers, skip=("id", "count", "arrangement"),
-                                   required=("noun",))
+                                   required=("noun", "colour"))
             noun = NOUN_FORMS[fields["noun"]]
             if name is None:
                 numbers[noun] += 1
@@ -709,28 +758,29 @@ def _size(script: _Script, value: Any, where: Where) -> Callable[[str], tuple[fl
         word = script.one_of(SIZE_WORDS, "size word")(value, where)
         return partial(bodies.scaled_size, scale=SIZE_WORDS[word])
     largest = script.scalar("length")(value, where)
-    if largest <= 0:
-        raise script.fail(where, f"a size must be positive, got {largest} m; write e.g. 30 cm or a size word "
-                                 f"({', '.join(SIZE_WORDS)})")
+    if not 0 < largest <= MAX_EXTENT:
+        raise script.fail(where, f"a size must be positive and at most {MAX_EXTENT:g} m, got {largest:g} m; write "
+                                 f"e.g. 30 cm or a size word ({', '.join(SIZE_WORDS)})")
     return partial(bodies.scaled_size, largest_extent=largest)
 
 
 def _mesh(script: _Script, value: Any, where: Where) -> str:
-    """`kinema:NAME` (a packaged mesh), or the absolute path of a mesh file in the script's folder."""
+    """`kinema:NAME` (a packaged mesh), or the absolute path of a mesh file in the script's folder.
+
+    The file is read and checked here, so `kinema check` refuses a mesh that the simulation could not use.
+    """
     mesh = script.text(value, where)
-    if mesh.startswith("kinema:"):
-        with script.at(where):
-            bodies.resolve_mesh(mesh)
-        return mesh
-    file = (script.folder / mesh).resolve()
-    if not script.allow_outside and not file.is_relative_to(script.folder):
+    packaged = mesh.startswith("kinema:")
+    with script.at(where):
+        file = bodies.resolve_mesh(mesh) if packaged else (script.folder / mesh).resolve()
+    if not (packaged or script.allow_outside or file.is_relative_to(script.folder)):
         raise script.fail(where, f"the mesh {mesh!r} is outside the script's folder {script.folder}; move it "
                                  "into that folder, or load with allow_outside=True if you trust the script")
-    if file.suffix.lower() not in bodies.MESH_SUFFIXES:
-        raise script.fail(where, f"the mesh {mesh!r} is not in a known format ({', '.join(bodies.MESH_SUFFIXES)})")
-    if not file.is_file():
-        raise script.fail(where, f"the mesh file {file} does not exist; mesh paths are relative to the script")
-    return str(file)
+    if file not in script.meshes_read:
+        with script.at(where):
+            bodies.read_mesh(file)
+        script.meshes_read.add(file)
+    return mesh if packaged else str(file)
 
 
 def _orientation(script: _Script, value: Any, where: Where) -> Quat:
@@ -774,7 +824,18 @@ def _build(script: _Script, parts: dict[str, Any], settings: Settings) -> SceneG
         for where, record in records:
             with script.at(where):
                 add(record)
+    _check_event_frames(script, parts.get("events", []), settings)
     if graph.camera.path.target is not None:
         with script.at(("camera", "target")):
             graph.body(graph.camera.path.target)
     return graph
+
+
+def _check_event_frames(script: _Script, events: list[tuple[Where, Event]], settings: Settings) -> None:
+    """Refuse events after the scene's last frame: they would never act."""
+    last = round(settings.duration * settings.fps) - 1  # the video's frames are 0 .. duration x fps - 1
+    for where, event in events:
+        if event.frame > last:
+            raise script.fail((*where, "frame"), f"frame {event.frame} is past the scene's last frame, {last} "
+                                                 f"({settings.duration:g} s at {settings.fps} fps); use a frame "
+                                                 f"from 0 to {last}, or a longer duration")

@@ -9,7 +9,7 @@ import numpy as np
 from sim.appearance import TEXTURE_PERIOD
 from sim.errors import SimError
 from sim.flow import back_project
-from fileio import write_atomically
+from fileio import Save, write_atomically
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,14 +62,15 @@ class Frames:
                       valid_flow=self.valid_flow[start:stop], intrinsics=self.intrinsics[start:stop + 1],
                       world_from_camera=self.world_from_camera[start:stop + 1], z_near=self.z_near, z_far=self.z_far)
 
-    def save(self, path: Path) -> Path:
+    def save(self, path: Path, save: Save = write_atomically) -> Path:
+        """Write every map as a compressed .npz through `save` (alone, or an `OutputSet`'s `write`)."""
         arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
 
         def write(temporary: Path) -> None:
             with open(temporary, "wb") as handle:
                 np.savez_compressed(handle, **arrays)
 
-        return write_atomically(Path(path), write)
+        return save(Path(path), write)
 
     @classmethod
     def load(cls, path: Path) -> "Frames":

@@ -1,6 +1,5 @@
 """`Rollout`: body states sampled at the video frames, saved as npz beside the graph JSON."""
 
-import json
 import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -10,9 +9,10 @@ import numpy as np
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from sim.errors import SimError
-from fileio import write_atomically
+from fileio import OutputSet, Save
 
 ROLLOUT_FILE, GRAPH_FILE = "rollout.npz", "graph.json"
+RENDER_FILES = ("frames.npz", "preview.mp4", "preview.gif")  # what `kinema render` adds to a rollout folder
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,8 +64,20 @@ def _same(a, b) -> bool:
 
 
 def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph) -> Path:
-    """Write `rollout.npz` and `graph.json` into `folder` (each atomically) and return the folder."""
-    folder = Path(folder)
+    """Write `rollout.npz` and `graph.json` into `folder` as one set and return the folder.
+
+    graph.json is the set's marker, renamed into place last, so a folder with a graph.json holds the rollout
+    written with it. A render's files there (RENDER_FILES) were made from the old rollout and are removed.
+    """
+    outputs = OutputSet(folder, [ROLLOUT_FILE, GRAPH_FILE], marker=GRAPH_FILE, stale=list(RENDER_FILES))
+    with outputs:
+        write_rollout(outputs.folder, rollout, graph, save=outputs.write)
+        outputs.publish()
+    return outputs.folder
+
+
+def write_rollout(folder: Path, rollout: Rollout, graph: SceneGraph, save: Save) -> None:
+    """Write `rollout.npz` and `graph.json` into `folder` through `save` (an `OutputSet`'s `write`)."""
     arrays = {f.name: getattr(rollout, f.name) for f in fields(rollout) if f.name != "body_ids"}
     arrays["body_ids"] = np.array(rollout.body_ids, dtype=str)
 
@@ -73,9 +85,8 @@ def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph) -> Path:
         with open(path, "wb") as handle:
             np.savez_compressed(handle, **arrays)
 
-    write_atomically(folder / ROLLOUT_FILE, write_npz)
-    write_atomically(folder / GRAPH_FILE, lambda path: path.write_text(graph.to_json()))
-    return folder
+    save(Path(folder) / ROLLOUT_FILE, write_npz)
+    save(Path(folder) / GRAPH_FILE, lambda path: path.write_text(graph.to_json()))
 
 
 def load_rollout(folder: Path) -> tuple[Rollout, SceneGraph]:

@@ -19,7 +19,7 @@ import numpy as np
 from sim.bullet import p
 import trimesh
 
-from scenes.bodies import resolve_mesh
+from scenes.bodies import read_mesh, resolve_mesh
 from scenes.schema import Body
 from sim.errors import SimError
 from fileio import write_atomically
@@ -36,7 +36,7 @@ def body_mesh(body: Body) -> trimesh.Trimesh:
     if body.shape == "cone":  # apex up, like trimesh's, at +z / 2
         mesh = trimesh.creation.cone(radius=0.5, height=1.0, sections=CONE_SECTIONS)
     elif body.shape == "mesh":
-        mesh = _load(resolve_mesh(body.mesh))
+        mesh = read_mesh(resolve_mesh(body.mesh))
     else:
         raise ValueError(f"body_mesh is for cones and meshes, not {body.shape}")
     return trimesh.Trimesh(_fit(mesh.vertices, mesh.bounds, body.size), mesh.faces, process=False)
@@ -61,45 +61,35 @@ def collision_shape(body: Body, client: int) -> int:
         concave = {"indices": mesh.faces.reshape(-1).tolist(), "flags": p.GEOM_FORCE_CONCAVE_TRIMESH} \
             if body.shape == "mesh" else {}  # vertices alone make a convex hull
         return p.createCollisionShape(p.GEOM_MESH, vertices=mesh.vertices.tolist(), **concave, physicsClientId=client)
-    parts = convex_parts(resolve_mesh(body.mesh))
-    bounds = _load(parts).bounds  # V-HACD's parts bulge ~0.5 % past the mesh: fit theirs to the body's size
+    parts = convex_parts(read_mesh(resolve_mesh(body.mesh)))
+    bounds = read_mesh(parts).bounds  # V-HACD's parts bulge ~0.5 % past the mesh: fit theirs to the body's size
     scale = _scale(bounds, body.size)
     offset = -bounds.mean(axis=0) * scale  # [3] moves the parts' box centre to the body's origin
     return p.createCollisionShape(p.GEOM_MESH, fileName=str(parts), meshScale=scale.tolist(),
                                   collisionFramePosition=offset.tolist(), physicsClientId=client)
 
 
-def convex_parts(path: Path) -> Path:
-    """An OBJ file of V-HACD's convex parts of a mesh file, one `o` object each, in the file's coordinates.
+def convex_parts(mesh: trimesh.Trimesh) -> Path:
+    """An OBJ file of V-HACD's convex parts of a mesh, one `o` object each, in the mesh's coordinates.
 
-    Cached by the file's content; PyBullet makes a compound of one convex hull per object of such a file.
+    Cached by the mesh's triangles; PyBullet makes a compound of one convex hull per object of such a file.
     """
-    raw = Path(path).read_bytes()
-    key = hashlib.sha256(raw + repr(sorted(VHACD_SETTINGS.items())).encode()).hexdigest()[:32]
+    triangles = mesh.vertices.tobytes() + mesh.faces.tobytes()
+    key = hashlib.sha256(triangles + repr(sorted(VHACD_SETTINGS.items())).encode()).hexdigest()[:32]
     cached = _cache_dir() / f"{key}.obj"
     if not cached.is_file():
         with tempfile.TemporaryDirectory() as folder:
             source = Path(folder) / "mesh.obj"
-            _load(path).export(source)
+            mesh.export(source)
 
             def decompose(parts: Path) -> None:
                 with _quiet_stdout():  # V-HACD prints hundreds of progress lines from C
                     p.vhacd(str(source), str(parts), str(Path(folder) / "vhacd.log"), **VHACD_SETTINGS)
                 if parts.stat().st_size == 0:
-                    raise SimError(f"V-HACD found no convex parts in {path}; check the mesh or make the body static")
+                    raise SimError("V-HACD found no convex parts in the mesh; check the mesh or make the body static")
 
             write_atomically(cached, decompose)
     return cached
-
-
-def _load(path: Path) -> trimesh.Trimesh:
-    try:
-        mesh = trimesh.load(path, force="mesh")
-    except Exception as error:  # trimesh raises many types for a bad file
-        raise SimError(f"cannot read mesh {path}: {error}; use an .obj, .stl or .ply file") from None
-    if len(mesh.faces) == 0:
-        raise SimError(f"mesh {path} has no triangles; use a mesh with faces")
-    return mesh
 
 
 def _scale(bounds: np.ndarray, size) -> np.ndarray:

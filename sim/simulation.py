@@ -10,7 +10,7 @@ from scenes.layout import lay_out
 from scenes.seeding import scene_rng
 from sim.errors import SimError
 from sim.rollout import Rollout
-from sim.world import World, is_static
+from sim.world import State, World, is_static
 
 MAX_SECONDS = 60.0
 
@@ -24,7 +24,8 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
     time, before that step's state is recorded. Contacts of frame i hold each touching pair's normal force
     averaged over the physics steps since frame i - 1 (frame 0 has none), as PyBullet reports it: with split
     impulse its contact points flicker between 3 and 4 and a resting box reads about 11 % over its weight.
-    The same inputs give a bit-identical rollout. `seed` has no
+    A state that is no longer finite (the physics diverged) is a SimError naming the frame and the body, never
+    NaN in the rollout. The same inputs give a bit-identical rollout. `seed` has no
     effect: nothing here draws random numbers; it is kept so callers pass one seed through every stage.
     """
     seconds = graph.settings.duration if seconds is None else float(seconds)
@@ -43,8 +44,8 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
             for k, impulse, angular_impulse in events.get(step, ()):
                 world.apply_impulse(k, impulse, angular_impulse)
             if step % substeps == 0:
-                states.append(world.state())
                 frame = step // substeps
+                states.append(_finite(world.state(), frame, graph))
                 contacts += [(frame, a, b, total / substeps) for (a, b), total in sorted(forces.items())]
                 forces.clear()
                 bar.update()
@@ -69,9 +70,22 @@ def _substeps(seconds: float, fps: float, step_hz: int) -> int:
         raise SimError(f"step_hz ({step_hz!r}) must be a positive whole number and fps ({fps!r}) positive")
     substeps = step_hz / fps
     if substeps != round(substeps):
-        raise SimError(f"step_hz {step_hz} is not a multiple of fps {fps:g}; "
-                       f"use step_hz={round(max(substeps, 1)) * fps:g} or another multiple of {fps:g}")
+        rates = [rate for rate in range(1, step_hz + 1) if step_hz % rate == 0]
+        nearest = min(rates, key=lambda rate: (abs(rate - fps), -rate))
+        raise SimError(f"fps {fps:g} does not divide the physics rate of {step_hz} steps a second; use fps "
+                       f"{nearest}, the nearest that does, or another of {', '.join(map(str, rates))}")
     return round(substeps)
+
+
+def _finite(state: State, frame: int, graph: SceneGraph) -> State:
+    """`state` if every number in it is finite; else an error naming the first body that diverged."""
+    arrays = (state.positions, state.orientations, state.linear_velocity, state.angular_velocity)
+    finite = np.logical_and.reduce([np.isfinite(array).all(axis=1) for array in arrays])  # [N] per body
+    if not finite.all():
+        body = graph.body_ids[int(np.argmin(finite))]
+        raise SimError(f"the simulation diverged at frame {frame} (body {body}): its state is no longer finite; "
+                       "give it a smaller speed, impulse or spin, or a mass and size nearer its neighbours'")
+    return state
 
 
 def _events_by_step(graph: SceneGraph, step_hz: int) -> dict[int, list[tuple[int, tuple, tuple]]]:

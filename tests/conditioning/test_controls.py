@@ -37,8 +37,13 @@ def test_stack_concatenates_along_the_batch():
 
 
 def test_to_moves_every_tensor():
-    moved = controls().to("cpu")
-    assert all(m.device.type == "cpu" for m in [*moved.maps.values(), *moved.present.values()])
+    original = controls()
+    moved = original.to("meta")  # a device other than the CPU every machine has: shapes and dtypes, no data
+    assert moved.names == original.names
+    for name in original.names:
+        for before, after in ((original.maps[name], moved.maps[name]), (original.present[name], moved.present[name])):
+            assert after.device.type == "meta" and after.shape == before.shape and after.dtype == before.dtype
+            assert before.device.type == "cpu"  # a copy: the original stays where it was
 
 
 def test_inconsistent_controls_are_refused():

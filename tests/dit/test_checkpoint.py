@@ -13,6 +13,7 @@ from tiny_generator import batch_of, squares, tiny_config, tiny_generator, train
 
 import dit.checkpoint as checkpoint
 import fileio.atomic
+from fileio import sha256_file
 from dit.checkpoint import (FORMAT, export_generator, find_checkpoint, initialise_from, load_checkpoint, load_generator,
                             read_config, save_checkpoint, save_generator)
 from dit.config import preset
@@ -64,6 +65,36 @@ def test_exporting_over_a_model_folder_keeps_its_other_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "model"]
 
 
+def test_a_file_is_never_replaced_by_a_model_folder_and_is_refused_before_any_work(tmp_path, monkeypatch):
+    source = save_generator(tiny_generator(), tmp_path / "source")
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the source was loaded before the destination was checked")
+
+    monkeypatch.setattr(checkpoint, "load_generator", no_work)
+    message = "cannot write the model folder .*precious.txt: a file \\(or link\\) of that name exists"
+    with pytest.raises(DiTError, match=message):
+        export_generator(source, precious)
+    with pytest.raises(DiTError, match=message):
+        save_generator(tiny_generator(), precious)
+    assert precious.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt", "source"]  # nothing moved aside
+
+
+def test_cli_export_onto_a_file_is_one_line(tmp_path, capsys):
+    from hybrid.cli import main
+
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    assert main(["export", str(save_generator(tiny_generator(), tmp_path / "run")), str(precious)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("kinema export: error: cannot write") and "precious.txt" in error
+    assert error.count("\n") == 1
+    assert precious.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt", "run"]
+
+
 def test_saving_over_an_existing_folder_replaces_it(tmp_path):
     save_generator(tiny_generator(seed=0), tmp_path / "m")
     (tmp_path / "m" / "stray.txt").write_text("old")
@@ -95,6 +126,16 @@ def truncate(path, keep: int):
     path.write_bytes(path.read_bytes()[:keep])
 
 
+NO_RECORD = "config.json does not record the size and SHA-256 of model.safetensors .*; save or export the model again"
+
+
+def record_as_written(folder):
+    """Make config.json record model.safetensors as it is now (a damaged file the record does not reveal)."""
+    weights = folder / "model.safetensors"
+    record = {"bytes": weights.stat().st_size, "sha256": sha256_file(weights)}
+    edit_json(folder / "config.json", lambda d: d["files"].update({"model.safetensors": record}))
+
+
 def small_config_dict():
     config = tiny_config()
     return GeneratorConfig(dit=preset("small", text_dim=64), text=config.text, vocabulary=config.vocabulary).to_dict()
@@ -107,8 +148,13 @@ def small_config_dict():
     (lambda p: truncate(p / "model.safetensors", 1000), "truncated or was replaced"),
     (lambda p: truncate(p / "model.safetensors", 5), "truncated or was replaced"),
     (lambda p: flip_last_byte(p / "model.safetensors"), "is corrupt"),
-    (lambda p: (truncate(p / "model.safetensors", 1000),
-                edit_json(p / "config.json", lambda d: d.update(files={}))), "not a readable safetensors file"),
+    (lambda p: (truncate(p / "model.safetensors", 1000), record_as_written(p)), "not a readable safetensors file"),
+    # every model folder must record its weights' size and SHA-256: without them nothing is checked
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(files={})), NO_RECORD),
+    (lambda p: edit_json(p / "config.json", lambda d: d.pop("files")), "has no valid 'files' entry"),
+    (lambda p: edit_json(p / "config.json", lambda d: d["files"]["model.safetensors"].update(bytes="many")), NO_RECORD),
+    (lambda p: edit_json(p / "config.json", lambda d: d["files"]["model.safetensors"].pop("sha256")), NO_RECORD),
+    (lambda p: edit_json(p / "config.json", lambda d: d["files"].update({"model.safetensors": "ok"})), NO_RECORD),
     (lambda p: (p / "config.json").write_text("{not json"), "config.json is not valid JSON"),
     (lambda p: edit_json(p / "config.json", lambda d: d.update(format="pytorch-lightning")), "not a kinema-video"),
     (lambda p: edit_json(p / "config.json", lambda d: d.update(format_version=2)), "needs a newer kinema"),
@@ -246,6 +292,10 @@ def test_damaged_training_state_is_refused(tmp_path):
                            train_config={})
     flip_last_byte(path / "train_state.safetensors")
     with pytest.raises(DiTError, match="train_state.safetensors is corrupt"):
+        load_checkpoint(path, generator, optimizer)
+    edit_json(path / "train_state.json", lambda d: d.update(files={}))
+    with pytest.raises(DiTError, match="train_state.json does not record the size and SHA-256 of "
+                                       "train_state.safetensors"):
         load_checkpoint(path, generator, optimizer)
     (path / "train_state.json").unlink()
     with pytest.raises(DiTError, match="has no training state: train_state.json is missing"):

@@ -133,6 +133,17 @@ def test_guidance_combines_text_and_controls_separately(text, controls, calls):
     assert len(recorder.calls) == calls
 
 
+@pytest.mark.parametrize("field", ["text", "controls"])
+@pytest.mark.parametrize("scale", [math.nan, math.inf, -math.inf, -0.5, 20.5, True, "2"])
+def test_guidance_scales_must_be_finite_numbers_in_range(field, scale):
+    with pytest.raises(DiTError, match=f"^{field} guidance must be a number from 0 to 20, got"):
+        Guidance(**{field: scale})
+
+
+def test_guidance_accepts_the_ends_of_its_range():
+    assert Guidance(text=0, controls=20.0) == Guidance(text=0.0, controls=20)
+
+
 def test_seeded_sampling_is_deterministic_and_the_seed_matters():
     def velocity_fn(x, t, use_text, use_controls):
         return torch.sin(x) * t.reshape(-1, 1, 1) + (0.5 if use_controls else 0.0)

@@ -276,7 +276,7 @@ def test_config_round_trips_through_json():
     (dict(hidden_size=100, num_heads=4), "multiple of 16"),
     (dict(hidden_size=96, num_heads=5), "divisible by num_heads"),
     (dict(depth=2, control_depth=3), "control_depth"),
-    (dict(attention="windowed"), "attention must be one of"),
+    (dict(attention="windowed"), "attention: Input should be 'full' or 'factorised'"),
     (dict(patch_size=(1, 4)), "patch_size"),
     (dict(control_branches=("normals",)), "control_channels needs"),
     (dict(control_channels={"depth": 1, "flow": 3, "segmentation": 4}), "segmentation branch"),

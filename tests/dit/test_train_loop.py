@@ -78,8 +78,20 @@ def test_mixed_precision_modes():
     assert autocast_dtype("bf16", cpu) == torch.bfloat16
     with pytest.raises(DiTError, match="'fp16' needs a CUDA device"):
         autocast_dtype("fp16", cpu)
-    with pytest.raises(DiTError, match="mixed_precision must be one of"):
+    with pytest.raises(DiTError, match="TrainConfig.mixed_precision: Input should be 'auto', 'off', 'bf16' or 'fp16'"):
         TrainConfig(mixed_precision="fp8")
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(betas=5), r"^TrainConfig.betas: Input should be a valid tuple \(got 5\)$"),
+    (dict(betas=(0.9, 1.5)), r"^TrainConfig.betas.1: Input should be less than 1 \(got 1.5\)$"),
+    (dict(seed=-1), r"^TrainConfig.seed: Input should be greater than or equal to 0 \(got -1\)$"),
+    (dict(min_lr_ratio=2), "TrainConfig.min_lr_ratio: Input should be less than or equal to 1"),
+    (dict(stpes=3), r"^unknown TrainConfig keys \['stpes'\]; known keys are \['batch_size', "),
+])
+def test_invalid_train_configs_are_one_line_errors(fields, message):
+    with pytest.raises(DiTError, match=message):
+        TrainConfig(**fields)
 
 
 def quick(**fields) -> TrainConfig:
@@ -121,7 +133,9 @@ def test_a_run_folder_with_checkpoints_is_not_overwritten(tmp_path):
         train(config, quick(steps=2), data, tmp_path)
     with pytest.raises(DiTError, match="another GeneratorConfig"):
         train(tiny_config(text_dropout=0.5), quick(steps=2), data, tmp_path, resume=True)
-    assert train(config, quick(steps=2), data, tmp_path / "fresh", resume=True)["step"] == 2  # nothing to resume
+    with pytest.raises(DiTError, match="^no checkpoint in .*fresh to resume; drop --resume to start a fresh run$"):
+        train(config, quick(steps=2), data, tmp_path / "fresh", resume=True)
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_metrics_log_drops_steps_that_are_run_again(tmp_path):
@@ -150,6 +164,30 @@ def test_command_line_trains_and_refuses_to_overwrite(tmp_path, capsys):
     assert err.startswith("error: ") and "already holds checkpoints" in err and err.count("\n") == 1
     assert main([*args[:5], "4", *args[6:], "--resume"]) == 0
     assert json.loads(capsys.readouterr().out)["step"] == 4
+    assert main([*args[:7], str(tmp_path / "typo"), *args[8:], "--resume"]) == 2
+    assert capsys.readouterr().err == f"error: no checkpoint in {tmp_path / 'typo'} to resume; drop --resume to " \
+                                      "start a fresh run\n"
+
+
+def test_an_unknown_device_is_a_one_line_error_before_training(tmp_path):
+    with pytest.raises(DiTError, match="^unknown device 'gpu'; use cpu, cuda, cuda:N, mps or auto"):
+        train(tiny_config(), quick(device="gpu"), squares(n=4), tmp_path)
+    assert not tmp_path.joinpath("metrics.jsonl").exists()
+
+
+def test_command_line_options_are_the_train_config_fields(tmp_path, monkeypatch, capsys):
+    runs = []
+    monkeypatch.setattr("dit.train.train", lambda *args, **kwargs: runs.append(args[1]) or {"step": 0})
+    base = ["--out", str(tmp_path), "--num-samples", "2", "--frames", "2", "--size", "32"]
+    assert main(base) == 0
+    assert main([*base, "--weight-decay", "0.01", "--betas", "0.8", "0.9", "--grad-clip", "0", "--schedule",
+                 "cosine", "--keep-checkpoints", "5", "--init-from", "runs/base", "--no-progress"]) == 0
+    assert runs == [TrainConfig(), TrainConfig(weight_decay=0.01, betas=(0.8, 0.9), grad_clip=0, schedule="cosine",
+                                               keep_checkpoints=5, init_from="runs/base", progress=False)]
+    capsys.readouterr()
+    assert main([*base, "--steps", "many"]) == 2
+    assert capsys.readouterr().err == ("error: TrainConfig.steps: Input should be a valid integer, unable to parse "
+                                       "string as an integer (got 'many')\n")
 
 
 def test_two_process_ddp_on_gloo_keeps_ranks_identical_and_learns(tmp_path):

@@ -2,33 +2,20 @@
 
 import os
 import subprocess
-import sys
 
 import pytest
+from conftest import dead_pid
 
-from fileio import (TEMP_MARK, OutputSet, UserFileError, folder_written_atomically, read_text, writable_folder,
-                    write_atomically, write_bytes_atomically)
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
+from fileio import (TEMP_MARK, OutputSet, UserFileError, folder_written_atomically, read_text, sha256_file,
+                    writable_folder, write_atomically, write_bytes_atomically)
 
 
-@pytest.fixture
-def umask_022():
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
-
-
-def test_written_files_follow_the_umask(tmp_path, umask_022):
+def test_written_files_follow_the_umask(tmp_path, umask_027):
     path = write_bytes_atomically(tmp_path / "a.json", b"{}")
-    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.stat().st_mode & 0o777 == 0o640
     with folder_written_atomically(tmp_path / "model") as folder:
         (folder / "x").write_text("x")
-    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o750
 
 
 def test_a_killed_writers_temporaries_are_removed_on_the_next_write(tmp_path):
@@ -50,16 +37,20 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         temporary.write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(UserFileError, match=f"^cannot write {tmp_path / 'a.txt'}: no space left on device; free "
+                       "some space or choose another folder$"):
         write_atomically(tmp_path / "a.txt", fail)
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"] and (tmp_path / "a.txt").read_bytes() == b"old"
 
 
-def test_a_file_is_never_replaced_by_a_folder(tmp_path):
+def test_a_file_is_never_replaced_by_a_folder_and_is_refused_before_the_work(tmp_path):
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me")
-    with pytest.raises(FileExistsError), folder_written_atomically(precious) as folder:
-        (folder / "config.json").write_text("{}")
+    built = []
+    with pytest.raises(UserFileError, match="precious.txt: a file \\(or link\\) of that name exists"), \
+            folder_written_atomically(precious) as folder:
+        built.append(folder)
+    assert not built  # refused before the folder was built
     assert precious.read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["precious.txt"]
 
 
@@ -127,7 +118,7 @@ def test_user_files_must_be_regular_and_small(tmp_path):
     with pytest.raises(UserFileError, match="not a regular file"):
         read_text(tmp_path / "zero.yaml", 1000, "scene script")
     (tmp_path / "big.yaml").write_bytes(b"x" * 1001)
-    with pytest.raises(UserFileError, match="over the limit of 1000 bytes"):
+    with pytest.raises(UserFileError, match="over the limit of 1,000 bytes"):
         read_text(tmp_path / "big.yaml", 1000, "scene script")
     (tmp_path / "latin1.yaml").write_bytes(b"a: 1\nb: caf\xe9\n")
     with pytest.raises(UserFileError, match="latin1.yaml:2: the scene script is not UTF-8"):
@@ -137,3 +128,51 @@ def test_user_files_must_be_regular_and_small(tmp_path):
     with pytest.raises(UserFileError, match="no scene script at"):
         read_text(tmp_path / "missing.yaml", 1000, "scene script")
     assert read_text(tmp_path / "big.yaml", 2000, "scene script") == "x" * 1001
+
+
+def test_writing_onto_a_folder_names_the_target_not_a_temporary(tmp_path):
+    (tmp_path / "v.mp4").mkdir()
+    with pytest.raises(UserFileError, match=f"^cannot write {tmp_path / 'v.mp4'}: it is a folder"):
+        write_bytes_atomically(tmp_path / "v.mp4", b"video")
+    with pytest.raises(UserFileError, match=f"^cannot write {tmp_path / 'v.mp4'}: it is a folder"):
+        OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]
+
+
+def test_an_output_set_checks_its_folder_when_made_and_names_targets_in_errors(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserFileError, match="is a file, not a folder"):
+        OutputSet(tmp_path / "file", ["v.json"], marker="v.json")  # before any work is done
+    out = OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json")
+
+    def full(path):
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(UserFileError, match=f"^cannot write {tmp_path / 'v.mp4'}: no space left on device"), out:
+        out.write(tmp_path / "v.mp4", full)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_an_output_set_records_its_files_and_removes_every_dead_writers_temporaries(tmp_path):
+    stale = [tmp_path / f".v.mp4{TEMP_MARK}{dead_pid()}-0a1b2c3d.mp4", tmp_path / f".v.json{TEMP_MARK}{dead_pid()}-1"]
+    stale[0].write_bytes(b"partial")
+    stale[1].mkdir()  # a killed set's staging folder
+    with OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json") as out:
+        out.write(tmp_path / "v.mp4", lambda path: path.write_bytes(b"video"))
+        records = out.file_records()
+        out.write(tmp_path / "v.json", lambda path: path.write_text("{}"))
+        out.publish()
+    assert records == {"v.mp4": {"bytes": 5, "sha256": sha256_file(tmp_path / "v.mp4")}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.json", "v.mp4"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(small_disk):
+    with pytest.raises(UserFileError, match=f"^cannot write {small_disk / 'big.bin'}: no space left on device"):
+        write_bytes_atomically(small_disk / "big.bin", b"x" * 100_000)
+    assert list(small_disk.iterdir()) == []
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(UserFileError, match="read-only file system; choose a folder you can write to"):
+        writable_folder(small_disk)
+    with pytest.raises(UserFileError, match=f"^cannot write {small_disk / 'a.json'}: read-only file system"):
+        write_bytes_atomically(small_disk / "a.json", b"{}")

@@ -71,7 +71,8 @@ def test_check_reports_a_layout_contradiction_with_the_file_name(tmp_path, capsy
     script.write_text("bodies:\n  - {id: a, noun: ball, colour: red}\n  - {id: b, noun: box, colour: blue}\n"
                       "relations:\n  - a left_of b\n  - b left_of a\n")
     assert main(["check", str(script)]) == 2
-    assert "contradiction.yaml: contradictory relations: a left of b; b left of a" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "contradiction.yaml" in err and "contradictory relations: a left of b; b left of a" in err
 
 
 def test_check_validates_a_library_scene_and_scenes_lists_them(capsys):
@@ -111,3 +112,66 @@ def test_simulate_with_impossible_seconds_is_one_clean_line():
                              "--seconds", "100"], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "at most 60" in result.stderr
+
+
+SEED_COMMANDS = {"parse": ["parse", "a ball"], "check": ["check", "scene.yaml"],
+                 "simulate": ["simulate", "a ball", "--out", "run"], "render": ["render", "a ball", "--out", "run"],
+                 "dataset": ["dataset", "--out", "data", "--clips", "1"], "generate": ["generate", "a ball"],
+                 "evaluate": ["evaluate"]}
+
+
+@pytest.mark.parametrize("command", SEED_COMMANDS)
+@pytest.mark.parametrize("seed", [str(2**32), str(2**64), "-1", "1.5", "x"])
+def test_a_seed_outside_0_to_max_seed_is_refused_with_the_range(command, seed, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # nothing is written, but if it were, it would land here
+    with pytest.raises(SystemExit) as exit_info:
+        main([*SEED_COMMANDS[command], "--seed", seed])
+    assert exit_info.value.code == 2
+    assert f"argument --seed: a seed is a whole number from 0 to 4294967295, got '{seed}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", SEED_COMMANDS)
+def test_help_states_the_seed_range(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "0 to 4294967295" in " ".join(capsys.readouterr().out.split())
+
+
+def test_one_seed_limit_holds_for_prompts_scripts_and_graphs(tmp_path, capsys):
+    from pydantic import ValidationError
+
+    from scenes.errors import SceneError
+    from scenes.schema import Settings
+    from scenes.seeding import MAX_SEED, scene_rng
+
+    assert MAX_SEED == 2**32 - 1 and main(["parse", "a ball", "--seed", str(MAX_SEED)]) == 0
+    with pytest.raises(SceneError, match="a seed is a whole number from 0 to 4294967295, got 4294967296"):
+        scene_rng(MAX_SEED + 1, "layout")
+    with pytest.raises(ValidationError, match="less than or equal to 4294967295"):
+        Settings(seed=MAX_SEED + 1)
+    script = tmp_path / "big_seed.yaml"
+    script.write_text(f"seed: {MAX_SEED + 1}\nbodies:\n  - {{id: a, noun: ball}}\n")
+    capsys.readouterr()
+    assert main(["check", str(script)]) == 2
+    assert "from 0 to 4294967295" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["generate", "a ball", "--text-guidance", "nan"], "argument --text-guidance: expected a finite number, got 'nan'"),
+    (["generate", "a ball", "--control-guidance", "inf"], "argument --control-guidance: expected a finite number"),
+    (["generate", "a ball", "--seconds", "nan"], "argument --seconds: expected a finite number, got 'nan'"),
+    (["simulate", "a ball", "--out", "run", "--seconds=-inf"], "argument --seconds: expected a finite number"),
+    (["render", "a ball", "--out", "run", "--fps", "two"], "argument --fps: expected a positive whole number"),
+])
+def test_number_options_refuse_nan_and_inf_when_parsed(arguments, message, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("hybrid.generation.generate", lambda *a, **k: pytest.fail("generated with a bad number"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_guidance_out_of_range_is_one_line_before_generating(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr("hybrid.generation.generate", lambda *a, **k: pytest.fail("generated with a bad guidance"))
+    assert main(["generate", "a ball", "--out", str(tmp_path / "v.mp4"), "--text-guidance", "25"]) == 2
+    assert capsys.readouterr().err == "kinema generate: error: text guidance must be a number from 0 to 20, got 25.0\n"

@@ -1,14 +1,19 @@
 """Dataset shards: determined by their arguments (identical bytes), partitioned without gaps, read lazily."""
 
 import hashlib
+import io
+from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from dit.train import collate
+from fileio import UserFileError
 from hybrid.cli import main
 from hybrid.dataset import DatasetSpec, ShardDataset, shard_clips, write_shard
+from hybrid.npz import save_npz
+from scenes.errors import SceneError
+from scenes.seeding import MAX_SEED
 from sim.errors import SimError
 
 SPEC = DatasetSpec(seed=3, clips=3, size=16, frames=4, fps=8)
@@ -52,3 +57,59 @@ def test_dataset_reads_batches_the_model_trains_on(tmp_path):
 def test_missing_dataset_is_a_clear_error(tmp_path):
     with pytest.raises(SimError, match="no shards"):
         ShardDataset(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shard_bytes(tmp_path_factory) -> bytes:
+    """A good one-clip shard, as bytes to spoil."""
+    return write_shard(tmp_path_factory.mktemp("good"), DatasetSpec(seed=3, clips=1, size=16, frames=4, fps=8),
+                       0, 1).read_bytes()
+
+
+def with_arrays(data: bytes, folder: Path, **changes) -> bytes:
+    """The shard `data` with some arrays replaced (or removed, for None)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as shard:
+        arrays = {name: shard[name] for name in shard.files}
+    arrays = {name: array for name, array in {**arrays, **changes}.items() if array is not None}
+    return save_npz(folder / "spoiled.npz", arrays).read_bytes()
+
+
+def spoiled(data: bytes, how: str, folder: Path) -> bytes:
+    middle = data.index(b"rgb.npy") + 200  # inside the compressed rgb array
+    return {"random bytes": np.random.default_rng(0).bytes(len(data)), "cut short": data[:len(data) // 2],
+            "empty": b"", "corrupted": data[:middle] + bytes(64) + data[middle + 64:],
+            "array missing": with_arrays(data, folder, flow=None),
+            "wrong shape": with_arrays(data, folder, depth=np.zeros((1, 4, 16, 8), dtype=np.float16))}[how]
+
+
+@pytest.mark.parametrize("how", ["random bytes", "cut short", "empty", "corrupted", "array missing", "wrong shape"])
+def test_a_malformed_shard_is_one_line_naming_it_and_how_to_remake_it(tmp_path, shard_bytes, how):
+    path = tmp_path / "shard-00002-of-00004.npz"
+    path.write_bytes(spoiled(shard_bytes, how, tmp_path))
+    with pytest.raises(SimError) as error:
+        data = ShardDataset(tmp_path)
+        data.captions(), data[0]  # a corrupted array shows only when it is decompressed
+    message = str(error.value)
+    assert message.startswith(f"{path} is not a readable dataset shard: ") and "\n" not in message
+    assert message.endswith(f"make it again with `kinema dataset --out {tmp_path} --shard 2/4` and the dataset's "
+                            "other arguments")
+
+
+def test_training_on_a_malformed_shard_is_one_line(tmp_path, shard_bytes, capsys):
+    (tmp_path / "shard-00000-of-00001.npz").write_bytes(shard_bytes[:100])
+    recipe = Path(__file__).parents[2] / "recipes" / "default.yaml"
+    assert main(["train", "--config", str(recipe), "--data", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "shard-00000-of-00001.npz is not a readable dataset shard" in err
+
+
+def test_a_folder_named_like_a_shard_is_refused(tmp_path):
+    (tmp_path / "shard-00000-of-00001.npz").mkdir()
+    with pytest.raises(UserFileError, match="is a folder; give the path of a dataset shard"):
+        ShardDataset(tmp_path)
+
+
+def test_the_dataset_seed_is_at_most_max_seed():
+    assert DatasetSpec(seed=MAX_SEED, clips=1).seed == MAX_SEED
+    with pytest.raises(SceneError, match="a seed is a whole number from 0 to 4294967295, got 4294967296"):
+        DatasetSpec(seed=MAX_SEED + 1, clips=1)

@@ -296,7 +296,12 @@ def test_motion_mask_ious(scene):
     assert all(math.isnan(iou(frames.rgb[:1], one_frame)) for iou in ious)
 
 
-def test_psnr_of_a_shift_is_finite(scene):
+def test_psnr_of_a_known_noise_level_is_its_closed_form(scene):
+    """An error of exactly +-s on every value has mean square s^2, so PSNR = 20 log10(255 / s) dB."""
     frames, _, _ = scene
-    assert psnr(frames.rgb, frames.rgb) == math.inf
-    assert 0.0 < psnr(shifted(frames.rgb, 1, 0), frames.rgb) < 40.0
+    reference = np.clip(frames.rgb, 8, 247)  # so that +-8 never clips
+    signs = np.random.default_rng(0).choice([-1, 1], size=reference.shape)
+    assert psnr(reference, reference) == math.inf
+    for level, decibels in ((1, 48.131), (8, 30.069)):  # 20 log10(255), 20 log10(255 / 8)
+        noisy = (reference.astype(np.int16) + level * signs).astype(np.uint8)
+        assert psnr(noisy, reference) == pytest.approx(decibels, abs=1e-3)

@@ -97,12 +97,15 @@ def test_text_only_runs_without_any_control(tiny_pipeline, monkeypatch):
 
 @pytest.mark.parametrize("change, message", [
     ({"height": 30}, "height must be a multiple of 4"),
-    ({"width": 8}, "width must be a multiple of 4 pixels, at least 16"),
+    ({"width": 8}, "width must be a multiple of 4 pixels from 16 to 1024"),
+    ({"width": 100000}, "width must be a multiple of 4 pixels from 16 to 1024; got 100000"),
     ({"num_steps": 0}, "num_steps must be an integer from 1 to 1000"),
     ({"controls": ("depth", "normals")}, "controls must be distinct names among depth, flow, segmentation"),
-    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"seed": -1}, "a seed is a whole number from 0 to 4294967295, got -1"),
+    ({"seed": 2**32}, "a seed is a whole number from 0 to 4294967295, got 4294967296"),
     ({"fps": 0}, "fps must be an integer from 1 to 60"),
     ({"num_frames": 0}, "num_frames must be a positive integer"),
+    ({"num_frames": 484, "fps": 8}, "484 frames at 8 fps are 60.5 s, but videos are at most 16 s; ask for fewer"),
 ])
 def test_impossible_parameters_are_clear_errors(tiny_pipeline, change, message):
     arguments = dict(num_frames=4, height=32, width=32, num_steps=1) | change

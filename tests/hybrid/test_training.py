@@ -1,10 +1,16 @@
 """`kinema train`: a recipe and dataset shards train a model that loads back; bad recipes are one-line errors."""
 
+from pathlib import Path
+
 import pytest
 
 from dit.checkpoint import load_generator
 from hybrid.cli import main
 from hybrid.dataset import DatasetSpec, write_shard
+from hybrid.training import read_recipe
+
+QUICK_TRAIN = "train: {steps: 1, batch_size: 2, progress: false}\n"
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 RECIPE = """preset: tiny
 text: {depth: 1, heads: 2}
@@ -32,15 +38,47 @@ def test_train_writes_a_checkpoint_that_loads_and_resumes(shards, tmp_path, caps
     assert "trained to step 3" in capsys.readouterr().out
 
 
+def test_the_shipped_recipes_read_as_the_models_they_train():
+    base, default = read_recipe(RECIPES / "base.yaml"), read_recipe(RECIPES / "default.yaml")
+    assert base.dit.control_branches == ("depth", "flow", "segmentation") and base.dit.hidden_size == 128
+    assert default.dit.control_branches == ("depth", "flow", "segmentation", "uv")
+    assert default.dit.control_channels["uv"] == 4 and default.train.init_from == "runs/base"
+    assert default.objective.prediction == "data" and default.dropout.controls["uv"] == 0.1
+
+
 @pytest.mark.parametrize("text, message", [
-    ("preset: tiny\nlearning: fast\n", "unexpected: \\['learning'\\]"),
-    ("preset: tiny\ntrain: {stepz: 3}\n", "unknown train settings \\['stepz'\\]"),
+    ("preset: tiny\nlearning: fast\n", r": unknown Recipe keys \['learning'\]; known keys are \['dit', "),
+    ("preset: tiny\ntrain: {stepz: 3}\n", r": unknown TrainConfig keys \['stepz'\] in train; known keys are "),
+    ("preset: tiny\ntext: {dpth: 1}\n", r": unknown TextSection keys \['dpth'\] in text; known keys are "
+                                        r"\['depth', 'heads'\]"),
+    ("preset: tiny\ndropout: {txt: 0.9}\n", r": unknown DropoutSection keys \['txt'\] in dropout"),
+    ("preset: tiny\nobjective: {predict: data}\n", r": unknown ObjectiveSection keys \['predict'\] in objective"),
+    ("preset: tiny\ndit: {hiden_size: 64}\n", r": unknown DiTConfig keys \['hiden_size'\] in dit"),
+    ("preset: tiny\ntrain: {betas: 5}\n", r": train.betas: Input should be a valid tuple \(got 5\)"),
+    ("preset: tiny\ntext: 5\n", r": text: Input should be a valid dictionary or instance of TextSection \(got 5\)"),
+    ("preset: tiny\ndit: {hidden_size: 1000000000}\n", r": dit.hidden_size: Input should be less than or equal to"),
+    ("preset: tiny\ndropout: {text: 1.5}\n", r": dropout.text: Input should be less than or equal to 1"),
+    ("preset: tiny\ndropout: {controls: {uv: 0.1}}\n", r": GeneratorConfig: control_dropout names \['uv'\]"),
+    ("preset: huge\n", r": preset: Input should be 'tiny', 'small', 'base' or 'large' \(got 'huge'\)"),
+    ("[1, 2]\n", r": Input should be a valid dictionary or instance of Recipe"),
     ("preset: [unclosed\n", "not valid YAML"),
 ])
-def test_bad_recipes_are_one_line_errors(shards, tmp_path, capsys, text, message):
+def test_bad_recipes_are_one_line_errors_naming_the_file_and_field(shards, tmp_path, capsys, text, message):
     recipe = tmp_path / "recipe.yaml"
-    recipe.write_text(text)
+    # a one-step train section, so that a recipe wrongly accepted fails fast instead of training 10,000 steps
+    quick = text.startswith("preset: tiny") and "train:" not in text
+    recipe.write_text(text + (QUICK_TRAIN if quick else ""))
     assert main(["train", "--config", str(recipe), "--data", str(shards), "--out", str(tmp_path / "run")]) == 2
     error = capsys.readouterr().err
-    assert error.count("\n") == 1
+    assert error.count("\n") == 1 and str(recipe) in error
     assert __import__("re").search(message, error)
+
+
+def test_resume_without_a_checkpoint_is_an_error_not_a_fresh_run(shards, tmp_path, capsys):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE)
+    assert main(["train", "--config", str(recipe), "--data", str(shards), "--out", str(tmp_path / "run"),
+                 "--resume"]) == 2
+    assert capsys.readouterr().err.endswith(f"no checkpoint in {tmp_path / 'run'} to resume; drop --resume to "
+                                            "start a fresh run\n")
+    assert not (tmp_path / "run").exists()

@@ -78,6 +78,33 @@ def test_invalid_graph_dicts_are_refused_with_the_field(mutate, message):
         SceneGraph.from_dict(data)
 
 
+@pytest.mark.parametrize("field, written, message", [
+    ("linear_velocity", "[1e300, 0, 0]", "bodies.0.linear_velocity.0: Input should be less than or equal to 1000"),
+    ("linear_velocity", "[-Infinity, 0, 0]", "bodies.0.linear_velocity.0: Input should be a finite number"),
+    ("position", "[NaN, 0, 0]", "bodies.0.position.0: Input should be a finite number"),
+    ("mass", "1e300", "bodies.0.mass: Input should be less than or equal to 25000000000"),
+    ("size", "[1e308, 1e308, 1e308]", "bodies.0.size.0: Input should be less than or equal to 100"),
+])
+def test_graph_json_with_absurd_or_non_finite_values_is_refused(field, written, message):
+    """json.loads reads NaN and Infinity, and 1e300 is a number: the schema's limits refuse all three."""
+    data = small_graph().to_dict()
+    data["bodies"][0][field] = "WRITTEN"
+    with pytest.raises(SceneError) as caught:
+        SceneGraph.from_json(json.dumps(data).replace('"WRITTEN"', written))
+    assert str(caught.value) == f"invalid scene graph: {message}"
+
+
+def test_a_graph_never_holds_or_writes_nan():
+    """`model_copy(update=...)` skips validation, so records are validated again where they enter the graph."""
+    graph = small_graph()
+    drifting = graph.body("ball").model_copy(update={"position": (math.nan, 0.0, 0.0)})
+    with pytest.raises(SceneError, match=r"^ball: position.0: Input should be a finite number"):
+        graph.replace_body(drifting)
+    graph.add_body(drifting.model_copy(update={"id": "ghost"}))  # add_body takes records as they are
+    with pytest.raises(SceneError, match=r"^the scene graph: bodies.2.position.0: Input should be a finite number"):
+        graph.to_json()
+
+
 def test_dangling_and_duplicate_ids_are_refused():
     data = small_graph().to_dict()
     data["relations"].append({"subject": "ball", "relation": "near", "object": "ghost"})

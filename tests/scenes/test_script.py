@@ -9,7 +9,7 @@ import pytest
 
 from scenes.errors import SceneError
 from scenes.geometry import rotation_matrix
-from scenes.script import library_scripts, read_script, script_description
+from scenes.script import library_scripts, load_script, read_script, script_description
 
 BALL = "  - {id: ball, noun: ball, colour: red}\n"
 
@@ -255,6 +255,31 @@ ERRORS = {
     "no bodies": ("description: empty\nbodies: []\n", 2, "bodies", "at least one body"),
     "bad version": ("version: 2\nbodies:\n" + BALL, 1, "version", "the only version is 1"),
     "negative seed": ("seed: -1\nbodies:\n" + BALL, 1, "seed", "a seed is a whole number"),
+    # what the docs require
+    "missing colour": ("bodies:\n  - {id: ball, noun: ball}\n", 2, "bodies[0]", "colour is missing"),
+    "event past the end": ("duration: 3 s\nbodies:\n" + BALL + "events:\n  - {frame: 100000, body: ball}\n", 5,
+                           "events[0].frame", "frame 100000 is past the scene's last frame, 23 (3 s at 8 fps)"),
+    # physical limits: absurd values are refused with the limit, before they reach the physics as NaN
+    "absurd velocity": ("bodies:\n  - {noun: ball, colour: red, velocity: [1e300, 0, 0]}\n", 2,
+                        "bodies[0].velocity[0]", "less than or equal to 1000; got 1e+300"),
+    "absurd spin": ("bodies:\n  - {noun: ball, colour: red, angular_velocity: [0, 0, -1e9]}\n", 2,
+                    "bodies[0].angular_velocity[2]", "greater than or equal to -100000"),
+    "absurd position": ("bodies:\n  - {noun: ball, colour: red, position: [0, 1e300, 1]}\n", 2,
+                        "bodies[0].position[1]", "less than or equal to 10000"),
+    "absurd size": ("bodies:\n  - {noun: ball, colour: red, size: 1e308}\n", 2, "bodies[0].size",
+                    "a size must be positive and at most 100 m, got 1e+308 m"),
+    "absurd extent": ("bodies:\n  - {noun: box, colour: red, size: [0.3, 0.2, 1e308]}\n", 2, "bodies[0].size[2]",
+                      "less than or equal to 100"),
+    "absurd mass": ("bodies:\n  - {noun: ball, colour: red, mass: 1e300}\n", 2, "bodies[0].mass",
+                    "less than or equal to 25000000000"),
+    "absurd density": ("bodies:\n  - {noun: ball, colour: red, material: {name: rubber, density: 1e30}}\n", 2,
+                       "bodies[0].material.density", "less than or equal to 25000"),
+    "absurd gravity": ("gravity: [0, 0, -1e300]\nbodies:\n" + BALL, 1, "gravity[2]",
+                       "greater than or equal to -1000"),
+    "absurd impulse": ("bodies:\n" + BALL + "events:\n  - {frame: 1, body: ball, impulse: [0, 1e300, 0]}\n", 4,
+                       "events[0].impulse[1]", "less than or equal to 1000000000000000"),
+    "absurd camera": ("camera:\n  eye: [0, -1e300, 1]\nbodies:\n" + BALL, 2, "camera.eye[1]",
+                      "greater than or equal to -10000"),
 }
 
 
@@ -295,16 +320,17 @@ def test_alias_bombs_and_loops_are_refused(tmp_path):
 def test_empty_and_non_mapping_scripts(tmp_path):
     assert error(write(tmp_path, "", "empty.yaml")).endswith("this one is empty")
     assert "this one is a list" in error(write(tmp_path, "- ball\n", "list.yaml"))
-    with pytest.raises(SceneError, match="cannot read the scene script"):
+    with pytest.raises(SceneError, match="no scene script at .*missing.yaml; check the path"):
         read_script(tmp_path / "missing.yaml")
 
 
 # --- meshes ---------------------------------------------------------------------------------------
 MESH_SCENE = "bodies:\n  - {{id: cup, noun: bowl, colour: white, mesh: {mesh}}}\n"
+TETRAHEDRON = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n"
 
 
 def test_mesh_paths_resolve_beside_the_script(tmp_path):
-    write(tmp_path, "v 0 0 0\n", "scene/meshes/cup.obj")
+    write(tmp_path, TETRAHEDRON, "scene/meshes/cup.obj")
     graph = read_script(write(tmp_path, MESH_SCENE.format(mesh="meshes/cup.obj"), "scene/cup.yaml"))
     assert graph.body("cup").mesh == str((tmp_path / "scene/meshes/cup.obj").resolve())
     assert graph.body("cup").shape == "mesh"
@@ -313,7 +339,7 @@ def test_mesh_paths_resolve_beside_the_script(tmp_path):
 
 
 def test_mesh_may_not_escape_the_folder_unless_allowed(tmp_path):
-    outside = write(tmp_path, "v 0 0 0\n", "outside.obj")
+    outside = write(tmp_path, TETRAHEDRON, "outside.obj")
     path = write(tmp_path, MESH_SCENE.format(mesh="../outside.obj"), "scene/cup.yaml")
     message = error(path)
     assert message.startswith(f"{path}:2: bodies[0].mesh: ") and "outside the script's folder" in message
@@ -321,15 +347,40 @@ def test_mesh_may_not_escape_the_folder_unless_allowed(tmp_path):
 
 
 @pytest.mark.parametrize("mesh, fragment", [
-    ("meshes/none.obj", "does not exist"),
+    ("meshes/none.obj", "no mesh file at"),
     ("notes.txt", "not in a known format"),
-    ("kinema:cup", "does not exist"),
+    ("kinema:cup", "unknown packaged mesh 'kinema:cup'; packaged meshes: kinema:bowl"),
+    ('"kinema:../../../../../../outside/evil"', "unknown packaged mesh 'kinema:../../../../../../outside/evil'"),
+    ("empty.obj", "has no triangles"),
+    ("binary.obj", "binary.obj:1: the mesh file is not UTF-8 text (byte 0x80)"),
+    ("flat.obj", "is flat (no extent along z)"),
+    ("nan.obj", "vertex coordinates that are not finite"),
 ])
 def test_bad_meshes(tmp_path, mesh, fragment):
+    """What `simulate` could not use, `check` refuses at the mesh's line, without reaching trimesh's guesses."""
     write(tmp_path, "not a mesh\n", "scene/notes.txt")
+    write(tmp_path, TETRAHEDRON, "outside/evil.obj")
+    write(tmp_path, "", "scene/empty.obj")
+    (tmp_path / "scene/binary.obj").write_bytes(bytes(range(128, 256)) * 10)
+    write(tmp_path, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "scene/flat.obj")
+    write(tmp_path, TETRAHEDRON.replace("v 1 0 0", "v nan 0 0"), "scene/nan.obj")
     path = write(tmp_path, MESH_SCENE.format(mesh=mesh), "scene/cup.yaml")
     message = error(path)
     assert message.startswith(f"{path}:2: bodies[0].mesh: ") and fragment in message
+
+
+# --- layout -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, line, field, fragment", [
+    ("bodies:\n  - {id: a, noun: ball, colour: red}\n  - {id: b, noun: box, colour: blue}\n"
+     "relations:\n  - a left_of b\n  - b left_of a\n", 5, "relations[0]", "contradictory relations: a left of b"),
+    ("bodies:\n" + BALL + "  - {id: box, noun: box, colour: blue, position: [60, 0, 0.2]}\n"
+     "actions:\n  - {subject: ball, action: throw, target: box}\n", 5, "actions[0]", "ball would need"),
+])
+def test_layout_errors_name_the_line_and_entry(tmp_path, text, line, field, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(SceneError) as caught:
+        load_script(path)
+    assert str(caught.value).startswith(f"{path}:{line}: {field}: {fragment}"), caught.value
 
 
 # --- descriptions ---------------------------------------------------------------------------------

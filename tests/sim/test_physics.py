@@ -287,3 +287,18 @@ def test_a_ball_stays_in_a_bowl(static_bowl):
     assert np.linalg.norm(offset[:, :2], axis=1).max() < bowl.size[0] / 2 - ball_.size[0] / 2
     assert offset[:, 2].max() < bowl.size[2] / 2
     assert np.abs(rollout.linear_velocity).max() <= 1.0  # nothing explodes: the ball starts at 0.8 m/s
+
+
+def test_a_diverging_simulation_is_a_sim_error_not_nan():
+    # A mass of 1e-320 kg is positive, but its inverse overflows to inf: the first step makes the state NaN.
+    graph = scene(ball(position=(0.0, 0.0, 1.0)), ball("dust", mass=1e-320, position=(1.0, 0.0, 1.0)))
+    with pytest.raises(SimError, match=r"^the simulation diverged at frame 1 \(body dust\): "):
+        simulate(graph, seconds=1.0)
+
+
+def test_an_fps_that_does_not_divide_the_physics_rate_gets_fps_advice():
+    with pytest.raises(SimError) as caught:
+        simulate(scene(ball(position=(0.0, 0.0, 0.1))), seconds=1.0, fps=7)
+    message = str(caught.value)
+    assert "step_hz" not in message  # not a CLI option: the advice names frame rates a user can pass
+    assert "use fps 8, the nearest that does, or another of 1, 2, 3, 4, 5, 6, 8, 10, 12, 15," in message
