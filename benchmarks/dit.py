@@ -47,6 +47,7 @@ from dit.flow_matching import Guidance  # noqa: E402
 from dit.generator import GeneratorConfig, VideoGenerator  # noqa: E402
 from dit.synthetic import MovingSquares  # noqa: E402
 from dit.train import TrainConfig, autocast_dtype, make_optimizer, update_ema  # noqa: E402
+from fileio import write_bytes_atomically  # noqa: E402
 
 # dense peak TFLOP/s by device name fragment and dtype (datasheets; SXM parts); --peak-tflops overrides
 PEAK_TFLOPS = {"H100": {"bfloat16": 989.0, "float16": 989.0, "float32": 67.0},
@@ -307,7 +308,7 @@ def main() -> int:
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    write_bytes_atomically(out, (json.dumps(result, indent=1) + "\n").encode())
     print(table(rows, steps))
     print(f"\nwrote {out}")
     return 0

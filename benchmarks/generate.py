@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fileio import write_bytes_atomically  # noqa: E402
+
 PROMPT = "a red rubber ball falls onto a blue wooden box, then rolls off to the left"
 
 
@@ -63,7 +65,7 @@ def main() -> None:
               "machine": {"cpu_count": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                           "torch": torch.__version__}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_bytes_atomically(args.out, (json.dumps(result, indent=2) + "\n").encode())
     print(f"wrote {args.out}")
 
 

@@ -123,8 +123,6 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
         config = GeneratorConfig.from_dict(meta["config"])
     except DiTError as error:
         raise DiTError(f"{path / CONFIG_FILE}: {_one_line(error)}") from None
-    except (TypeError, KeyError, AttributeError) as error:
-        raise DiTError(f"{path / CONFIG_FILE} holds a malformed config: {_one_line(error)}") from None
     return config, meta
 
 

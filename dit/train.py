@@ -375,7 +375,7 @@ def _train(generator_config: GeneratorConfig, config: TrainConfig, dataset: Data
               "checkpoint": str(out_dir / checkpoint.name) if checkpoint is not None else None,
               "world_size": env.world_size, "weight_digests": digests}
     if env.main:
-        (out_dir / "final_metrics.json").write_text(json.dumps(result, indent=1) + "\n")
+        write_bytes_atomically(out_dir / "final_metrics.json", (json.dumps(result, indent=1) + "\n").encode())
     return result
 
 

@@ -206,10 +206,13 @@ def plot_summary(path: Path, summary: dict[str, dict[str, dict[str, float]]]) ->
 
 def grid_video(out: Path, scene: str, variants) -> None:
     """OUT/grids/SCENE.mp4: the simulator's render, then each variant's video (seed 0), side by side."""
-    videos = {v: np.load(out / "videos" / f"{scene}__{v}__seed0.npz") for v in variants
-              if (out / "videos" / f"{scene}__{v}__seed0.npz").exists()}
-    if not videos:
+    columns = {}
+    for variant in variants:
+        path = out / "videos" / f"{scene}__{variant}__seed0.npz"
+        if path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                columns.setdefault("simulator", data["truth"])
+                columns[variant] = data["video"]
+    if not columns:
         return
-    truth = next(iter(videos.values()))["truth"]
-    columns = {"simulator": truth, **{variant: data["video"] for variant, data in videos.items()}}
     write_video(out / "grids" / f"{scene}.mp4", label_columns(columns), fps=8)

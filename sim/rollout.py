@@ -6,12 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
+from fileio import OutputSet, Save, UserFileError, check_regular_file, read_text
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from sim.errors import SimError
-from fileio import OutputSet, Save
 
 ROLLOUT_FILE, GRAPH_FILE = "rollout.npz", "graph.json"
+MAX_GRAPH_BYTES = 16 * 2**20  # a graph of the most bodies a scene may have is well under 1 MiB
+MAX_ROLLOUT_BYTES = 2**30  # 60 s of 100 bodies at 240 fps is under 200 MiB
 RENDER_FILES = ("frames.npz", "preview.mp4", "preview.gif")  # what `kinema render` adds to a rollout folder
 
 
@@ -93,11 +95,11 @@ def load_rollout(folder: Path) -> tuple[Rollout, SceneGraph]:
     """Read a folder written by `save_rollout`, checking that the rollout and the graph belong together."""
     folder = Path(folder)
     try:
-        graph = SceneGraph.from_json((folder / GRAPH_FILE).read_text())
-        with np.load(folder / ROLLOUT_FILE, allow_pickle=False) as data:
+        graph = SceneGraph.from_json(read_text(folder / GRAPH_FILE, MAX_GRAPH_BYTES, "scene graph"))
+        with np.load(check_regular_file(folder / ROLLOUT_FILE, MAX_ROLLOUT_BYTES, "rollout"), allow_pickle=False) as data:
             loaded = {name: data[name] for name in data.files}
-    except FileNotFoundError as error:
-        raise SimError(f"{error.filename} is missing; a rollout folder holds {ROLLOUT_FILE} and {GRAPH_FILE}") from None
+    except UserFileError as error:
+        raise SimError(f"{error}; a rollout folder holds {ROLLOUT_FILE} and {GRAPH_FILE}") from None
     except (OSError, ValueError, zipfile.BadZipFile, SceneError) as error:
         raise SimError(f"cannot read the rollout in {folder}: {error}; simulate it again") from None
     expected = {f.name for f in fields(Rollout)}

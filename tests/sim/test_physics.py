@@ -223,7 +223,10 @@ def test_corrupt_or_mismatched_rollout_files_are_sim_errors(tmp_path):
     with pytest.raises(SimError, match="not a kinema rollout"):
         load_rollout(tmp_path)
     (tmp_path / GRAPH_FILE).unlink()
-    with pytest.raises(SimError, match="missing"):
+    with pytest.raises(SimError, match="no scene graph at .*graph.json; check the path; a rollout folder holds"):
+        load_rollout(tmp_path)
+    (tmp_path / GRAPH_FILE).symlink_to("/dev/zero")  # read bounded: refused, not read until memory runs out
+    with pytest.raises(SimError, match="graph.json is not a regular file"):
         load_rollout(tmp_path)
 
 
