@@ -76,10 +76,12 @@ def export_generator(source: str | os.PathLike, dest: str | os.PathLike,
     """Copy the weights of a checkpoint (or a run folder's latest) to an inference folder in `dtype`.
 
     The folder's model files are replaced at once; its other files (a model card, an evaluation) are kept.
-    A `dest` that is a file is refused before anything is read.
+    A `dest` that is a file or a training checkpoint, or that overlaps the source or its training run, is refused
+    before anything is read.
     """
     dest = _model_destination(dest)
     source = resolve_checkpoint(source)
+    _check_export_destination(source, dest)
     generator = load_generator(source)
     step = _read_json(source / CONFIG_FILE, "config.json")["step"]
     return save_generator(generator, dest, step=step, dtype=dtype, keep_other_files=True)
@@ -253,6 +255,10 @@ def load_checkpoint(path: str | os.PathLike, generator: VideoGenerator, optimize
     state = _read_json(path / STATE_JSON, f"{path} has no training state:")
     _check_format(state, TRAIN_STATE_FORMAT, path / STATE_JSON)
     _check_file_record(state, STATE_FILE, path / STATE_JSON)
+    if state.get("step") != meta["step"]:  # e.g. another step's weights exported into this folder
+        raise DiTError(f"{path} mixes two checkpoints: its {CONFIG_FILE} is of step {meta['step']} but its "
+                       f"{STATE_JSON} of step {state.get('step')}; resume from an intact checkpoint (write its "
+                       f"folder name into {path.parent / LATEST})")
     ema = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify)
     _check_state(ema, generator, f"{MODEL_FILE} in {path}")
     tensors = _read_tensors(path / STATE_FILE, state["files"][STATE_FILE], verify)
@@ -362,12 +368,29 @@ def _check_state(tensors: dict[str, torch.Tensor], generator: VideoGenerator, wh
 
 
 def _model_destination(path: str | os.PathLike) -> Path:
-    """`path` if a model folder may be written there; a file of that name is refused, before any work."""
+    """`path` if a model folder may be written there; a file of that name, or a training checkpoint (a model
+    folder there would lose or mismatch its training state), is refused before any work."""
     path = Path(path)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise DiTError(f"cannot write the model folder {path}: a file (or link) of that name exists and is never "
                        "replaced by a folder; choose another name or remove it")
+    held = [name for name in (STATE_JSON, STATE_FILE) if (path / name).exists()]
+    if held:
+        raise DiTError(f"cannot write the model folder {path}: it is a training checkpoint (it holds {held[0]}), "
+                       "which a model folder never replaces; choose a folder outside the training run")
     return path
+
+
+def _check_export_destination(source: Path, dest: Path) -> None:
+    """An export must not overlap what it reads: not its source checkpoint, a folder holding it, or its run."""
+    run = source.parent if (source / STATE_JSON).exists() else None
+    source_at, dest_at = source.resolve(), dest.resolve()
+    if dest_at.is_relative_to(source_at) or source_at.is_relative_to(dest_at):
+        raise DiTError(f"cannot export {source} to {dest}: the model folder would overlap the checkpoint it is "
+                       "exported from; choose another folder")
+    if run is not None and dest_at.is_relative_to(run.resolve()):
+        raise DiTError(f"cannot export {source} to {dest}: it is inside the training run {run}, where it would "
+                       "be mixed with the run's checkpoints; choose a folder outside the run")
 
 
 def _check_file_record(meta: dict[str, Any], name: str, json_path: Path) -> None:

@@ -81,10 +81,11 @@ class Guidance:
     controls: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("text", "controls"):
-            value = getattr(self, name)
+        for field, name in (("text", "text"), ("controls", "control")):
+            value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= MAX_GUIDANCE:
-                raise DiTError(f"{name} guidance must be a number from 0 to {MAX_GUIDANCE:g}, got {value!r}")
+                given = f"{value:g}" if isinstance(value, float) else repr(value)  # -1, not -1.0; 1e+09
+                raise DiTError(f"{name} guidance must be a number from 0 to {MAX_GUIDANCE:g}, got {given}")
 
 
 def guided_velocity(velocity_fn: GuidedVelocity, x: Tensor, t: Tensor, guidance: Guidance) -> Tensor:

@@ -7,9 +7,9 @@ and one way to open a file a user named.
 from fileio.atomic import (TEMP_MARK, Save, folder_written_atomically, publish_folder, write_atomically,
                            write_bytes_atomically)
 from fileio.errors import UserFileError
-from fileio.outputs import OutputSet, sha256_file, writable_folder
+from fileio.outputs import OutputSet, existing_folder, sha256_file, writable_folder
 from fileio.reading import check_regular_file, read_bytes, read_text
 
-__all__ = ["TEMP_MARK", "OutputSet", "Save", "UserFileError", "check_regular_file", "folder_written_atomically",
-           "publish_folder", "read_bytes", "read_text", "sha256_file", "writable_folder", "write_atomically",
-           "write_bytes_atomically"]
+__all__ = ["TEMP_MARK", "OutputSet", "Save", "UserFileError", "check_regular_file", "existing_folder",
+           "folder_written_atomically", "publish_folder", "read_bytes", "read_text", "sha256_file", "writable_folder",
+           "write_atomically", "write_bytes_atomically"]

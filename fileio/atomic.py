@@ -2,12 +2,16 @@
 
 Temporary names are `.<target name>.kinema-tmp-<pid>-<random>[suffix]`: recognisable, and carrying the
 writer's process id, so the next write to the same target deletes the ones whose writer has died (a kill
-leaves them behind). Files get the permissions the umask gives, like any file the user's programs create.
-A write that fails (a full disk, a read-only folder) leaves the target as it was and raises one UserFileError
-naming the target, never the temporary, and the system's reason.
+leaves them behind). Where that would pass the folder's longest name (NAME_MAX), the target's name is cut and a
+hash of the whole name added, `.<start of name>~<hash>.kinema-tmp-...`, so a target whose own name fits always
+gets a temporary, and the cleanup still tells its temporaries from another target's. Files get the permissions
+the umask gives, like any file the user's programs create. A write that fails (a full disk, a read-only
+folder) leaves the target as it was and raises one UserFileError naming the target, never the temporary, and
+the system's reason.
 """
 
 import errno
+import hashlib
 import os
 import secrets
 import shutil
@@ -21,14 +25,37 @@ TEMP_MARK = ".kinema-tmp-"
 Save = Callable[[Path, Callable[[Path], None]], Path]  # how a writer publishes: write_atomically, OutputSet.write
 
 
-def temporary_name(target: Path) -> Path:
-    """A fresh temporary path beside `target`, keeping its suffix (writers such as imageio pick the format by it)."""
-    return target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
+NAME_MAX = 255  # bytes in a file name on Linux and macOS file systems, where pathconf cannot say
+_PID_AND_TOKEN = len("4294967295-") + 8  # "<pid>-<token>": a pid has at most 10 digits, a token 8 hex digits
+_SUFFIX_KEPT = 16  # bytes of suffix a temporary keeps: any format's (.mp4, .safetensors); a longer one is dropped
+_HASH_PART = len("~") + 8
+
+
+def temporary_name(target: Path, for_folder: bool = False) -> Path:
+    """A fresh temporary path beside `target`: a file's keeps the suffix (writers such as imageio pick the format
+    by it), a folder's has none."""
+    suffix = "" if for_folder or len(os.fsencode(target.suffix)) > _SUFFIX_KEPT else target.suffix
+    return target.with_name(f"{_temporary_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+
+
+def _temporary_prefix(target: Path) -> str:
+    """`.<name>.kinema-tmp-`, the same for every writer of `target`; the name is cut (and hashed) to fit NAME_MAX."""
+    try:
+        name_max = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # a folder not made yet (no temporaries in it), or no pathconf
+        name_max = NAME_MAX
+    room = name_max - len(f".{TEMP_MARK}") - _PID_AND_TOKEN - _SUFFIX_KEPT
+    if len(os.fsencode(target.name)) <= room:
+        return f".{target.name}{TEMP_MARK}"
+    start = target.name
+    while len(os.fsencode(start)) > room - _HASH_PART:  # cut whole characters, never a UTF-8 sequence
+        start = start[:-1]
+    return f".{start}~{hashlib.sha256(os.fsencode(target.name)).hexdigest()[:8]}{TEMP_MARK}"
 
 
 def remove_stale_temporaries(target: Path) -> None:
     """Delete temporaries of `target` left by writers that no longer run (files or folders)."""
-    prefix = f".{target.name}{TEMP_MARK}"
+    prefix = _temporary_prefix(target)
     try:
         entries = list(target.parent.iterdir())
     except OSError:
@@ -145,7 +172,7 @@ def folder_written_atomically(final: Path) -> Iterator[Path]:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(final)
-        folder = temporary_name(final).with_suffix("")
+        folder = temporary_name(final, for_folder=True)
         folder.mkdir()
     except OSError as error:
         raise write_error(final, error) from None
@@ -165,7 +192,7 @@ def publish_folder(built: Path, final: Path) -> None:
     if final.is_symlink() or (final.exists() and not final.is_dir()):
         raise FileExistsError(errno.EEXIST, "a file (or link) of that name exists", str(final))
     if final.exists():
-        old = temporary_name(final)
+        old = temporary_name(final, for_folder=True)
         os.replace(final, old)
     os.replace(built, final)
     fsync_folder(final.parent)

@@ -4,9 +4,14 @@ Everything is written into a temporary folder beside the targets and checked the
 the old set's marker (its sidecar) first, renames every other file into place, and renames the new marker
 last. So a marker on disk always sits beside the files written with it: a kill part-way leaves no marker
 (an incomplete set, plainly so), never a new video beside an old sidecar.
+
+A set replaces or removes only files the old marker claims (a sidecar lists them): a file of the same name that
+kinema did not make, or cannot tell it made, is refused before the work, and so is a folder at any of the
+names. Everything that can refuse is checked again before the old marker is touched.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -16,15 +21,16 @@ from pathlib import Path
 from fileio.atomic import (check_file_target, fsync_folder, remove_stale_temporaries, temporary_name, umask_mode,
                            write_error)
 from fileio.errors import UserFileError
+from fileio.reading import read_text
+
+MAX_SIDECAR_BYTES = 16 * 2**20  # a sidecar is a few kB; a larger file of that name is not kinema's
 
 
 def writable_folder(folder: Path, what: str = "output folder", create: bool = True) -> Path:
     """`folder` after proving a file can be made in it (or, with `create` False, in the nearest folder that
     exists, so a check before the work leaves nothing behind); else one line saying why not."""
     folder = Path(folder)
-    existing = next((parent for parent in (folder, *folder.parents) if parent.exists()), Path("."))
-    if not existing.is_dir():
-        raise UserFileError(f"cannot write into {folder}: {existing} is a file, not a folder; choose another path")
+    existing = existing_folder(folder)
     try:
         if create:
             folder.mkdir(parents=True, exist_ok=True)
@@ -35,6 +41,31 @@ def writable_folder(folder: Path, what: str = "output folder", create: bool = Tr
         raise UserFileError(f"cannot write into the {what} {folder}: {reason}; "
                             "choose a folder you can write to") from None
     return folder
+
+
+def existing_folder(folder: Path) -> Path:
+    """The nearest of `folder` and its parents that exists; one line naming it if it is a file, not a folder."""
+    folder = Path(folder)
+    existing = next((parent for parent in (folder, *folder.parents) if parent.exists()), Path("."))
+    if not existing.is_dir():
+        raise UserFileError(f"cannot write into {folder}: {existing} is a file, not a folder; choose another path")
+    return existing
+
+
+def sidecar_files(marker: Path) -> set[str]:
+    """The names an old sidecar `marker` records in its "files" and "outputs": the files kinema wrote with it.
+
+    Empty when `marker` is not a kinema sidecar: missing, unreadable, not a JSON object, or recording no files.
+    """
+    try:
+        data = json.loads(read_text(marker, MAX_SIDECAR_BYTES, "sidecar"))
+    except (UserFileError, json.JSONDecodeError):
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    files, outputs = data.get("files"), data.get("outputs")
+    listed = [*(files if isinstance(files, dict) else ()), *(outputs.values() if isinstance(outputs, dict) else ())]
+    return {name for name in listed if isinstance(name, str)}
 
 
 def sha256_file(path: Path) -> str:
@@ -55,27 +86,48 @@ class OutputSet:
             out.write(folder / "v.mp4", write_the_video) ...
             out.publish()
 
-    Making the set proves the folder writable and that no name is taken by a folder, so a run that cannot
-    publish fails before its work. `stale` are files of an earlier set that this one does not make; they are
-    removed with the old marker. Leaving the block without `publish()` (an error, a cancel) removes everything
-    staged. `write` has `write_atomically`'s signature, so a writer taking one can stage into a set instead.
+    Making the set proves the folder writable, that no name is taken by a folder, and that every file already
+    at a name is the earlier set's, so a run that cannot publish fails before its work. `claims(old marker)`
+    names the files the earlier set was made with (default: a sidecar's records); a marker that claims none is
+    not kinema's. `stale` are files of an earlier set that this one does not make; they are removed with the
+    old marker. Leaving the block without `publish()` (an error, a cancel) removes everything staged. `write`
+    has `write_atomically`'s signature, so a writer taking one can stage into a set instead.
     """
 
-    def __init__(self, folder: Path, names: list[str], marker: str, stale: list[str] = ()):
+    def __init__(self, folder: Path, names: list[str], marker: str, stale: list[str] = (),
+                 claims: Callable[[Path], set[str]] = sidecar_files):
         if marker not in names:
             raise ValueError(f"the marker {marker!r} must be one of the set's files {names}")
         self.folder = writable_folder(folder)
         self.names = [name for name in names if name != marker] + [marker]
         self.marker = marker
         self.stale = [name for name in stale if name not in names]
+        self.claims = claims
         self.staging: Path | None = None
+        self._check_names()
+
+    def _check_names(self) -> None:
+        """Refuse a folder at any name, and a file at one the old marker does not claim: kinema replaces and
+        removes only its own earlier outputs."""
         for name in self.names:
             check_file_target(self.folder / name)
+        for name in self.stale:
+            if (self.folder / name).is_dir():
+                raise UserFileError(f"{self.folder / name} is a folder, where this run would remove an older "
+                                    "run's file; rename or remove the folder, or choose another output")
+        claimed = self.claims(self.folder / self.marker)
+        claimed = {*claimed, self.marker} if claimed else set()
+        foreign = [self.folder / name for name in (*self.names, *self.stale)
+                   if name not in claimed and os.path.lexists(self.folder / name)]
+        if foreign:
+            exist, were, them = ("exists", "was", "it") if len(foreign) == 1 else ("exist", "were", "them")
+            raise UserFileError(f"{', '.join(map(str, foreign))} {exist} and {were} not made by kinema; choose "
+                                f"another output or remove {them}")
 
     def __enter__(self) -> "OutputSet":
         for name in (*self.names, *self.stale):
             remove_stale_temporaries(self.folder / name)
-        self.staging = temporary_name(self.folder / self.marker).with_suffix("")
+        self.staging = temporary_name(self.folder / self.marker, for_folder=True)
         try:
             self.staging.mkdir()
             os.chmod(self.staging, umask_mode("folder"))
@@ -113,6 +165,8 @@ class OutputSet:
         if missing:
             raise UserFileError(f"the output set in {self.folder} is incomplete ({', '.join(missing)} not "
                                 "written); nothing was published")
+        self._check_names()  # again: the work took a while, and the old marker is removed next
+        name = self.marker
         try:
             for name in (self.marker, *self.stale):
                 (self.folder / name).unlink(missing_ok=True)
@@ -121,7 +175,7 @@ class OutputSet:
                 os.replace(self.staged(name), self.folder / name)
             fsync_folder(self.folder)
         except OSError as error:
-            raise write_error(self.folder / self.marker, error) from None
+            raise write_error(self.folder / name, error) from None
         return [self.folder / name for name in self.names]
 
     def __exit__(self, *exc) -> None:

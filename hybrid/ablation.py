@@ -36,6 +36,7 @@ from fileio import write_atomically
 # variant -> control branches; "all" (None) is every branch the model has
 VARIANTS = {"none": (), **{name: (name,) for name in BRANCHES}, "all": None}
 RANDOM_SCENES = 10
+MAX_SEEDS = 100  # seeds per scene and variant: 100 already makes 10,800 runs of the library suite
 # Training drew throws and pushes at 1-4 m/s, drops from 0.5-2.5 m, towers of 3-5, rows of 4-8 and a few bodies
 OOD_PROMPTS = {
     "fast-throw": "a red ball is thrown to the right at 7 m/s",
@@ -85,8 +86,8 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
         if unknown or not variants:
             raise GenerationError(f"unknown variants {unknown or list(variants)}; choose among "
                                   f"{', '.join(VARIANTS)}")
-    if not (isinstance(seeds, int) and seeds >= 1):
-        raise GenerationError(f"seeds must be a positive integer, got {seeds!r}")
+    if isinstance(seeds, bool) or not (isinstance(seeds, int) and 1 <= seeds <= MAX_SEEDS):
+        raise GenerationError(f"seeds must be a whole number from 1 to {MAX_SEEDS}, got {seeds!r}")
     out = Path(out)
     pipe = Pipeline.from_pretrained(model, device=device)
     variants = ("none", *pipe.branches, "all") if variants is None else tuple(variants)
@@ -95,9 +96,12 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
         raise GenerationError(f"the model has no {', '.join(lacking)} branch (it has {', '.join(pipe.branches)}); "
                               f"leave {', '.join(lacking)} out of the variants")
     setting = {"model_sha256": pipe.model_sha256, "num_frames": num_frames, "steps": steps}  # what a run used
-    jobs = [(name, graph, seed, variant) for seed in range(seeds) for name, graph in suite_scenes(suite, seed)
-            for variant in variants]
-    for name, graph, seed, variant in tqdm(jobs, desc=f"ablate {suite}", unit="run", disable=not progress):
+    first = suite_scenes(suite, 0)
+    # each later seed's scenes are laid out when its runs come, so nothing up front grows with `seeds`
+    jobs = ((name, graph, seed, variant) for seed in range(seeds)
+            for name, graph in (first if seed == 0 else suite_scenes(suite, seed)) for variant in variants)
+    for name, graph, seed, variant in tqdm(jobs, total=seeds * len(first) * len(variants), desc=f"ablate {suite}",
+                                           unit="run", disable=not progress):
         record = out / "runs" / f"{name}__{variant}__seed{seed}.json"
         if record.exists():
             _check_same_setting(record, setting)

@@ -1,5 +1,6 @@
 """The `kinema` command line: every command has --help; bad input, an unusable output or device and any OS error
-exit 2 with a one-line message; a reader that closes the pipe (`kinema schema | head`) ends it quietly."""
+exit 2 with a one-line message; a reader that closes the pipe (`kinema schema | head`) ends it quietly; Ctrl-C
+is one line and exit 130."""
 
 import argparse
 import errno
@@ -19,7 +20,47 @@ from sim.errors import SimError
 
 EXIT_BAD_INPUT = 2
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program SIGPIPE ended, as `yes | head` does
+EXIT_INTERRUPTED = 128 + 2  # what a shell reports for a program SIGINT (Ctrl-C) ended
 SEEDS = f"0 to {MAX_SEED}"
+# Limits checked again where they live, mirrored so the parser names the option without importing torch:
+MAX_STEPS = 1000  # hybrid.pipeline.Pipeline._check's sampler steps
+MAX_GUIDANCE = 20.0  # dit.flow_matching.MAX_GUIDANCE
+MAX_ABLATION_SEEDS = 100  # hybrid.ablation.MAX_SEEDS
+# A leading '-' followed by a digit, '.digit', inf or nan is a negative number (-1e9, -.5, -inf, -16:9): a value
+# for the option's type to judge, not an unknown option (argparse's own pattern misses -inf and -1e9).
+NEGATIVE_NUMBER = re.compile(r"-(\.?\d|(inf|infinity|nan)$)", re.IGNORECASE)
+
+
+def _say(line: str) -> None:
+    """Print `line` as one line on stderr; where stderr is closed, the exit status alone must tell."""
+    if sys.stderr is None:  # fd 2 was closed at start: print(file=None) would write to stdout instead
+        return
+    try:
+        print(" ".join(line.splitlines()), file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (`kinema simulate: error: argument --seed: ... (see kinema simulate --help)`)
+    instead of a usage block, no abbreviated options (`--see 3` is not `--seed 3`), and negative numbers read as
+    values, so `--text-guidance -1e9` gets its type's message rather than "expected one argument"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER
+
+    def parse_known_args(self, args=None, namespace=None):
+        """As parse_args, refusing what is unknown: argparse hands a command's unknown arguments up to `kinema`,
+        whose error would point at the wrong --help; here the command itself names them."""
+        namespace, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return namespace, unknown
+
+    def error(self, message: str):
+        _say(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(EXIT_BAD_INPUT)
 
 
 def _seed(text: str) -> int:
@@ -66,6 +107,23 @@ def _finite(text: str) -> float:
     return value
 
 
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`."""
+    def read(text: str) -> int:
+        if not re.fullmatch(r"\d+", text.strip()) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}")
+        return int(text)
+    return read
+
+
+def _guidance(text: str) -> float:
+    """An argparse type: a guidance scale, a number from 0 to MAX_GUIDANCE."""
+    value = _finite(text)
+    if not 0 <= value <= MAX_GUIDANCE:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_GUIDANCE:g}, got {text!r}")
+    return value
+
+
 def _positive(kind):
     """An argparse type: a number above 0 read by `kind` (`int` or `_finite`)."""
     def read(text: str):
@@ -102,13 +160,14 @@ def cmd_render(args: argparse.Namespace) -> None:
     from hybrid.preview import control_strip
     from hybrid.video import write_video
     from sim import render, resolution
-    from sim.rollout import GRAPH_FILE, RENDER_FILES, ROLLOUT_FILE, write_rollout
+    from sim.rollout import GRAPH_FILE, RENDER_FILES, ROLLOUT_FILE, rollout_folder_files, write_rollout
 
     resolution(args.size, args.aspect)  # an impossible size fails before anything is simulated or written
     out = Path(args.out)
     frames_file, mp4, gif = RENDER_FILES
     previews = [mp4, gif] if args.gif else [mp4]
-    outputs = OutputSet(out, [ROLLOUT_FILE, frames_file, *previews, GRAPH_FILE], marker=GRAPH_FILE, stale=[gif])
+    outputs = OutputSet(out, [ROLLOUT_FILE, frames_file, *previews, GRAPH_FILE], marker=GRAPH_FILE, stale=[gif],
+                        claims=rollout_folder_files)  # only an earlier rollout's files are replaced
     graph, rollout = _simulated(args)
     frames = render(rollout, graph, size=args.size, aspect=args.aspect, progress=True)
     strip = control_strip(frames)
@@ -241,9 +300,9 @@ def cmd_schema(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="kinema", description="Physics-engine-guided video generation: scenes, simulation, controls, video.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     parse = commands.add_parser("parse", help="parse a prompt into a scene graph",
                                 description="Parse an English prompt into a laid-out scene graph and print it. "
@@ -329,14 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
     generate.add_argument("--seed", type=_seed, default=0,
                           help=f"seed of the layout and the noise, {SEEDS} (default 0)")
-    generate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps per window (default 20)")
+    generate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
+                          help=f"sampler steps per window, 1 to {MAX_STEPS} (default 20)")
     generate.add_argument("--controls", type=_names_among(CONTROLS), default=None,
                           help="comma-separated controls that steer the model, among depth, flow, segmentation "
                           "and uv (default: every branch the model has)")
     generate.add_argument("--no-physics", action="store_true",
                           help="text only: no control branch (the baseline the physics is measured against)")
-    generate.add_argument("--text-guidance", type=_finite, default=1.0, help="text guidance scale (default 1)")
-    generate.add_argument("--control-guidance", type=_finite, default=1.0, help="control guidance scale (default 1)")
+    generate.add_argument("--text-guidance", type=_guidance, default=1.0,
+                          help=f"text guidance scale, 0 to {MAX_GUIDANCE:g} (default 1)")
+    generate.add_argument("--control-guidance", type=_guidance, default=1.0,
+                          help=f"control guidance scale, 0 to {MAX_GUIDANCE:g} (default 1)")
     _model_arguments(generate)
     generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
     generate.set_defaults(run=cmd_generate)
@@ -349,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     _model_arguments(evaluate)
     evaluate.add_argument("--scenes", type=_positive(int), default=20, help="held-out scenes (default 20)")
     evaluate.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
-    evaluate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps (default 20)")
+    evaluate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
+                          help=f"sampler steps, 1 to {MAX_STEPS} (default 20)")
     evaluate.add_argument("--seed", type=_seed, default=0, help=f"seed, {SEEDS} (default 0)")
     evaluate.add_argument("--out", default="evaluation.json", help="report path (default evaluation.json)")
     evaluate.set_defaults(run=cmd_evaluate)
@@ -367,12 +430,14 @@ def build_parser() -> argparse.ArgumentParser:
     ablate.add_argument("--variants", type=_names_among(VARIANTS), default=None,
                         help="comma-separated control sets among none, depth, flow, segmentation, uv and all "
                         "(default: none, each of the model's branches alone, and all)")
-    ablate.add_argument("--seeds", type=_positive(int), default=1, help="seeds per scene and variant (default 1)")
+    ablate.add_argument("--seeds", type=_whole_number(1, MAX_ABLATION_SEEDS), default=1,
+                        help=f"seeds per scene and variant, 1 to {MAX_ABLATION_SEEDS} (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")
     _model_arguments(ablate)
     ablate.add_argument("--frames", type=_positive(int), default=None,
                         help="frames per run (default: each scene's duration at 8 fps)")
-    ablate.add_argument("--steps", type=_positive(int), default=20, help="sampler steps (default 20)")
+    ablate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
+                        help=f"sampler steps, 1 to {MAX_STEPS} (default 20)")
     ablate.set_defaults(run=cmd_ablate)
 
     export = commands.add_parser("export", help="export a trained checkpoint for inference",
@@ -432,11 +497,19 @@ def _describe_os_error(error: OSError) -> str:
 
 def _fail(command: str, message: str) -> int:
     """Print `kinema COMMAND: error: MESSAGE` as one line on stderr and return the bad-input status."""
-    try:
-        print(" ".join(f"kinema {command}: error: {message}".splitlines()), file=sys.stderr)
-    except (OSError, ValueError):  # stderr is closed: the exit status alone must tell
-        pass
+    _say(f"kinema {command}: error: {message}")
     return EXIT_BAD_INPUT
+
+
+# What a Ctrl-C leaves: every command publishes its outputs atomically (a file, or a `fileio.OutputSet` marker
+# last), so a cancelled run publishes nothing, except the two that keep finished work to continue from.
+INTERRUPTED = {"train": "the checkpoints saved so far are kept; continue with --resume",
+               "ablate": "the finished runs are kept; run the same command again to resume"}
+
+
+def _interrupted(command: str) -> int:
+    _say(f"kinema {command}: interrupted; {INTERRUPTED.get(command, 'nothing was published')}")
+    return EXIT_INTERRUPTED
 
 
 def _stdout_gone() -> int:
@@ -457,7 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _check_before_work(args)
         args.run(args)
+        if sys.stdout is None:  # fd 1 was closed at start (`kinema parse ... >&-`): print() wrote nowhere
+            return EXIT_BROKEN_PIPE
         sys.stdout.flush()  # a closed pipe shows here, not at exit as "Exception ignored ... BrokenPipeError"
+    except KeyboardInterrupt:
+        return _interrupted(args.command)
     except BrokenPipeError:
         return _stdout_gone()
     except (SceneError, SimError, DiTError, GenerationError, UserFileError) as error:

@@ -6,6 +6,7 @@ index, shard count, size, frames, fps) and can be made on any machine in any ord
 """
 
 import json
+import math
 import re
 import zipfile
 import zlib
@@ -24,6 +25,7 @@ from scenes.caption import caption, instance_phrases
 from scenes.graph import SceneGraph
 from scenes.sampler import sample_scene
 from scenes.seeding import check_seed, scene_rng
+from sim.camera import resolution
 from sim.errors import SimError
 from sim.frames import Frames
 
@@ -37,6 +39,7 @@ SHARD_LAYOUT = {
     "intrinsics": ("n", "T+1", 3, 3), "world_from_camera": ("n", "T+1", 4, 4), "z_range": ("n", 2),
     "caption": ("n",), "graph": ("n",), "spec": (),
 }
+STEP_HZ = 240  # physics steps a second (the simulator's default); a clip's fps must divide it
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,20 @@ class DatasetSpec:
     fps: int = 8
 
     def __post_init__(self) -> None:
+        """Refuse, before any scene is drawn, what the simulator or the renderer would refuse in clip 0."""
+        from sim.simulation import MAX_SECONDS, physics_substeps  # loads PyBullet: a spec is made to make data
+
         check_seed(self.seed)
+        for name in ("clips", "frames", "fps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SimError(f"{name} must be a whole number of at least 1, got {value!r}")
+        resolution(self.size, "1:1")
+        seconds = self.frames / self.fps
+        if seconds > MAX_SECONDS:
+            raise SimError(f"{self.frames} frames at {self.fps} fps is {seconds:g} s; a clip may be at most "
+                           f"{MAX_SECONDS:g} s ({math.floor(MAX_SECONDS * self.fps)} frames at {self.fps} fps)")
+        physics_substeps(seconds, self.fps, STEP_HZ)  # the simulator's own advice on an fps that does not divide it
 
 
 def shard_clips(clips: int, index: int, count: int) -> range:
@@ -65,7 +81,7 @@ def make_clip(spec: DatasetSpec, clip: int) -> dict:
     from sim import render, simulate  # PyBullet and OpenGL load only when data is made
 
     graph = sample_scene(scene_rng(spec.seed, "sampler", clip))
-    rollout = simulate(graph, seconds=spec.frames / spec.fps, fps=spec.fps)
+    rollout = simulate(graph, seconds=spec.frames / spec.fps, fps=spec.fps, step_hz=STEP_HZ)
     frames = render(rollout, graph, size=spec.size, aspect="1:1")
     return {"caption": caption(graph), "graph": graph.to_json(indent=None), "frames": frames}
 

@@ -10,7 +10,9 @@ the old sidecar is removed, the videos are renamed into place and the new sideca
 each other file's size and SHA-256 ("files"), so a sidecar on disk always describes the files beside it; a run
 killed while publishing leaves no sidecar (plainly incomplete), never a new video beside an old sidecar. A
 video of the same stem that this run does not make (`<stem>.gif`, or `<stem>.mp4` when `out` is a GIF) belongs
-to an earlier run and is removed. The output folder is proved writable before any model work.
+to an earlier run and is removed. Only files the old sidecar records are replaced or removed: a file of one of
+these names that it does not record (or with no kinema sidecar there) is the user's, and the run is refused.
+The output folder and every name are checked before any model work.
 """
 
 import json
@@ -23,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from dit.flow_matching import Guidance
-from fileio import OutputSet
+from fileio import OutputSet, existing_folder
 from hybrid.errors import GenerationError
 from hybrid.pipeline import MAX_SECONDS, Pipeline
 from hybrid.preview import preview_strip
@@ -73,19 +75,23 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
         raise GenerationError("the prompt is empty; describe a scene, e.g. \"a red ball falls onto a blue box\"")
     if out.suffix not in VIDEO_SUFFIXES:
         raise GenerationError(f"cannot write {out.name!r}: the output must end in .mp4 or .gif")
-    if duration_seconds is not None and not (isinstance(duration_seconds, (int, float))
-                                             and 0 < duration_seconds <= MAX_SECONDS):
-        raise GenerationError(f"duration_seconds must be above 0 and at most {MAX_SECONDS:g} (the longest video "
-                              f"this model makes well), got {duration_seconds!r}")
+    if duration_seconds is not None:
+        if not (isinstance(duration_seconds, (int, float)) and duration_seconds > 0):
+            raise GenerationError(f"a video must last more than 0 s, got {duration_seconds!r}; ask for a positive "
+                                  "number of seconds")
+        if duration_seconds > MAX_SECONDS:
+            asked = int(duration_seconds) if float(duration_seconds).is_integer() else duration_seconds  # 30, not 30.0
+            raise GenerationError(f"a video of {asked} s is too long: videos are at most {MAX_SECONDS:g} s; ask "
+                                  "for a shorter clip")
     height, width = video_size(resolution, aspect_ratio)
-    if not out.parent.is_dir():
+    if existing_folder(out.parent) != out.parent:  # a file on the way is named as such, not as a missing folder
         raise GenerationError(f"the output folder {out.parent} does not exist; create it first")
     videos = {"video": out.name, "preview": f"{out.stem}.preview.mp4"}
     if gif and out.suffix != ".gif":
         videos["gif"] = f"{out.stem}.gif"
     sidecar_path = out.with_suffix(".json")
     outputs = OutputSet(out.parent, [*videos.values(), sidecar_path.name], marker=sidecar_path.name,
-                        stale=[f"{out.stem}{suffix}" for suffix in VIDEO_SUFFIXES])  # proves the folder writable
+                        stale=[f"{out.stem}{suffix}" for suffix in VIDEO_SUFFIXES])  # checks folder and names
     started = time.perf_counter()
     pipe = pipeline(model, device)
     load_seconds = time.perf_counter() - started

@@ -159,7 +159,7 @@ class Pipeline:
                 raise GenerationError(f"{name} must be a multiple of {multiple} pixels from {4 * multiple} to "
                                       f"{MAX_SIDE}; got {size!r}")
         if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
-            raise GenerationError(f"num_steps must be an integer from 1 to 1000, got {num_steps!r}")
+            raise GenerationError(f"steps must be a whole number from 1 to 1000, got {num_steps!r}")
         unknown = [name for name in controls if name not in self.branches]
         if unknown or len(set(controls)) != len(controls):
             raise GenerationError(f"controls must be distinct names among {', '.join(self.branches)}; "

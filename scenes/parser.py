@@ -17,7 +17,7 @@ from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
-from scenes.schema import Action, CameraPath, Ground, Relation
+from scenes.schema import MAX_BODIES, Action, CameraPath, Ground, Relation, too_short_for_a_frame
 from scenes.seeding import scene_rng
 from scenes.units import UNITS
 from scenes.vocabulary import DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM
@@ -90,7 +90,6 @@ def _known_words() -> set[str]:
 
 KNOWN_WORDS = _known_words()
 MAX_PROMPT_LENGTH = 2000  # characters: one this long parses and lays out in under 0.3 s
-MAX_BODIES = 100  # the layout checks every pair of bodies: 100 lay out in under 0.3 s, 300 in 1.7 s
 MAX_COUNT = 50  # bodies one phrase makes ("50 balls")
 _NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 _TOKEN = re.compile(rf"\d+(?:st|nd|rd|th)\b|{_NUMBER}|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
@@ -312,8 +311,12 @@ class _Parser:
             self.i = start
             if lead and not self.accept(*lead):
                 continue
+            begin = self.i
             seconds = self.measure("time", "a duration", 0, vocab.MAX_DURATION, above_low=True)
             if seconds is not None:
+                too_short = too_short_for_a_frame(seconds, self.graph.settings.fps, self.said(begin))
+                if too_short:
+                    raise SceneError(f"a duration of {too_short}")
                 self.accept("long")
                 if self.duration is not None and self.duration != seconds:
                     raise SceneError(f"the prompt gives two durations ({self.duration:g} s and {seconds:g} s); "
@@ -419,7 +422,7 @@ class _Parser:
             raise self.fail(f"an object already named in the prompt, not a new {noun}")
         if count is None:
             count = self._plural_default() if plural else 1
-        return self._create(noun, count, modifiers, arrangement)
+        return self._create(noun, count, modifiers, arrangement, start)
 
     def _elided_noun(self) -> str | None:
         """The noun a coordinated phrase shares: 'a red and a blue ball' -> ball (read ahead, not consumed)."""
@@ -601,10 +604,12 @@ class _Parser:
                 return members
         raise self.fail(f"a {kind} named earlier in the prompt")
 
-    def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None) -> list[str]:
+    def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None, start: int) -> list[str]:
+        """`count` new bodies for the noun phrase from token `start`."""
         self.body_count += count
-        if self.body_count > MAX_BODIES:
-            raise SceneError(f"the prompt asks for more than {MAX_BODIES} objects; ask for fewer")
+        if self.body_count > MAX_BODIES:  # counted up to this phrase: reading on would lay out the excess
+            raise SceneError(f"the prompt asks for {self.body_count} objects up to '{self.said(start)}' (word "
+                             f"{self.tokens[start].index}); a scene may have at most {MAX_BODIES}, so ask for fewer")
         colour_name = modifiers.get("colour") or self._draw_colour()
         self.used_colours.add(colour_name)
         if noun == "domino" and count >= 2 and arrangement is None:

@@ -51,8 +51,9 @@ from scenes.geometry import quat_from_euler
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, MAX_EXTENT, RELATIONS, SHAPES, Action, Body, Camera, CameraPath, Colour,
-    Event, Ground, Group, Light, Material, Quat, Relation, Settings,
+    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, MAX_BODIES, MAX_EXTENT, MAX_VELOCITY, RELATIONS, SHAPES, Action, Body,
+    Camera, CameraPath, Colour, Event, Ground, Group, Light, Material, Quat, Relation, Settings,
+    too_short_for_a_frame,
 )
 from scenes.seeding import check_seed, scene_rng
 from scenes.units import parse_quantity
@@ -104,6 +105,9 @@ def _read(path: Path, seed: int | None, allow_outside: bool) -> tuple[SceneGraph
     parts = script.fields(data, (), _sections(script))
     given = {key: parts[key] for key in ("duration", "fps", "gravity") if key in parts}
     settings = script.record(Settings, given | {"seed": seed, "source": str(path)}, ())
+    too_short = too_short_for_a_frame(settings.duration, settings.fps)
+    if too_short:  # a duration under one frame: only a script's own duration can be that short
+        raise script.fail(("duration",), too_short)
     return _build(script, parts, settings), script, parts
 
 
@@ -197,7 +201,8 @@ class _Tree:
     def convert(self, node: yaml.Node, where: Where) -> Any:
         self._size += 1
         if self._size > MAX_VALUES:
-            raise self._fail(node, where, f"the script expands to over {MAX_VALUES} values; use fewer aliases")
+            raise self._fail(node, where, f"the script holds over {MAX_VALUES} values (aliases counted each time "
+                             "they are used); use fewer aliases or a smaller scene")
         if id(node) in self._open:
             raise self._fail(node, where, "an alias refers to a mapping or list holding it; remove the loop")
         if isinstance(node, yaml.ScalarNode):
@@ -697,10 +702,16 @@ def _bodies(script: _Script, value: Any, where: Where) -> list[tuple[Where, Body
     readers = _body_readers(script)
     made: list[tuple[Where, Body]] = []
     numbers: Counter[str] = Counter()  # unnamed bodies are numbered per noun, unnamed groups per arrangement
-    for entry_where, entry in script.sequence(value, where):
+    entries = script.sequence(value, where)
+    for k, (entry_where, entry) in enumerate(entries):
         entry = script.mapping(entry, entry_where)
         counted = "count" in entry
-        count = script.whole(1, MAX_COUNT)(entry["count"], (*entry_where, "count")) if counted else 1
+        count = _count(script, entry, entry_where)
+        if len(made) + count > MAX_BODIES:  # before any layout, whose time grows with the square of the bodies
+            asked = len(made) + count + sum(_count(script, later, at) for at, later in entries[k + 1:])
+            raise script.fail((*entry_where, "count") if counted else entry_where,
+                              f"the script asks for {asked} bodies; a scene may have at most {MAX_BODIES}, so "
+                              "lower the counts or remove entries")
         name = script.text(entry["id"], (*entry_where, "id")) if "id" in entry else None
         arrangement = _arrangement(script, entry, entry_where, counted)
         if arrangement:
@@ -718,6 +729,13 @@ def _bodies(script: _Script, value: Any, where: Where) -> list[tuple[Where, Body
                                               "kind": arrangement, "index": copy}, (*entry_where, "arrangement"))
             made.append((entry_where, _body(script, fields, body_id, group, entry_where)))
     return made
+
+
+def _count(script: _Script, entry: Any, where: Where) -> int:
+    """The copies a body entry makes: its `count`, else 1."""
+    if isinstance(entry, dict) and "count" in entry:
+        return script.whole(1, MAX_COUNT)(entry["count"], (*where, "count"))
+    return 1
 
 
 def _arrangement(script: _Script, entry: dict[str, Any], where: Where, counted: bool) -> str | None:
@@ -774,8 +792,9 @@ def _mesh(script: _Script, value: Any, where: Where) -> str:
     with script.at(where):
         file = bodies.resolve_mesh(mesh) if packaged else (script.folder / mesh).resolve()
     if not (packaged or script.allow_outside or file.is_relative_to(script.folder)):
-        raise script.fail(where, f"the mesh {mesh!r} is outside the script's folder {script.folder}; move it "
-                                 "into that folder, or load with allow_outside=True if you trust the script")
+        raise script.fail(where, f"the mesh {mesh!r} is outside the script's folder {script.folder}; move the "
+                                 "mesh into that folder (kinema check --allow-outside, or allow_outside=True in "
+                                 "Python, lets a trusted script reach outside)")
     if file not in script.meshes_read:
         with script.at(where):
             bodies.read_mesh(file)
@@ -825,6 +844,7 @@ def _build(script: _Script, parts: dict[str, Any], settings: Settings) -> SceneG
             with script.at(where):
                 add(record)
     _check_event_frames(script, parts.get("events", []), settings)
+    _check_event_impulses(script, parts.get("events", []), graph)
     if graph.camera.path.target is not None:
         with script.at(("camera", "target")):
             graph.body(graph.camera.path.target)
@@ -839,3 +859,25 @@ def _check_event_frames(script: _Script, events: list[tuple[Where, Event]], sett
             raise script.fail((*where, "frame"), f"frame {event.frame} is past the scene's last frame, {last} "
                                                  f"({settings.duration:g} s at {settings.fps} fps); use a frame "
                                                  f"from 0 to {last}, or a longer duration")
+
+
+def _check_event_impulses(script: _Script, events: list[tuple[Where, Event]], graph: SceneGraph) -> None:
+    """Refuse an impulse that would change a body's velocity by more than any body may start with.
+
+    The schema's impulse bound is sized for the heaviest body; on a light one it allows absurd speeds. Static
+    bodies are left to the simulator, which refuses events on them.
+    """
+    for where, event in events:
+        body = graph.body(event.body)
+        largest = max(abs(component) for component in event.impulse)
+        if not body.static and largest / body.mass > MAX_VELOCITY:
+            raise script.fail((*where, "impulse"),
+                              f"an impulse of {largest:g} N*s would send {body.id} ({body.mass:.3g} kg) to "
+                              f"{largest / body.mass:.3g} m/s, over the {MAX_VELOCITY:g} m/s a body may move at; "
+                              f"use at most {_rounded_down(MAX_VELOCITY * body.mass):g} N*s")
+
+
+def _rounded_down(value: float) -> float:
+    """`value` (positive) cut to three significant digits, so advice quoting it is readable and within it."""
+    unit = 10.0 ** (math.floor(math.log10(value)) - 2)
+    return math.floor(value / unit) * unit

@@ -65,13 +65,25 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def rollout_folder_files(marker: Path) -> set[str]:
+    """The files a rollout folder's old `marker` (graph.json) claims for kinema: all of a rollout folder's names
+    when it holds a valid scene graph (it records no files), none otherwise; `OutputSet`'s `claims`."""
+    try:
+        SceneGraph.from_json(read_text(marker, MAX_GRAPH_BYTES, "scene graph"))
+    except (UserFileError, SceneError):
+        return set()
+    return {ROLLOUT_FILE, GRAPH_FILE, *RENDER_FILES}
+
+
 def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph) -> Path:
     """Write `rollout.npz` and `graph.json` into `folder` as one set and return the folder.
 
     graph.json is the set's marker, renamed into place last, so a folder with a graph.json holds the rollout
-    written with it. A render's files there (RENDER_FILES) were made from the old rollout and are removed.
+    written with it. A render's files there (RENDER_FILES) were made from the old rollout and are removed; a
+    file of these names in a folder without a scene graph is not kinema's and is refused before any writing.
     """
-    outputs = OutputSet(folder, [ROLLOUT_FILE, GRAPH_FILE], marker=GRAPH_FILE, stale=list(RENDER_FILES))
+    outputs = OutputSet(folder, [ROLLOUT_FILE, GRAPH_FILE], marker=GRAPH_FILE, stale=list(RENDER_FILES),
+                        claims=rollout_folder_files)
     with outputs:
         write_rollout(outputs.folder, rollout, graph, save=outputs.write)
         outputs.publish()

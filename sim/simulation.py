@@ -7,12 +7,17 @@ from tqdm import tqdm
 
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
+from scenes.schema import MAX_ANGULAR_VELOCITY, MAX_VELOCITY, too_short_for_a_frame
 from scenes.seeding import scene_rng
 from sim.errors import SimError
 from sim.rollout import Rollout
 from sim.world import State, World, is_static
 
 MAX_SECONDS = 60.0
+# Speeds no scene reaches: ten times what the schema lets a body start with. A body past them was flung by an
+# impulse or a contact the solver could not resolve; its rollout would be nonsense, not physics.
+MAX_SPEED = 10 * MAX_VELOCITY  # m/s
+MAX_SPIN = 10 * MAX_ANGULAR_VELOCITY  # rad/s
 
 
 def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None = None, step_hz: int = 240,
@@ -24,13 +29,14 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
     time, before that step's state is recorded. Contacts of frame i hold each touching pair's normal force
     averaged over the physics steps since frame i - 1 (frame 0 has none), as PyBullet reports it: with split
     impulse its contact points flicker between 3 and 4 and a resting box reads about 11 % over its weight.
-    A state that is no longer finite (the physics diverged) is a SimError naming the frame and the body, never
-    NaN in the rollout. The same inputs give a bit-identical rollout. `seed` has no
-    effect: nothing here draws random numbers; it is kept so callers pass one seed through every stage.
+    A clip shorter than one frame is refused before any work. A state that is no longer finite, or a body
+    faster than MAX_SPEED or spinning faster than MAX_SPIN (the physics diverged), is a SimError naming the
+    frame and the body, never NaN or an absurd rollout. The same inputs give a bit-identical rollout. `seed`
+    has no effect: nothing here draws random numbers; it is kept so callers pass one seed through every stage.
     """
     seconds = graph.settings.duration if seconds is None else float(seconds)
     fps = graph.settings.fps if fps is None else fps
-    substeps = _substeps(seconds, fps, step_hz)
+    substeps = physics_substeps(seconds, fps, step_hz)
     if not graph.settings.laid_out:
         graph = lay_out(SceneGraph.from_dict(graph.to_dict()), scene_rng(graph.settings.seed, "layout"))
     num_frames = round(seconds * fps)
@@ -45,7 +51,7 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
                 world.apply_impulse(k, impulse, angular_impulse)
             if step % substeps == 0:
                 frame = step // substeps
-                states.append(_finite(world.state(), frame, graph))
+                states.append(_sane(world.state(), frame, graph))
                 contacts += [(frame, a, b, total / substeps) for (a, b), total in sorted(forces.items())]
                 forces.clear()
                 bar.update()
@@ -62,12 +68,15 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
     )
 
 
-def _substeps(seconds: float, fps: float, step_hz: int) -> int:
-    """Physics steps per video frame, after checking the timing arguments."""
+def physics_substeps(seconds: float, fps: float, step_hz: int) -> int:
+    """Physics steps per video frame, after checking the timing arguments (the one place they are checked)."""
     if not 0 < seconds <= MAX_SECONDS:
         raise SimError(f"seconds must be more than 0 and at most {MAX_SECONDS:g}, got {seconds:g}")
     if not (isinstance(step_hz, (int, np.integer)) and step_hz > 0 and fps > 0):
         raise SimError(f"step_hz ({step_hz!r}) must be a positive whole number and fps ({fps!r}) positive")
+    too_short = too_short_for_a_frame(seconds, fps)
+    if too_short:
+        raise SimError(too_short)
     substeps = step_hz / fps
     if substeps != round(substeps):
         rates = [rate for rate in range(1, step_hz + 1) if step_hz % rate == 0]
@@ -77,13 +86,20 @@ def _substeps(seconds: float, fps: float, step_hz: int) -> int:
     return round(substeps)
 
 
-def _finite(state: State, frame: int, graph: SceneGraph) -> State:
-    """`state` if every number in it is finite; else an error naming the first body that diverged."""
+def _sane(state: State, frame: int, graph: SceneGraph) -> State:
+    """`state` if every number in it is finite and every body slower than the bounds; else an error naming the
+    first body that diverged."""
     arrays = (state.positions, state.orientations, state.linear_velocity, state.angular_velocity)
     finite = np.logical_and.reduce([np.isfinite(array).all(axis=1) for array in arrays])  # [N] per body
-    if not finite.all():
-        body = graph.body_ids[int(np.argmin(finite))]
-        raise SimError(f"the simulation diverged at frame {frame} (body {body}): its state is no longer finite; "
+    speed = np.linalg.norm(state.linear_velocity, axis=1)  # [N]
+    spin = np.linalg.norm(state.angular_velocity, axis=1)  # [N]
+    sane = finite & (speed <= MAX_SPEED) & (spin <= MAX_SPIN)  # NaN compares False: not sane
+    if not sane.all():
+        k = int(np.argmin(sane))
+        what = "its state is no longer finite" if not finite[k] else \
+            f"its speed reached {speed[k]:.3g} m/s (the bound is {MAX_SPEED:g} m/s)" if speed[k] > MAX_SPEED else \
+            f"its spin reached {spin[k]:.3g} rad/s (the bound is {MAX_SPIN:g} rad/s)"
+        raise SimError(f"the simulation diverged at frame {frame} (body {graph.body_ids[k]}): {what}; "
                        "give it a smaller speed, impulse or spin, or a mass and size nearer its neighbours'")
     return state
 

@@ -95,6 +95,55 @@ def test_cli_export_onto_a_file_is_one_line(tmp_path, capsys):
     assert precious.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt", "run"]
 
 
+def two_checkpoint_run(run):
+    generator, optimizer = training_objects()
+    for step in (1, 2):
+        take_steps(generator, optimizer, 1)
+        save_checkpoint(run, step, generator, generator.state_dict(), optimizer, data_position=step, train_config={})
+    return generator, optimizer
+
+
+def test_an_export_never_writes_into_a_training_run_or_onto_its_source(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    two_checkpoint_run(run)
+    model = save_generator(tiny_generator(), tmp_path / "model")
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the source was loaded before the destination was checked")
+
+    monkeypatch.setattr(checkpoint, "load_generator", no_work)
+    step_2 = run / "step_000002"
+    with pytest.raises(DiTError, match=f"^cannot write the model folder {step_2}: it is a training checkpoint \\(it "
+                                       "holds train_state.json\\), which a model folder never replaces; choose a "
+                                       "folder outside the training run$"):
+        export_generator(run / "step_000001", step_2)
+    with pytest.raises(DiTError, match=f"^cannot write the model folder {step_2}: it is a training checkpoint"):
+        save_generator(tiny_generator(), step_2, keep_other_files=True)
+    with pytest.raises(DiTError, match=f"^cannot export {step_2} to {run / 'fp16'}: it is inside the training run "
+                                       f"{run}, where it would be mixed with the run's checkpoints; choose a folder "
+                                       "outside the run$"):
+        export_generator(run, run / "fp16")
+    for source, dest in ((model, model), (run / "step_000001", run), (model, model / "half")):
+        with pytest.raises(DiTError, match=f"^cannot export {source} to {dest}: the model folder would overlap the "
+                                           "checkpoint it is exported from; choose another folder$"):
+            export_generator(source, dest)
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+def test_resuming_from_a_folder_that_mixes_two_checkpoints_is_refused(tmp_path):
+    run = tmp_path / "run"
+    generator, optimizer = two_checkpoint_run(run)
+    for name in ("model.safetensors", "config.json"):  # step 1's model files beside step 2's training state
+        shutil.copy2(run / "step_000001" / name, run / "step_000002" / name)
+    with pytest.raises(DiTError, match=f"^{run / 'step_000002'} mixes two checkpoints: its config.json is of step 1 "
+                                       f"but its train_state.json of step 2; resume from an intact checkpoint "
+                                       f"\\(write its folder name into {run / 'latest'}\\)$"):
+        load_checkpoint(run, generator, optimizer)
+    (run / "latest").write_text("step_000001\n")
+    assert load_checkpoint(run, generator, optimizer).step == 1
+
+
 def test_saving_over_an_existing_folder_replaces_it(tmp_path):
     save_generator(tiny_generator(seed=0), tmp_path / "m")
     (tmp_path / "m" / "stray.txt").write_text("old")

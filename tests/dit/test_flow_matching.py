@@ -133,11 +133,24 @@ def test_guidance_combines_text_and_controls_separately(text, controls, calls):
     assert len(recorder.calls) == calls
 
 
-@pytest.mark.parametrize("field", ["text", "controls"])
+@pytest.mark.parametrize("field, name", [("text", "text"), ("controls", "control")])
 @pytest.mark.parametrize("scale", [math.nan, math.inf, -math.inf, -0.5, 20.5, True, "2"])
-def test_guidance_scales_must_be_finite_numbers_in_range(field, scale):
-    with pytest.raises(DiTError, match=f"^{field} guidance must be a number from 0 to 20, got"):
+def test_guidance_scales_must_be_finite_numbers_in_range(field, name, scale):
+    with pytest.raises(DiTError, match=f"^{name} guidance must be a number from 0 to 20, got"):
         Guidance(**{field: scale})
+
+
+@pytest.mark.parametrize("scales, message", [
+    ({"controls": 1e9}, "control guidance must be a number from 0 to 20, got 1e+09"),
+    ({"text": -1.0}, "text guidance must be a number from 0 to 20, got -1"),
+    ({"text": 25}, "text guidance must be a number from 0 to 20, got 25"),
+    ({"text": True}, "text guidance must be a number from 0 to 20, got True"),
+    ({"controls": "2"}, "control guidance must be a number from 0 to 20, got '2'"),
+])
+def test_a_guidance_error_shows_the_scale_as_given(scales, message):
+    with pytest.raises(DiTError) as error:
+        Guidance(**scales)
+    assert str(error.value) == message
 
 
 def test_guidance_accepts_the_ends_of_its_range():

@@ -1,5 +1,6 @@
 """fileio: atomic writes keep the umask and clean up after killed writers; user files are bounded and regular."""
 
+import json
 import os
 import subprocess
 
@@ -8,6 +9,12 @@ from conftest import dead_pid
 
 from fileio import (TEMP_MARK, OutputSet, UserFileError, folder_written_atomically, read_text, sha256_file,
                     writable_folder, write_atomically, write_bytes_atomically)
+from fileio.atomic import temporary_name
+
+
+def sidecar(*names: str) -> str:
+    """An earlier set's marker, recording `names` as its files the way generate's sidecar does."""
+    return json.dumps({"files": {name: {"bytes": 3, "sha256": "0" * 64} for name in names}})
 
 
 def test_written_files_follow_the_umask(tmp_path, umask_027):
@@ -55,8 +62,9 @@ def test_a_file_is_never_replaced_by_a_folder_and_is_refused_before_the_work(tmp
 
 
 def test_an_output_set_is_published_marker_last_and_removes_the_old_sets_extras(tmp_path):
-    for name in ("v.mp4", "v.json", "v.gif"):
+    for name in ("v.mp4", "v.gif"):
         (tmp_path / name).write_text("old")
+    (tmp_path / "v.json").write_text(sidecar("v.mp4", "v.gif"))
     with OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"]) as out:
         out.staged("v.mp4").write_text("new")
         out.staged("v.json").write_text("new")
@@ -67,8 +75,8 @@ def test_an_output_set_is_published_marker_last_and_removes_the_old_sets_extras(
 
 
 def test_an_interrupted_output_set_never_leaves_a_new_file_beside_an_old_marker(tmp_path, monkeypatch):
-    for name in ("v.mp4", "v.json"):
-        (tmp_path / name).write_text("old")
+    (tmp_path / "v.mp4").write_text("old")
+    (tmp_path / "v.json").write_text(sidecar("v.mp4"))
     renames = []
 
     def replace_then_die(source, target):
@@ -176,3 +184,61 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(small_disk):
         writable_folder(small_disk)
     with pytest.raises(UserFileError, match=f"^cannot write {small_disk / 'a.json'}: read-only file system"):
         write_bytes_atomically(small_disk / "a.json", b"{}")
+
+
+def test_an_output_set_never_replaces_or_removes_a_file_kinema_did_not_make(tmp_path):
+    (tmp_path / "v.mp4").write_text("my own video")
+    (tmp_path / "v.json").write_text('{"my": "notes"}')  # JSON, but no kinema sidecar: it records no files
+    with pytest.raises(UserFileError, match=f"^{tmp_path / 'v.json'}, {tmp_path / 'v.mp4'} exist and were not made "
+                                            "by kinema; choose another output or remove them$"):
+        OutputSet(tmp_path, ["v.gif", "v.json"], marker="v.json", stale=["v.mp4"])
+    (tmp_path / "v.json").write_text(sidecar("v.mp4"))  # an earlier set's: its video may go, the user's gif not
+    (tmp_path / "v.gif").write_text("my own gif")
+    with pytest.raises(UserFileError, match=f"^{tmp_path / 'v.gif'} exists and was not made by kinema; choose "
+                                            "another output or remove it$"):
+        OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"])
+    (tmp_path / "w.mp4").write_text("my own video, and no sidecar w.json at all")
+    with pytest.raises(UserFileError, match="w.mp4 exists and was not made by kinema"):
+        OutputSet(tmp_path, ["w.mp4", "w.json"], marker="w.json")
+    assert (tmp_path / "v.mp4").read_text() == "my own video" and (tmp_path / "v.gif").read_text() == "my own gif"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.gif", "v.json", "v.mp4", "w.mp4"]
+
+
+def test_a_folder_at_a_stale_name_is_refused_and_never_costs_the_old_marker(tmp_path):
+    (tmp_path / "v.mp4").write_text("old")
+    (tmp_path / "v.json").write_text(sidecar("v.mp4", "v.gif"))
+    (tmp_path / "v.gif").mkdir()
+    message = f"^{tmp_path / 'v.gif'} is a folder, where this run would remove an older run's file; rename or " \
+              "remove the folder, or choose another output$"
+    with pytest.raises(UserFileError, match=message):
+        OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"])  # before the work
+    (tmp_path / "v.gif").rmdir()
+    with pytest.raises(UserFileError, match=message), \
+            OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json", stale=["v.gif"]) as out:
+        out.staged("v.mp4").write_text("new")
+        out.staged("v.json").write_text("new")
+        (tmp_path / "v.gif").mkdir()  # made while the work ran
+        out.publish()
+    assert (tmp_path / "v.mp4").read_text() == "old" and json.loads((tmp_path / "v.json").read_text())["files"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.gif", "v.json", "v.mp4"]
+
+
+def test_temporaries_of_a_long_name_fit_the_file_system_and_are_still_cleaned_up(tmp_path):
+    long = "v" * 240  # v...v.json is 245 characters: a valid name, whose plain temporary name would not be
+    stale = temporary_name(tmp_path / f"{long}.mp4").name.replace(f"-{os.getpid()}-", f"-{dead_pid()}-")
+    other = temporary_name(tmp_path / f"{long}w.mp4").name.replace(f"-{os.getpid()}-", f"-{dead_pid()}-")
+    for name in (stale, other):
+        (tmp_path / name).write_text("a killed writer's")
+    assert len(stale) <= 255 and stale.startswith(f".{long[:150]}") and stale.endswith(".mp4") and TEMP_MARK in stale
+    write_bytes_atomically(tmp_path / f"{long}.mp4", b"video")
+    with OutputSet(tmp_path, [f"{long}.gif", f"{long}.json"], marker=f"{long}.json") as out:  # staged beside them
+        out.write(tmp_path / f"{long}.gif", lambda path: path.write_bytes(b"video"))
+        out.write(tmp_path / f"{long}.json", lambda path: path.write_text(json.dumps(out.file_records())))
+        out.publish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other, *(f"{long}{suffix}" for suffix in
+                                                                          (".gif", ".json", ".mp4"))])
+
+
+def test_a_folders_temporary_is_named_for_it_so_a_killed_writers_is_found(tmp_path):
+    with folder_written_atomically(tmp_path / "step_000100") as folder:
+        assert folder.name.startswith(f".step_000100{TEMP_MARK}{os.getpid()}-")

@@ -105,3 +105,27 @@ def test_the_cli_knows_the_same_controls_and_variants():
     from hybrid import cli
 
     assert cli.CONTROLS == BRANCHES and cli.VARIANTS == tuple(ablation.VARIANTS)
+
+
+@pytest.mark.parametrize("seeds", [0, ablation.MAX_SEEDS + 1, 1000000, True])
+def test_seeds_are_a_whole_number_from_1_to_max_seeds_checked_before_the_model_loads(seeds, tmp_path):
+    with pytest.raises(GenerationError, match=f"^seeds must be a whole number from 1 to 100, got {seeds!r}$"):
+        ablate("library", seeds=seeds, out=tmp_path, model="/no/model/needed")
+
+
+def test_only_the_first_seeds_scenes_are_laid_out_before_the_first_run(tmp_path, tiny_model, monkeypatch):
+    events = []
+    monkeypatch.setattr(ablation, "suite_scenes", lambda suite, seed: events.append(("scenes", seed)) or SCENES)
+
+    class Stop(Exception):
+        pass
+
+    def run(self, scene, seed, **kwargs):
+        events.append(("run", seed))
+        raise Stop
+
+    monkeypatch.setattr(Pipeline, "__call__", run)
+    with pytest.raises(Stop):
+        ablate("library", variants=("none",), seeds=ablation.MAX_SEEDS, out=tmp_path, model=tiny_model, num_frames=4,
+               steps=1)
+    assert events == [("scenes", 0), ("run", 0)]

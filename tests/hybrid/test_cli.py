@@ -171,7 +171,78 @@ def test_number_options_refuse_nan_and_inf_when_parsed(arguments, message, monke
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_guidance_out_of_range_is_one_line_before_generating(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("hybrid.generation.generate", lambda *a, **k: pytest.fail("generated with a bad guidance"))
-    assert main(["generate", "a ball", "--out", str(tmp_path / "v.mp4"), "--text-guidance", "25"]) == 2
-    assert capsys.readouterr().err == "kinema generate: error: text guidance must be a number from 0 to 20, got 25.0\n"
+@pytest.mark.parametrize("arguments, error", [
+    (["generate", "a ball", "--text-guidance", "nan"],
+     "kinema generate: error: argument --text-guidance: expected a finite number, got 'nan'"),
+    (["generate", "a ball", "--text-guidance", "25"],
+     "kinema generate: error: argument --text-guidance: expected a number from 0 to 20, got '25'"),
+    (["generate", "a ball", "--control-guidance", "1e9"],
+     "kinema generate: error: argument --control-guidance: expected a number from 0 to 20, got '1e9'"),
+    (["generate", "a ball", "--text-guidance", "-1"],
+     "kinema generate: error: argument --text-guidance: expected a number from 0 to 20, got '-1'"),
+    (["generate", "a ball", "--steps", "100000"],
+     "kinema generate: error: argument --steps: expected a whole number from 1 to 1000, got '100000'"),
+    (["evaluate", "--steps", "5000"],
+     "kinema evaluate: error: argument --steps: expected a whole number from 1 to 1000, got '5000'"),
+    (["ablate", "--steps", "100000"],
+     "kinema ablate: error: argument --steps: expected a whole number from 1 to 1000, got '100000'"),
+    (["generate", "a ball", "--steps", "0"],
+     "kinema generate: error: argument --steps: expected a whole number from 1 to 1000, got '0'"),
+    (["ablate", "--seeds", "0"],
+     "kinema ablate: error: argument --seeds: expected a whole number from 1 to 100, got '0'"),
+    (["ablate", "--seeds", "1000000"],
+     "kinema ablate: error: argument --seeds: expected a whole number from 1 to 100, got '1000000'"),
+    (["simulate", "dominoes", "--seed", "18446744073709551616", "--out", "x"],
+     ("kinema simulate: error: argument --seed: a seed is a whole number from 0 to 4294967295, got "
+      "'18446744073709551616'")),
+    (["simulate", "dominoes", "--out", "x", "--fps", "0"],
+     "kinema simulate: error: argument --fps: must be positive, got 0"),
+    (["simulate", "dominoes", "--out", "x", "--steps", "0"],
+     "kinema simulate: error: unrecognized arguments: --steps 0"),
+    (["generate", "a ball", "--controls", ""],
+     ("kinema generate: error: argument --controls: expected a comma-separated list of depth, flow, segmentation, "
+      "uv, got ''")),
+    (["dataset", "--out", "d", "--clips", "2", "--shard", "5/3"],
+     "kinema dataset: error: argument --shard: expected I/K with 0 <= I < K (e.g. 0/4), got '5/3'"),
+    (["render", "a ball", "--out", "x", "--aspect", "-16:9"],
+     ("kinema render: error: argument --aspect: invalid choice: '-16:9' (choose from '16:9', '9:16', '1:1', "
+      "'4:3')")),
+    (["parse"], "kinema parse: error: the following arguments are required: prompt"),
+    ([], "kinema: error: the following arguments are required: COMMAND"),
+])
+def test_an_argument_error_is_one_line_naming_the_option_and_the_help(arguments, error, monkeypatch, tmp_path,
+                                                                       capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    command = " ".join(["kinema", *arguments[:1]])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"{error} (see {command} --help)\n"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-inf", "expected a finite number, got '-inf'"), ("-nan", "expected a finite number, got '-nan'"),
+    ("-1e9", "expected a number from 0 to 20, got '-1e9'"), ("-.5", "expected a number from 0 to 20, got '-.5'"),
+    ("-2E+3", "expected a number from 0 to 20, got '-2E+3'"),
+])
+def test_a_negative_number_is_read_as_the_options_value(value, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["generate", "a ball", "--text-guidance", value])
+    assert f"argument --text-guidance: {message} (see" in capsys.readouterr().err
+
+
+def test_an_abbreviated_option_is_refused_not_guessed(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["parse", "a ball", "--see", "3"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("kinema parse: error: unrecognized arguments: --see 3 "
+                                       "(see kinema parse --help)\n")
+
+
+def test_the_cli_limits_are_the_ones_the_api_checks():
+    from dit.flow_matching import MAX_GUIDANCE
+    from hybrid import cli
+    from hybrid.ablation import MAX_SEEDS
+
+    assert cli.MAX_GUIDANCE == MAX_GUIDANCE and cli.MAX_ABLATION_SEEDS == MAX_SEEDS  # steps: test_pipeline.py
+

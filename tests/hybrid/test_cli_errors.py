@@ -1,5 +1,5 @@
 """The `kinema` CLI on a broken system: unwritable outputs, absent devices, OS errors and closed pipes are one
-line and exit status 2 (a closed pipe: a quiet exit), found before any work starts."""
+line and exit status 2 (a closed pipe: a quiet exit), found before any work starts; a Ctrl-C is one line too."""
 
 import errno
 import os
@@ -140,3 +140,36 @@ def test_a_closed_pipe_ends_quietly(command):
     err = process.stderr.read()
     assert process.wait(timeout=60) == 141  # as a shell reports a program SIGPIPE ended (`yes | head`)
     assert err == b""
+
+
+def test_a_closed_stdout_ends_quietly(monkeypatch, capsys):
+    """`kinema parse "a red ball" >&-`: with fd 1 closed Python sets sys.stdout to None."""
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["parse", "a red ball"]) == 141  # as a closed pipe
+    assert capsys.readouterr().err == ""
+
+
+KEPT_ON_INTERRUPT = {"train": "the checkpoints saved so far are kept; continue with --resume",
+                     "ablate": "the finished runs are kept; run the same command again to resume"}
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_ctrl_c_is_one_line_saying_what_is_left_and_exit_130(command, tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WRITERS[command][1], interrupt)
+    assert main(arguments(command, tmp_path / "out")) == 130  # as a shell reports a program SIGINT ended
+    left = KEPT_ON_INTERRUPT.get(command, "nothing was published")
+    assert one_line(capsys) == f"kinema {command}: interrupted; {left}\n"
+
+
+def test_a_render_interrupted_while_writing_publishes_nothing(tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hybrid.video.write_video", interrupt)  # the rollout and frames are staged by then
+    out = tmp_path / "run"
+    assert main(["render", "a red ball falls from 1 m", "--out", str(out), "--size", "32", "--seconds", "1"]) == 130
+    assert capsys.readouterr().err.endswith("]\nkinema render: interrupted; nothing was published\n")  # bars first
+    assert list(out.iterdir()) == []

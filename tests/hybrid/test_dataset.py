@@ -113,3 +113,32 @@ def test_the_dataset_seed_is_at_most_max_seed():
     assert DatasetSpec(seed=MAX_SEED, clips=1).seed == MAX_SEED
     with pytest.raises(SceneError, match="a seed is a whole number from 0 to 4294967295, got 4294967296"):
         DatasetSpec(seed=MAX_SEED + 1, clips=1)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"size": 1}, "image size must be an even number of pixels from 2 to 4096 (video encoders need even sizes), got 1"),
+    ({"size": 5000}, "image size must be an even number of pixels from 2 to 4096"),
+    ({"frames": 100000}, "100000 frames at 8 fps is 12500 s; a clip may be at most 60 s (480 frames at 8 fps)"),
+    ({"frames": 61, "fps": 1}, "61 frames at 1 fps is 61 s; a clip may be at most 60 s (60 frames at 1 fps)"),
+    ({"fps": 7}, "fps 7 does not divide the physics rate of 240 steps a second; use fps 8, the nearest that does"),
+    ({"frames": 0}, "frames must be a whole number of at least 1, got 0"),
+    ({"clips": 2.5}, "clips must be a whole number of at least 1, got 2.5"),
+])
+def test_an_impossible_spec_is_refused_when_made(change, message):
+    with pytest.raises(SimError) as error:
+        DatasetSpec(**({"seed": 0, "clips": 2} | change))
+    assert message in str(error.value)
+    assert DatasetSpec(seed=0, clips=2, frames=480, fps=8, size=2).frames == 480  # the limits themselves are fine
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--size", "1"], ("image size must be an even number of pixels from 2 to 4096 (video encoders need even "
+                       "sizes), got 1")),
+    (["--frames", "100000"], "100000 frames at 8 fps is 12500 s; a clip may be at most 60 s (480 frames at 8 fps)"),
+    (["--fps", "7"], ("fps 7 does not divide the physics rate of 240 steps a second; use fps 8, the nearest that "
+                      "does, or another of 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 16, 20, 24, 30, 40, 48, 60, 80, 120, 240")),
+])
+def test_the_cli_refuses_an_impossible_clip_before_making_any(option, message, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr("hybrid.dataset.make_clip", lambda *a, **k: pytest.fail("a clip was made"))
+    assert main(["dataset", "--out", str(tmp_path / "data"), "--clips", "2", *option]) == 2
+    assert capsys.readouterr().err == f"kinema dataset: error: {message}\n"

@@ -33,3 +33,18 @@ def test_generate_and_the_pipeline_share_the_limit():
     assert generation.MAX_SECONDS == pipeline.MAX_SECONDS == 16
     with pytest.raises(GenerationError, match="at most 16"):
         generation.generate("a red ball", duration_seconds=30)
+
+
+@pytest.mark.parametrize("seconds, shown", [(30, "30"), (30.0, "30"), (16.5, "16.5")])
+def test_generate_refuses_a_long_video_in_the_users_number(seconds, shown):
+    with pytest.raises(GenerationError, match=rf"^a video of {shown} s is too long: videos are at most 16 s; ask for "
+                                              r"a shorter clip$"):
+        generation.generate("a red ball", duration_seconds=seconds, model="/no/model/needed")
+
+
+def test_cli_generate_refuses_a_long_video_as_typed(capsys):
+    from hybrid.cli import main
+
+    assert main(["generate", "a red ball", "--seconds", "30", "--model", "/no/model/needed"]) == 2
+    assert capsys.readouterr().err == "kinema generate: error: a video of 30 s is too long: videos are at most 16 s; " \
+                                      "ask for a shorter clip\n"

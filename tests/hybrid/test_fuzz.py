@@ -133,7 +133,7 @@ def answer(argv: list[str], capsys) -> tuple[int, str, str]:
     signal.alarm(SECONDS_PER_INPUT)
     try:
         status = main(argv)
-    except SystemExit as exit_:  # argparse's own usage errors
+    except SystemExit as exit_:  # argparse's own errors
         status = exit_.code
     finally:
         signal.alarm(0)
@@ -148,7 +148,7 @@ def one_line_answer(argv: list[str], capsys) -> tuple[int, str]:
     assert status in (0, 2), f"{argv!r}: exit {status}\n{err}"
     if status == 2:
         lines = [line for line in err.splitlines() if line.strip()]
-        assert len(lines) == 1 or lines[0].startswith("usage:"), f"{argv!r}: not one line:\n{err}"
+        assert len(lines) == 1, f"{argv!r}: not one line:\n{err}"
         assert "Traceback" not in err, f"{argv!r}:\n{err}"
     return status, out
 

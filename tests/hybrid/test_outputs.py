@@ -103,8 +103,7 @@ def test_videos_and_shards_get_the_umasks_permissions(tmp_path, umask_027, monke
 
 
 def test_generate_publishes_one_verifiable_set_and_removes_an_older_runs_gif(tmp_path, tiny_model, umask_027):
-    for name in ("v.mp4", "v.preview.mp4", "v.json", "v.gif"):
-        (tmp_path / name).write_text("an older run")
+    make(tmp_path / "v.mp4", tiny_model, gif=True)  # an older run, with a GIF this one does not make
     make(tmp_path / "v.mp4", tiny_model)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.json", "v.mp4", "v.preview.mp4"]
     assert all(p.stat().st_mode & 0o777 == 0o640 for p in tmp_path.iterdir())  # staged files follow the umask too
@@ -157,6 +156,46 @@ def test_generate_proves_its_output_folder_before_any_model_work(tmp_path, monke
         generate(PROMPT, out=tmp_path / "x.mp4", model=NO_MODEL)
 
 
+def test_generate_never_replaces_or_removes_a_file_it_did_not_make(tmp_path):
+    (tmp_path / "v.mp4").write_text("my own video")
+    (tmp_path / "v.json").write_text('{"my": "notes"}')
+    with pytest.raises(UserFileError, match=f"^{tmp_path / 'v.json'}, {tmp_path / 'v.mp4'} exist and were not made "
+                                            "by kinema; choose another output or remove them$"):
+        generate(PROMPT, out=tmp_path / "v.gif", model=NO_MODEL)  # refused before any model work
+    assert (tmp_path / "v.mp4").read_text() == "my own video" and (tmp_path / "v.json").read_text() == '{"my": "notes"}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.json", "v.mp4"]
+
+
+def test_a_folder_named_like_an_older_runs_gif_is_refused_before_the_work(tmp_path):
+    files = {"v.mp4": b"video", "v.preview.mp4": b"preview"}
+    sidecar = json.dumps({"outputs": {"video": "v.mp4", "preview": "v.preview.mp4"},
+                          "files": {name: {"bytes": len(data)} for name, data in files.items()}})
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "v.json").write_text(sidecar)
+    (tmp_path / "v.gif").mkdir()
+    with pytest.raises(UserFileError, match=f"^{tmp_path / 'v.gif'} is a folder, where this run would remove an "
+                                            "older run's file; rename or remove the folder, or choose another output$"):
+        generate(PROMPT, out=tmp_path / "v.mp4", model=NO_MODEL)
+    assert (tmp_path / "v.json").read_text() == sidecar and (tmp_path / "v.mp4").read_bytes() == b"video"
+
+
+def test_generate_under_a_file_names_the_file(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    for out in (tmp_path / "precious.txt" / "x.mp4", tmp_path / "precious.txt" / "sub" / "x.mp4"):
+        with pytest.raises(UserFileError, match=f"^cannot write into {out.parent}: {tmp_path / 'precious.txt'} is a "
+                                                "file, not a folder; choose another path$"):
+            generate(PROMPT, out=out, model=NO_MODEL)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_generate_writes_a_video_of_the_longest_name_the_folder_takes(tmp_path, tiny_model):
+    out = tmp_path / f"{'v' * 240}.mp4"  # its preview is 252 characters; its temporaries would pass 255
+    make(out, tiny_model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, f"{out.stem}.json",
+                                                                  f"{out.stem}.preview.mp4"])
+
+
 def test_cli_generate_onto_a_folder_is_one_line(tmp_path, capsys):
     assert main(["generate", PROMPT, "--out", str(tmp_path), "--model", NO_MODEL]) == 2
     error = capsys.readouterr().err
@@ -194,12 +233,30 @@ def test_render_checks_the_size_before_simulating_or_writing(tmp_path, capsys):
     assert not out.exists() or list(out.iterdir()) == []
 
 
+RENDER = ["render", "a red ball falls from 1 m", "--size", "16", "--aspect", "1:1", "--seconds", "0.25", "--fps", "8"]
+
+
 def test_render_replaces_the_whole_set_and_simulate_removes_the_renders_files(tmp_path, capsys):
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "preview.gif").write_text("from an older render with --gif")
-    assert main(["render", "a red ball falls from 1 m", "--out", str(out), "--size", "16", "--aspect", "1:1",
-                 "--seconds", "0.25", "--fps", "8"]) == 0
+    assert main([*RENDER, "--out", str(out), "--gif"]) == 0
+    assert (out / "preview.gif").is_file()
+    assert main([*RENDER, "--out", str(out)]) == 0  # the older render's GIF goes
     assert sorted(p.name for p in out.iterdir()) == ["frames.npz", "graph.json", "preview.mp4", "rollout.npz"]
     assert main(["simulate", "a red ball falls from 1 m", "--out", str(out), "--seconds", "0.25"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["graph.json", "rollout.npz"]  # the frames were the old rollout's
+
+
+def test_render_and_simulate_never_replace_or_remove_a_file_they_did_not_make(tmp_path, capsys, monkeypatch):
+    def no_work(*args, **kwargs):
+        raise AssertionError("the output was not checked before the simulation")
+
+    monkeypatch.setattr("sim.simulate", no_work)
+    (tmp_path / "preview.gif").write_text("my own animation")
+    assert main([*RENDER, "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"kinema render: error: {tmp_path / 'preview.gif'} exists and was not made by " \
+                                      "kinema; choose another output or remove it\n"
+    monkeypatch.undo()  # simulate checks its folder when it saves, after simulating
+    (tmp_path / "graph.json").write_text('{"my": "graph"}')  # not a scene graph: not kinema's either
+    assert main(["simulate", "a red ball falls from 1 m", "--out", str(tmp_path), "--seconds", "0.25"]) == 2
+    assert f"{tmp_path / 'graph.json'}, {tmp_path / 'preview.gif'} exist and were not made" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.json", "preview.gif"]

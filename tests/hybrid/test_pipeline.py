@@ -99,7 +99,8 @@ def test_text_only_runs_without_any_control(tiny_pipeline, monkeypatch):
     ({"height": 30}, "height must be a multiple of 4"),
     ({"width": 8}, "width must be a multiple of 4 pixels from 16 to 1024"),
     ({"width": 100000}, "width must be a multiple of 4 pixels from 16 to 1024; got 100000"),
-    ({"num_steps": 0}, "num_steps must be an integer from 1 to 1000"),
+    ({"num_steps": 0}, "steps must be a whole number from 1 to 1000, got 0"),
+    ({"num_steps": 100000}, "steps must be a whole number from 1 to 1000, got 100000"),
     ({"controls": ("depth", "normals")}, "controls must be distinct names among depth, flow, segmentation"),
     ({"seed": -1}, "a seed is a whole number from 0 to 4294967295, got -1"),
     ({"seed": 2**32}, "a seed is a whole number from 0 to 4294967295, got 4294967296"),
@@ -111,6 +112,14 @@ def test_impossible_parameters_are_clear_errors(tiny_pipeline, change, message):
     arguments = dict(num_frames=4, height=32, width=32, num_steps=1) | change
     with pytest.raises(GenerationError, match=message):
         tiny_pipeline(PROMPT, **arguments)
+
+
+def test_the_cli_steps_limit_is_the_pipelines(tiny_pipeline):
+    from hybrid.cli import MAX_STEPS
+
+    tiny_pipeline._check(None, 8, 32, 32, MAX_STEPS, (), 0)
+    with pytest.raises(GenerationError, match=f"from 1 to {MAX_STEPS}, got {MAX_STEPS + 1}"):
+        tiny_pipeline._check(None, 8, 32, 32, MAX_STEPS + 1, (), 0)
 
 
 def test_video_sizes_follow_resolution_and_aspect():
@@ -142,7 +151,7 @@ def test_generate_writes_video_preview_and_sidecar(tmp_path, tiny_model):
 
 @pytest.mark.parametrize("arguments, message", [
     ({"prompt": "  "}, "the prompt is empty"),
-    ({"duration_seconds": 100}, "duration_seconds must be above 0 and at most 16"),
+    ({"duration_seconds": 100}, "a video of 100 s is too long: videos are at most 16 s"),
     ({"resolution": "4k"}, "unsupported resolution"),
     ({"aspect_ratio": "21:9"}, "unsupported aspect ratio"),
     ({"out": "video.avi"}, "must end in .mp4 or .gif"),

@@ -64,6 +64,10 @@ def test_error_positions_are_character_offsets_of_the_original_text():
     ("a ball falls for 0 seconds", "a duration of 0 seconds is out of range; use more than 0 s"),
     ("a ball falls from 1e308 m", "a drop height of 1e308 m is out of range; use at most 100 m"),
     ("a ball falls for 1e9 seconds", "a duration of 1e9 seconds is out of range"),
+    ("a ball falls for 1e-9 seconds",
+     r"^a duration of 1e-9 seconds at 8 fps is less than one frame; ask for at least 0\.125 s$"),
+    ("a 0.05 second clip of a ball",
+     r"^a duration of 0.05 second at 8 fps is less than one frame; ask for at least 0\.125 s$"),
     ("a ball falls from 1" + "0" * 400 + " m", "is out of range; use at most 100 m"),  # float() of it is inf
     ("1" + "0" * 400 + " balls", "a count is a whole number from 1 to 50"),
     ("a ball falls from nan m", "unknown word 'nan'"),
@@ -121,7 +125,9 @@ def test_a_prompt_over_the_length_limit_is_refused():
     assert len(parse_prompt(long_prompt[:34 * 50]).bodies) == 100
 
 
-def test_a_prompt_with_too_many_objects_is_refused():
-    with pytest.raises(SceneError, match=r"^the prompt asks for more than 100 objects; ask for fewer$"):
-        parse_prompt("50 balls, 50 cubes and a cone")
+def test_a_prompt_with_too_many_objects_is_refused_with_the_count_it_asks_for():
+    with pytest.raises(SceneError, match=r"^the prompt asks for 116 objects up to 'a tower of 16 cans' \(word 7\); "
+                                         r"a scene may have at most 100, so ask for fewer$"):
+        parse_prompt("50 balls, 50 cubes and a tower of 16 cans")
     assert len(parse_prompt("50 balls, 49 cubes and a cone").bodies) == 100
+    assert len(parse_prompt("a ball falls for 0.125 s").bodies) == 1

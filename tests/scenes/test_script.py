@@ -278,6 +278,12 @@ ERRORS = {
                        "greater than or equal to -1000"),
     "absurd impulse": ("bodies:\n" + BALL + "events:\n  - {frame: 1, body: ball, impulse: [0, 1e300, 0]}\n", 4,
                        "events[0].impulse[1]", "less than or equal to 1000000000000000"),
+    "impulse past the speed limit": ("bodies:\n  - {id: ball, noun: ball, colour: red, mass: 2 kg}\nevents:\n"
+                                     "  - frame: 1\n    body: ball\n    impulse: [1e14, 0, 0]\n", 6,
+                                     "events[0].impulse", "an impulse of 1e+14 N*s would send ball (2 kg) to 5e+13 "
+                                     "m/s, over the 1000 m/s a body may move at; use at most 2000 N*s"),
+    "duration under a frame": ("bodies:\n" + BALL + "duration: 0.001 s\n", 3, "duration",
+                               "0.001 s at 8 fps is less than one frame; ask for at least 0.125 s"),
     "absurd camera": ("camera:\n  eye: [0, -1e300, 1]\nbodies:\n" + BALL, 2, "camera.eye[1]",
                       "greater than or equal to -10000"),
 }
@@ -313,7 +319,7 @@ def test_malformed_yaml_reports_its_line(tmp_path):
 def test_alias_bombs_and_loops_are_refused(tmp_path):
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     levels += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 9)]
-    assert "expands to over" in error(write(tmp_path, "\n".join(levels) + "\n", "bomb.yaml"))
+    assert "holds over 100000 values (aliases counted" in error(write(tmp_path, "\n".join(levels) + "\n", "bomb.yaml"))
     assert "remove the loop" in error(write(tmp_path, "bodies: &a [*a]\n", "loop.yaml"))
 
 
@@ -322,6 +328,25 @@ def test_empty_and_non_mapping_scripts(tmp_path):
     assert "this one is a list" in error(write(tmp_path, "- ball\n", "list.yaml"))
     with pytest.raises(SceneError, match="no scene script at .*missing.yaml; check the path"):
         read_script(tmp_path / "missing.yaml")
+
+
+# --- the number of bodies -------------------------------------------------------------------------
+@pytest.mark.parametrize("entries, line, field, asked", [
+    (["  - {noun: ball, colour: red}\n"] * 5000, 102, "bodies[100]", 5000),  # 150 KB: used to hang the layout
+    (["  - {noun: ball, colour: red, count: 60}\n"] * 2 + ["  - {noun: cone, colour: red}\n"], 3, "bodies[1].count",
+     121),
+])
+def test_a_script_over_the_body_limit_is_refused_with_the_count_it_asks_for(tmp_path, entries, line, field, asked):
+    path = write(tmp_path, "bodies:\n" + "".join(entries))
+    message = error(path)
+    assert message == (f"{path}:{line}: {field}: the script asks for {asked} bodies; a scene may have at most "
+                       "100, so lower the counts or remove entries")
+
+
+def test_a_script_at_the_body_limit_lays_out(tmp_path):
+    path = write(tmp_path, "bodies:\n  - {noun: ball, colour: red, count: 50}\n"
+                           "  - {noun: cube, colour: blue, count: 49}\n  - {noun: cone, colour: green}\n")
+    assert len(load_script(path).bodies) == 100
 
 
 # --- meshes ---------------------------------------------------------------------------------------
@@ -343,6 +368,9 @@ def test_mesh_may_not_escape_the_folder_unless_allowed(tmp_path):
     path = write(tmp_path, MESH_SCENE.format(mesh="../outside.obj"), "scene/cup.yaml")
     message = error(path)
     assert message.startswith(f"{path}:2: bodies[0].mesh: ") and "outside the script's folder" in message
+    # every command reads scripts, so the advice fits all: no flag but check's, no Python unless named so
+    assert message.endswith("move the mesh into that folder (kinema check --allow-outside, or allow_outside=True "
+                            "in Python, lets a trusted script reach outside)"), message
     assert read_script(path, allow_outside=True).body("cup").mesh == str(outside.resolve())
 
 

@@ -95,3 +95,37 @@ def test_a_mesh_over_the_size_limit_is_refused_unread(tmp_path):
     path = tmp_path / "cup.yaml"
     path.write_text("bodies:\n  - {id: cup, noun: bowl, colour: white, mesh: cup.obj}\n")
     assert "(64.0 MiB)" in refused(read_script, path)
+
+
+# --- what load_scene takes for a path ------------------------------------------------------------------
+def test_a_device_named_as_the_scene_is_refused_as_a_script_not_parsed_as_a_prompt():
+    assert refused(load_scene, "/dev/urandom") == \
+        "/dev/urandom is not a regular file (a device, pipe or socket); give the path of a scene script"
+
+
+@pytest.mark.parametrize("name", ["UP.YAML", "up.Yml", "scene"])
+def test_an_existing_script_is_read_whatever_its_suffix(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(BALL_SCENE)
+    assert load_scene(name).body_ids == ["ball"]  # as `kinema check` reads it
+
+
+def test_an_existing_file_that_is_no_script_gets_the_scripts_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").write_text("hello\n")
+    assert refused(load_scene, "notes") == "notes:1: a scene script is a mapping of sections such as description, " \
+                                           "bodies and relations; this one is a str"
+
+
+@pytest.mark.parametrize("argument", ["./missing", "scenes/missing", "~/missing-kinema-scene"])
+def test_a_missing_path_is_reported_as_a_path(argument):
+    assert refused(load_scene, argument) == \
+        f"no scene script at {argument}; check the path, or pass a prompt in quotes"
+
+
+def test_folders_and_long_prompts_are_not_taken_for_scripts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dominoes").mkdir()  # e.g. the output of `kinema simulate dominoes --out dominoes`
+    assert len(load_scene("dominoes").bodies) > 1  # the library's scene
+    prompt = "a red ball, " * 25 + "and a cube"  # 310 characters: too long for a file name
+    assert len(load_scene(prompt).bodies) == 26

@@ -299,6 +299,25 @@ def test_a_diverging_simulation_is_a_sim_error_not_nan():
         simulate(graph, seconds=1.0)
 
 
+@pytest.mark.parametrize("impulse, what", [
+    ({"impulse": (1e14, 0.0, 0.0)}, r"its speed reached 2\.39e\+13 m/s \(the bound is 10000 m/s\)"),
+    ({"angular_impulse": (0.0, 1e14, 0.0)}, r"its spin reached .* rad/s \(the bound is 1e\+06 rad/s\)"),
+])
+def test_a_body_flung_past_any_physical_speed_is_divergence_not_a_rollout(impulse, what):
+    # The schema allows impulses up to 1e15 N*s; on a 4.19 kg ball that is 2.4e13 m/s, finite but absurd.
+    graph = scene(ball(position=(0.0, 0.0, 1.0), mass=4.19))
+    graph.add_event(Event(frame=1, body="ball", **impulse))
+    with pytest.raises(SimError, match=rf"^the simulation diverged at frame 1 \(body ball\): {what}; give it"):
+        simulate(graph, seconds=1.0)
+
+
+def test_a_clip_shorter_than_one_frame_is_refused_before_simulating():
+    with pytest.raises(SimError) as caught:
+        simulate(scene(ball(position=(0.0, 0.0, 0.1))), seconds=0.001)
+    assert str(caught.value) == "0.001 s at 8 fps is less than one frame; ask for at least 0.125 s"
+    assert simulate(scene(ball(position=(0.0, 0.0, 0.1))), seconds=0.125).num_frames == 1
+
+
 def test_an_fps_that_does_not_divide_the_physics_rate_gets_fps_advice():
     with pytest.raises(SimError) as caught:
         simulate(scene(ball(position=(0.0, 0.0, 0.1))), seconds=1.0, fps=7)
