@@ -53,22 +53,28 @@ def _temporary_prefix(target: Path) -> str:
     return f".{start}~{hashlib.sha256(os.fsencode(target.name)).hexdigest()[:8]}{TEMP_MARK}"
 
 
-def remove_stale_temporaries(target: Path) -> None:
-    """Delete temporaries of `target` left by writers that no longer run (files or folders)."""
+def dead_temporaries(target: Path) -> list[Path]:
+    """Temporaries of `target` (files or folders) whose writers no longer run: what a kill leaves behind."""
     prefix = _temporary_prefix(target)
     try:
         entries = list(target.parent.iterdir())
     except OSError:
-        return
+        return []
+    dead = []
     for entry in entries:
-        if not entry.name.startswith(prefix):
-            continue
-        pid = entry.name[len(prefix):].split("-", 1)[0]
+        pid = entry.name[len(prefix):].split("-", 1)[0] if entry.name.startswith(prefix) else ""
         if pid.isdigit() and not _alive(int(pid)):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            dead.append(entry)
+    return dead
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete temporaries of `target` left by writers that no longer run (files or folders)."""
+    for entry in dead_temporaries(target):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

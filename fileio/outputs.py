@@ -1,9 +1,10 @@
 """Publishing a set of files that belong together (a video, its preview, its sidecar) so no reader sees a mix.
 
-Everything is written into a temporary folder beside the targets and checked there. Publishing then removes
-the old set's marker (its sidecar) first, renames every other file into place, and renames the new marker
-last. So a marker on disk always sits beside the files written with it: a kill part-way leaves no marker
-(an incomplete set, plainly so), never a new video beside an old sidecar.
+Everything is written into a temporary folder beside the targets and checked there. Publishing then moves
+the old set's marker (its sidecar) out of the way into that folder first, renames every other file into place,
+and renames the new marker last. So a marker on disk always sits beside the files written with it: a kill
+part-way leaves no marker (an incomplete set, plainly so), never a new video beside an old sidecar; the next
+run finds both markers in the killed run's folder, knows the files are kinema's, and replaces them.
 
 A set replaces or removes only files the old marker claims (a sidecar lists them): a file of the same name that
 kinema did not make, or cannot tell it made, is refused before the work, and so is a folder at any of the
@@ -18,11 +19,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from fileio.atomic import (check_file_target, fsync_folder, remove_stale_temporaries, temporary_name, umask_mode,
-                           write_error)
+from fileio.atomic import (check_file_target, dead_temporaries, fsync_folder, remove_stale_temporaries,
+                           temporary_name, umask_mode, write_error)
 from fileio.errors import UserFileError
 from fileio.reading import read_text
 
+PREVIOUS_MARKER = ".previous-marker"  # in the staging folder while publishing: the marker being replaced
 MAX_SIDECAR_BYTES = 16 * 2**20  # a sidecar is a few kB; a larger file of that name is not kinema's
 
 
@@ -104,6 +106,7 @@ class OutputSet:
         self.stale = [name for name in stale if name not in names]
         self.claims = claims
         self.staging: Path | None = None
+        self._claimed_by_a_killed_run = self._claims_of_an_interrupted_publish()  # read before __enter__ cleans
         self._check_names()
 
     def _check_names(self) -> None:
@@ -115,7 +118,7 @@ class OutputSet:
             if (self.folder / name).is_dir():
                 raise UserFileError(f"{self.folder / name} is a folder, where this run would remove an older "
                                     "run's file; rename or remove the folder, or choose another output")
-        claimed = self.claims(self.folder / self.marker)
+        claimed = self.claims(self.folder / self.marker) or self._claimed_by_a_killed_run
         claimed = {*claimed, self.marker} if claimed else set()
         foreign = [self.folder / name for name in (*self.names, *self.stale)
                    if name not in claimed and os.path.lexists(self.folder / name)]
@@ -123,6 +126,15 @@ class OutputSet:
             exist, were, them = ("exists", "was", "it") if len(foreign) == 1 else ("exist", "were", "them")
             raise UserFileError(f"{', '.join(map(str, foreign))} {exist} and {were} not made by kinema; choose "
                                 f"another output or remove {them}")
+
+    def _claims_of_an_interrupted_publish(self) -> set[str]:
+        """A run killed while publishing leaves, in its staging folder, the marker it replaced and the one it had
+        yet to move: the files beside them are kinema's, so the next run may replace them."""
+        claimed = set()
+        for staging in dead_temporaries(self.folder / self.marker):
+            if staging.is_dir() and not staging.is_symlink():
+                claimed |= self.claims(staging / PREVIOUS_MARKER) | self.claims(staging / self.marker)
+        return claimed
 
     def __enter__(self) -> "OutputSet":
         for name in (*self.names, *self.stale):
@@ -168,7 +180,9 @@ class OutputSet:
         self._check_names()  # again: the work took a while, and the old marker is removed next
         name = self.marker
         try:
-            for name in (self.marker, *self.stale):
+            if os.path.lexists(self.folder / self.marker):  # kept, not deleted, until the set is in place
+                os.replace(self.folder / self.marker, self.staging / PREVIOUS_MARKER)
+            for name in self.stale:
                 (self.folder / name).unlink(missing_ok=True)
             fsync_folder(self.folder)
             for name in self.names:

@@ -147,10 +147,11 @@ def _simulated(args: argparse.Namespace):
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from sim import save_rollout
+    from sim.rollout import rollout_outputs, save_rollout
 
+    outputs = rollout_outputs(Path(args.out))  # a folder that cannot take the rollout is refused before simulating
     graph, rollout = _simulated(args)
-    folder = save_rollout(Path(args.out), rollout, graph)
+    folder = save_rollout(Path(args.out), rollout, graph, outputs)
     print(f"wrote {folder / 'rollout.npz'} ({rollout.num_frames} frames at {rollout.fps:g} fps, "
           f"{len(rollout.body_ids)} bodies) and {folder / 'graph.json'}")
 

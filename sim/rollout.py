@@ -75,15 +75,20 @@ def rollout_folder_files(marker: Path) -> set[str]:
     return {ROLLOUT_FILE, GRAPH_FILE, *RENDER_FILES}
 
 
-def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph) -> Path:
-    """Write `rollout.npz` and `graph.json` into `folder` as one set and return the folder.
+def rollout_outputs(folder: Path) -> OutputSet:
+    """The output set of a rollout folder, checked now (make it before simulating, so a refusal costs no work).
 
     graph.json is the set's marker, renamed into place last, so a folder with a graph.json holds the rollout
     written with it. A render's files there (RENDER_FILES) were made from the old rollout and are removed; a
-    file of these names in a folder without a scene graph is not kinema's and is refused before any writing.
+    file of these names in a folder without a scene graph is not kinema's and is refused.
     """
-    outputs = OutputSet(folder, [ROLLOUT_FILE, GRAPH_FILE], marker=GRAPH_FILE, stale=list(RENDER_FILES),
-                        claims=rollout_folder_files)
+    return OutputSet(folder, [ROLLOUT_FILE, GRAPH_FILE], marker=GRAPH_FILE, stale=list(RENDER_FILES),
+                     claims=rollout_folder_files)
+
+
+def save_rollout(folder: Path, rollout: Rollout, graph: SceneGraph, outputs: OutputSet | None = None) -> Path:
+    """Write `rollout.npz` and `graph.json` into `folder` as one set (`rollout_outputs`) and return the folder."""
+    outputs = rollout_outputs(folder) if outputs is None else outputs
     with outputs:
         write_rollout(outputs.folder, rollout, graph, save=outputs.write)
         outputs.publish()

@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from conftest import dead_pid
@@ -80,8 +81,8 @@ def test_an_interrupted_output_set_never_leaves_a_new_file_beside_an_old_marker(
     renames = []
 
     def replace_then_die(source, target):
-        if renames:
-            raise KeyboardInterrupt  # killed after the first file moved into place
+        if len(renames) == 2:
+            raise KeyboardInterrupt  # killed after the old marker moved aside and the new video moved in
         renames.append(target)
         os.rename(source, target)
 
@@ -91,6 +92,7 @@ def test_an_interrupted_output_set_never_leaves_a_new_file_beside_an_old_marker(
         out.staged("v.json").write_text("new")
         out.publish()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]  # no marker: plainly incomplete, never mixed
+    assert (tmp_path / "v.mp4").read_text() == "new"
 
 
 def test_an_unfinished_output_set_publishes_nothing(tmp_path):
@@ -242,3 +244,39 @@ def test_temporaries_of_a_long_name_fit_the_file_system_and_are_still_cleaned_up
 def test_a_folders_temporary_is_named_for_it_so_a_killed_writers_is_found(tmp_path):
     with folder_written_atomically(tmp_path / "step_000100") as folder:
         assert folder.name.startswith(f".step_000100{TEMP_MARK}{os.getpid()}-")
+
+
+KILLED_PUBLISH = """
+import os, signal, sys
+from pathlib import Path
+from fileio import OutputSet
+folder = Path(sys.argv[1])
+moves = []
+real_replace = os.replace
+def replace_then_die(source, target):
+    if len(moves) == 2:  # the old marker moved aside and the new video moved in: killed before the sidecar
+        os.kill(os.getpid(), signal.SIGKILL)
+    moves.append(target)
+    real_replace(source, target)
+with OutputSet(folder, ["v.mp4", "v.json"], marker="v.json") as out:
+    out.write(folder / "v.mp4", lambda path: path.write_text("new"))
+    out.write(folder / "v.json", lambda path: path.write_text('{"files": {"v.mp4": {}}}'))
+    os.replace = replace_then_die
+    out.publish()
+"""
+
+
+def test_after_a_publish_killed_midway_the_next_run_replaces_the_set(tmp_path):
+    def publish(video: str) -> None:
+        with OutputSet(tmp_path, ["v.mp4", "v.json"], marker="v.json") as out:
+            out.write(tmp_path / "v.mp4", lambda path: path.write_text(video))
+            out.write(tmp_path / "v.json", lambda path: path.write_text('{"files": {"v.mp4": {}}}'))
+            out.publish()
+
+    publish("old")
+    killed = subprocess.run([sys.executable, "-c", KILLED_PUBLISH, str(tmp_path)])
+    assert killed.returncode == -9
+    assert (tmp_path / "v.mp4").read_text() == "new" and not (tmp_path / "v.json").exists()  # no mixed set
+    publish("newer")  # the killed run's staging folder shows the video is kinema's: not refused as foreign
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.json", "v.mp4"]
+    assert (tmp_path / "v.mp4").read_text() == "newer"

@@ -10,6 +10,7 @@ from conftest import dead_pid
 import torch
 
 import fileio.outputs
+import hybrid.cli
 import hybrid.dataset
 import hybrid.video
 from dit.checkpoint import save_generator
@@ -119,8 +120,8 @@ def test_a_kill_while_publishing_never_leaves_an_old_sidecar_beside_new_videos(t
     renames = []
 
     def replace_then_die(source, target):
-        if renames:
-            raise KeyboardInterrupt  # SIGKILL-like: after the new video moved into place
+        if len(renames) == 2:
+            raise KeyboardInterrupt  # SIGKILL-like: after the old sidecar moved aside and the new video in
         renames.append(target)
         os.rename(source, target)
 
@@ -260,3 +261,11 @@ def test_render_and_simulate_never_replace_or_remove_a_file_they_did_not_make(tm
     assert main(["simulate", "a red ball falls from 1 m", "--out", str(tmp_path), "--seconds", "0.25"]) == 2
     assert f"{tmp_path / 'graph.json'}, {tmp_path / 'preview.gif'} exist and were not made" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.json", "preview.gif"]
+
+
+def test_simulate_refuses_a_folder_holding_foreign_files_before_simulating(tmp_path, monkeypatch, capsys):
+    (tmp_path / "rollout.npz").write_text("the user's own file")
+    monkeypatch.setattr(hybrid.cli, "_simulated", lambda args: pytest.fail("simulated before checking --out"))
+    assert main(["simulate", "dominoes", "--out", str(tmp_path)]) == 2
+    assert f"{tmp_path / 'rollout.npz'} exists and was not made by kinema" in capsys.readouterr().err
+    assert (tmp_path / "rollout.npz").read_text() == "the user's own file"
