@@ -34,7 +34,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_bytes
 
-from fileio import folder_written_atomically, write_bytes_atomically
+from fileio import folder_written_atomically, sha256_file, write_bytes_atomically
 
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
@@ -411,7 +411,7 @@ def _read_tensors(path: Path, record: dict[str, Any], verify: bool) -> dict[str,
     if size != record["bytes"]:
         raise DiTError(f"{path} is truncated or was replaced: {size} bytes, the checkpoint recorded "
                        f"{record['bytes']}")
-    if verify and _sha256(path) != record["sha256"]:
+    if verify and sha256_file(path) != record["sha256"]:
         raise DiTError(f"{path} is corrupt: its SHA-256 differs from the one the checkpoint recorded")
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
@@ -447,14 +447,6 @@ def _tensor_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
 
 def _file_record(blob: bytes) -> dict[str, Any]:
     return {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
