@@ -321,7 +321,7 @@ def _train(generator_config: GeneratorConfig, config: TrainConfig, dataset: Data
     checkpoint = existing
     model.train()
     while step < config.steps:
-        batch = next(batches)
+        batch = _next_batch(batches)
         lr = learning_rate(step, config)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -391,6 +391,19 @@ def _weight_digests(generator: VideoGenerator, env: Environment) -> list[str]:
     everyone: list[str] = [""] * env.world_size
     dist.all_gather_object(everyone, mine)
     return everyone
+
+
+def _next_batch(batches: Iterator):
+    """The next batch; a DataLoader worker's error comes back as the error it was, not wrapped around the
+    worker's traceback (torch's "Caught X in DataLoader worker process 0. Original Traceback ...")."""
+    try:
+        return next(batches)
+    except Exception as error:
+        text = str(error)
+        if "\nOriginal Traceback" not in text:
+            raise
+        last = text.strip().splitlines()[-1]
+        raise type(error)(last.split(": ", 1)[1] if ": " in last else last) from None
 
 
 def _progress_bar(config: TrainConfig, env: Environment, step: int):

@@ -108,11 +108,14 @@ def write_error(target: Path, error: OSError) -> UserFileError:
     return UserFileError(f"cannot write {target}: {reason[0].lower()}{reason[1:]}; {fix}")
 
 
-def check_file_target(path: Path) -> Path:
-    """`path` if a file may be written there: not a folder, and its parent a folder (made if missing)."""
+def check_file_target(path: Path, make_parent: bool = True) -> Path:
+    """`path` if a file may be written there: not a folder, and its parent a folder (made if missing, unless
+    `make_parent` is False: a check before the work leaves nothing behind)."""
     path = Path(path)
     if path.is_dir():
         raise UserFileError(f"cannot write {path}: it is a folder; name a file, or remove the folder")
+    if not make_parent:
+        return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:

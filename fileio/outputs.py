@@ -100,7 +100,7 @@ class OutputSet:
                  claims: Callable[[Path], set[str]] = sidecar_files):
         if marker not in names:
             raise ValueError(f"the marker {marker!r} must be one of the set's files {names}")
-        self.folder = writable_folder(folder)
+        self.folder = writable_folder(folder, create=False)  # made on entering: a refused run leaves nothing
         self.names = [name for name in names if name != marker] + [marker]
         self.marker = marker
         self.stale = [name for name in stale if name not in names]
@@ -113,7 +113,7 @@ class OutputSet:
         """Refuse a folder at any name, and a file at one the old marker does not claim: kinema replaces and
         removes only its own earlier outputs."""
         for name in self.names:
-            check_file_target(self.folder / name)
+            check_file_target(self.folder / name, make_parent=False)
         for name in self.stale:
             if (self.folder / name).is_dir():
                 raise UserFileError(f"{self.folder / name} is a folder, where this run would remove an older "
@@ -141,6 +141,7 @@ class OutputSet:
             remove_stale_temporaries(self.folder / name)
         self.staging = temporary_name(self.folder / self.marker, for_folder=True)
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             self.staging.mkdir()
             os.chmod(self.staging, umask_mode("folder"))
         except OSError as error:

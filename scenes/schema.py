@@ -30,6 +30,7 @@ MAX_TURN = math.radians(720.0)  # rad: a camera orbits or pans at most two full 
 # Bodies in one scene, prompt or script: the layout checks every pair, so its time grows with the square. 100
 # lay out in 0.05-0.3 s (2.7 s if each is `near` the one before); 1000 took 3.9 s, 5000 over a minute.
 MAX_BODIES = 100
+MAX_ENTRIES = 10 * MAX_BODIES  # relations, actions, events or lights in one scene: ten per body is plenty
 
 
 def _bounded_vector(limit: float) -> type:
@@ -247,8 +248,8 @@ class SceneDocument(Record):
     settings: Settings = Settings()
     ground: Ground
     camera: Camera = Camera()
-    lights: list[Light] = []
-    bodies: list[Body] = []
-    relations: list[Relation] = []
-    actions: list[Action] = []
-    events: list[Event] = []
+    lights: list[Light] = Field(default=[], max_length=MAX_ENTRIES)
+    bodies: list[Body] = Field(default=[], max_length=MAX_BODIES)
+    relations: list[Relation] = Field(default=[], max_length=MAX_ENTRIES)
+    actions: list[Action] = Field(default=[], max_length=MAX_ENTRIES)
+    events: list[Event] = Field(default=[], max_length=MAX_ENTRIES)

@@ -224,3 +224,19 @@ def test_init_from_starts_a_fresh_run_from_a_model_and_a_resume_ignores_it(tmp_p
     shutil.rmtree(tmp_path / "source")  # a resumed run continues from its own checkpoint, not init_from
     assert train(config, quick(steps=2, lr=1e-12, init_from=str(tmp_path / "source")), data, tmp_path / "grown",
                  resume=True)["step"] == 2
+
+
+class BrokenClips(torch.utils.data.Dataset):
+    """A dataset whose every clip fails to load, as a shard corrupt deep inside does."""
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, index: int):
+        raise DiTError(f"clip {index} is not readable; make the shard again")
+
+
+def test_a_worker_processes_error_arrives_as_one_line(tmp_path):
+    with pytest.raises(DiTError) as caught:
+        train(tiny_config(), quick(num_workers=1), BrokenClips(), tmp_path)
+    assert str(caught.value) in {f"clip {index} is not readable; make the shard again" for index in range(4)}

@@ -269,3 +269,10 @@ def test_simulate_refuses_a_folder_holding_foreign_files_before_simulating(tmp_p
     assert main(["simulate", "dominoes", "--out", str(tmp_path)]) == 2
     assert f"{tmp_path / 'rollout.npz'} exists and was not made by kinema" in capsys.readouterr().err
     assert (tmp_path / "rollout.npz").read_text() == "the user's own file"
+
+
+def test_a_render_refused_after_its_output_check_leaves_no_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "render"
+    assert main(["render", "dominoes", "--seconds", "0.001", "--out", str(out)]) == 2
+    assert "less than one frame" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

@@ -70,6 +70,9 @@ def test_schema_validates_graph_json():
     (lambda d: d["relations"].append({"subject": "ball_1", "relation": "under", "object": "box_1"}), "relation"),
     (lambda d: d.update(colour="red"), "Extra inputs"),
     (lambda d: d["settings"].update(duration=0), "duration"),
+    # a graph.json is held to the scene limits prompts and scripts are: the layout's time grows with bodies²
+    (lambda d: d.update(bodies=d["bodies"] * 51), "bodies: List should have at most 100 items"),
+    (lambda d: d.update(relations=d["relations"] * 1001), "relations: List should have at most 1000 items"),
 ])
 def test_invalid_graph_dicts_are_refused_with_the_field(mutate, message):
     data = parse_prompt("a ball on a box", seed=0).to_dict()
