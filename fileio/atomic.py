@@ -198,8 +198,7 @@ def folder_written_atomically(final: Path) -> Iterator[Path]:
 def publish_folder(built: Path, final: Path) -> None:
     """Rename the finished folder `built` to `final`, replacing a folder there (never a file)."""
     old = None
-    if final.is_symlink() or (final.exists() and not final.is_dir()):
-        raise FileExistsError(errno.EEXIST, "a file (or link) of that name exists", str(final))
+    check_folder_target(final)  # again: a file may have appeared there while the folder was built
     if final.exists():
         old = temporary_name(final, for_folder=True)
         os.replace(final, old)

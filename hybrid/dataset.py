@@ -39,7 +39,6 @@ SHARD_LAYOUT = {
     "intrinsics": ("n", "T+1", 3, 3), "world_from_camera": ("n", "T+1", 4, 4), "z_range": ("n", 2),
     "caption": ("n",), "graph": ("n",), "spec": (),
 }
-STEP_HZ = 240  # physics steps a second (the simulator's default); a clip's fps must divide it
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class DatasetSpec:
 
     def __post_init__(self) -> None:
         """Refuse, before any scene is drawn, what the simulator or the renderer would refuse in clip 0."""
-        from sim.simulation import MAX_SECONDS, physics_substeps  # loads PyBullet: a spec is made to make data
+        from sim.simulation import MAX_SECONDS, STEP_HZ, physics_substeps  # loads PyBullet: a spec makes data
 
         check_seed(self.seed)
         for name in ("clips", "frames", "fps"):
@@ -81,7 +80,7 @@ def make_clip(spec: DatasetSpec, clip: int) -> dict:
     from sim import render, simulate  # PyBullet and OpenGL load only when data is made
 
     graph = sample_scene(scene_rng(spec.seed, "sampler", clip))
-    rollout = simulate(graph, seconds=spec.frames / spec.fps, fps=spec.fps, step_hz=STEP_HZ)
+    rollout = simulate(graph, seconds=spec.frames / spec.fps, fps=spec.fps)
     frames = render(rollout, graph, size=spec.size, aspect="1:1")
     return {"caption": caption(graph), "graph": graph.to_json(indent=None), "frames": frames}
 

@@ -6,13 +6,14 @@ parameter, the seed, the model's SHA-256 and the time per stage, so the run can 
 `gif`, a GIF of the video too.
 
 The files are one set (`fileio.OutputSet`): each is written and read back under a temporary name first, then
-the old sidecar is removed, the videos are renamed into place and the new sidecar last. The sidecar records
+the old sidecar is moved aside, the videos are renamed into place and the new sidecar last. The sidecar records
 each other file's size and SHA-256 ("files"), so a sidecar on disk always describes the files beside it; a run
-killed while publishing leaves no sidecar (plainly incomplete), never a new video beside an old sidecar. A
-video of the same stem that this run does not make (`<stem>.gif`, or `<stem>.mp4` when `out` is a GIF) belongs
-to an earlier run and is removed. Only files the old sidecar records are replaced or removed: a file of one of
-these names that it does not record (or with no kinema sidecar there) is the user's, and the run is refused.
-The output folder and every name are checked before any model work.
+killed while publishing leaves no sidecar (plainly incomplete), never a new video beside an old sidecar, and
+the next run to the same `out` replaces what it left. A video of the same stem that this run does not make
+(`<stem>.gif`, or `<stem>.mp4` when `out` is a GIF) belongs to an earlier run and is removed. Only files the old
+sidecar records are replaced or removed: a file of one of these names that it does not record (or with no
+kinema sidecar there) is the user's, and the run is refused. The output folder and every name are checked
+before any model work.
 """
 
 import json

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fileio import UserFileError, read_text
-from fileio import read_bytes
+from fileio import UserFileError, read_bytes, read_text
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.schema import Body, Colour, Group, Material, Relation

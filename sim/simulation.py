@@ -14,13 +14,14 @@ from sim.rollout import Rollout
 from sim.world import State, World, is_static
 
 MAX_SECONDS = 60.0
+STEP_HZ = 240  # physics steps a second unless a caller asks for another rate; a video's fps must divide it
 # Speeds no scene reaches: ten times what the schema lets a body start with. A body past them was flung by an
 # impulse or a contact the solver could not resolve; its rollout would be nonsense, not physics.
 MAX_SPEED = 10 * MAX_VELOCITY  # m/s
 MAX_SPIN = 10 * MAX_ANGULAR_VELOCITY  # rad/s
 
 
-def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None = None, step_hz: int = 240,
+def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None = None, step_hz: int = STEP_HZ,
              seed: int = 0, progress: bool = False) -> Rollout:
     """States at t = i / fps for i = 0..round(seconds * fps), stepping PyBullet at `step_hz`.
 
