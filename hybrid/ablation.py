@@ -1,9 +1,10 @@
 """Physics ablations: the same scenes, seeds and noise generated with each set of control branches, every run
 scored against the simulator's ground truth (`hybrid.metrics.score_all`).
 
-A run is (scene, variant, seed). Each finished run is one JSON file under `OUT/runs/`, written atomically, so an
-interrupted ablation resumes where it stopped; the tables, report, plots and grid videos are rebuilt from those
-files at the end.
+A run is (scene, variant, seed). The Physics-IQ scores need the truth filmed twice: each scene and seed is
+simulated a second time from slightly moved starts (`hybrid.second_take`), once for all its variants. Each
+finished run is one JSON file under `OUT/runs/`, written atomically, so an interrupted ablation resumes where it
+stopped; the tables, report, plots and grid videos are rebuilt from those files at the end.
 
 Suites: "library" (the example scenes), "random" (sampled scenes of a seed training never used) and "ood"
 (prompts outside the training ranges: faster throws, higher drops, taller towers, more bodies).
@@ -23,8 +24,10 @@ from hybrid.errors import GenerationError
 from hybrid.evaluate import HELD_OUT_SEED
 from hybrid.metrics import BETTER, score_all
 from hybrid.npz import save_npz
+from hybrid.physics_iq import Takes, dataset_score
 from hybrid.pipeline import Pipeline
 from hybrid.preview import label_columns
+from hybrid.second_take import second_take
 from hybrid.video import write_video
 from scenes.graph import SceneGraph
 from scenes.parser import parse_prompt
@@ -59,9 +62,10 @@ class AblationTable:
 
     rows: list[dict]  # one per run: suite, scene, variant, seed, then the metrics
     summary: dict[str, dict[str, dict[str, float]]]  # variant -> metric -> {"mean", "low", "high", "n"}
+    physics_iq: dict[str, float]  # variant -> its Physics-IQ score over all its runs, as the benchmark scores a model
 
     def __repr__(self) -> str:
-        return report_table(self.summary)
+        return f"{report_table(self.summary)}\n\n{physics_iq_line(self.physics_iq)}"
 
 
 def suite_scenes(suite: str, seed: int) -> list[tuple[str, SceneGraph]]:
@@ -100,6 +104,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
     # each later seed's scenes are laid out when its runs come, so nothing up front grows with `seeds`
     jobs = ((name, graph, seed, variant) for seed in range(seeds)
             for name, graph in (first if seed == 0 else suite_scenes(suite, seed)) for variant in variants)
+    takes, takes_of = None, None  # the truth's two takes of the scene and seed being run, shared by its variants
     for name, graph, seed, variant in tqdm(jobs, total=seeds * len(first) * len(variants), desc=f"ablate {suite}",
                                            unit="run", disable=not progress):
         record = out / "runs" / f"{name}__{variant}__seed{seed}.json"
@@ -107,7 +112,10 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
             _check_same_setting(record, setting)
             continue
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
-        metrics = score_all(result.video, result.frames, result.rollout, result.graph)
+        if takes_of != (name, seed):
+            takes = Takes.of(result.frames.rgb, second_take(result, seed), result.rollout.fps)
+            takes_of = (name, seed)
+        metrics = score_all(result.video, result.frames, result.rollout, result.graph, takes)
         # the run's JSON, written after its videos, marks it done
         save_npz(out / "videos" / f"{name}__{variant}__seed{seed}.npz", {"video": result.video,
                                                                           "truth": result.frames.rgb})
@@ -116,18 +124,26 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
         write_atomically(record, lambda temporary: temporary.write_text(json.dumps(row, indent=1)))
     rows = [json.loads(path.read_text()) for path in sorted((out / "runs").glob("*.json"))]
     rows = [row for row in rows if row["suite"] == suite and row["variant"] in variants and row["seed"] < seeds]
-    table = AblationTable(rows, summarize(rows, variants))
+    table = AblationTable(rows, summarize(rows, variants),
+                          {variant: dataset_score([row for row in rows if row["variant"] == variant])
+                           for variant in variants})
     write_outputs(out, table, suite, variants)
     return table
 
 
 def _check_same_setting(record: Path, setting: dict) -> None:
-    """A finished run is reused only if it was made by the same model with the same frames and steps."""
+    """A finished run is reused only if it was made by the same model with the same frames and steps, and
+    scored with every metric of this version."""
     done = json.loads(record.read_text())
     differing = [key for key in setting if done.get(key) != setting[key]]
     if differing:
         raise GenerationError(f"{record.parent.parent} holds runs made with another {', '.join(differing)} "
                               f"({record.name}); choose a new --out folder or delete it")
+    missing = [metric for metric in BETTER if metric not in done]
+    if missing:
+        raise GenerationError(f"{record.parent.parent} holds runs scored by an older kinema, without "
+                              f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} ({record.name}); "
+                              f"choose a new --out folder or delete it")
 
 
 def interval(values: list[float]) -> dict[str, float]:
@@ -159,17 +175,26 @@ def report_table(summary: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+def physics_iq_line(scores: dict[str, float]) -> str:
+    """One sentence: each variant's Physics-IQ score the benchmark's way (every number averaged over the runs,
+    then scored), which is not the mean of the runs' scores in the table."""
+    values = ", ".join(f"{variant} {score:.1f}" for variant, score in scores.items())
+    return (f"Physics-IQ score over all runs, as the benchmark scores a model (means first, then the score; "
+            f"0-100, higher is better): {values}.")
+
+
 def write_outputs(out: Path, table: AblationTable, suite: str, variants) -> None:
     """results.csv, results.json, report.md, metrics.png and one grid video per scene (seed 0)."""
     columns = list(table.rows[0]) if table.rows else []
     write_atomically(out / "results.csv", lambda temporary: _write_csv(temporary, columns, table.rows))
     write_atomically(out / "results.json", lambda temporary: temporary.write_text(
-        json.dumps({"suite": suite, "rows": table.rows, "summary": table.summary}, indent=1)))
+        json.dumps({"suite": suite, "rows": table.rows, "summary": table.summary, "physics_iq_score": table.physics_iq},
+                   indent=1)))
     scenes = sorted({row["scene"] for row in table.rows})
     report = (f"# Ablation: suite `{suite}`\n\n{len(scenes)} scenes x {len(variants)} variants x "
               f"{len({row['seed'] for row in table.rows})} seeds = {len(table.rows)} runs. Each cell: mean "
               f"[95 % interval] over runs (n excludes runs where the metric is undefined).\n\n"
-              f"{report_table(table.summary)}\n\n![metrics](metrics.png)\n")
+              f"{report_table(table.summary)}\n\n{physics_iq_line(table.physics_iq)}\n\n![metrics](metrics.png)\n")
     write_atomically(out / "report.md", lambda temporary: temporary.write_text(report))
     plot_summary(out / "metrics.png", table.summary)
     for scene in scenes:

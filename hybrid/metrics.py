@@ -9,7 +9,8 @@ four teal boxes is one teal mask), and a colour the floor or sky also has cannot
 Beyond mask IoU and PSNR, the physics ablations score: where the bodies are (centroid error), how they move at
 contacts (velocity error), whether they persist (permanence), the prompt's spatial relations, how many pieces a
 body shows (count error), temporal stability (flicker, flow warping error), appearance (SSIM), how much the video
-moves (motion ratio) and where it moves (the Physics-IQ motion-mask IoUs). `score_all` gathers every score.
+moves (motion ratio), and the Physics-IQ benchmark's motion-mask IoUs, MSE and score (`hybrid.physics_iq`).
+`score_all` gathers every score.
 Pure functions of arrays; no model or renderer needed. A score that nothing can be measured for is NaN.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hybrid.physics_iq import Takes
 from scenes.graph import SceneGraph
 from sim.appearance import SKY_RGB
 from sim.frames import Frames
@@ -27,7 +29,6 @@ SHADING = (0.5, 1.5)  # brightness factors a key may take: shadowed faces to hig
 MAX_DISTANCE = 0.15  # sRGB in [0, 1]: a pixel farther than this from every scaled key matches nothing
 MIN_PIXELS = 10  # a colour group smaller than this in a ground-truth frame is not scored in that frame
 STILL_FLOW = 0.05  # pixels: ground-truth flow below this is a still pixel (flicker)
-MOTION_THRESHOLD = 10.0  # 0-255: a mean absolute frame change above this is motion (Physics-IQ motion masks)
 SSIM_WINDOW = 7  # pixels: side of SSIM's uniform window
 SSIM_C1, SSIM_C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2  # SSIM's standard stabilising constants for 0-255
 IMAGE_RELATIONS = ("left_of", "right_of", "in_front_of", "behind")  # relations checkable in the image
@@ -176,33 +177,10 @@ def motion_ratio(video: np.ndarray, frames: Frames) -> float:
     return _mean_or_nan(_frame_changes(video)) / truth if truth >= MIN_TRUTH_MOTION else float("nan")
 
 
-def spatial_iou(video: np.ndarray, frames: Frames, threshold: float = MOTION_THRESHOLD) -> float:
-    """Physics-IQ spatial IoU: IoU of where the video and the render ever move (motion masks: mean absolute
-    frame change above `threshold`, united over time); 1 when neither moves, NaN for a single frame."""
-    moved, truth = _motion_masks(video, threshold), _motion_masks(frames.rgb, threshold)  # [T - 1, H, W]
-    return _iou(moved.any(axis=0), truth.any(axis=0)) if len(moved) else float("nan")
-
-
-def spatiotemporal_iou(video: np.ndarray, frames: Frames, threshold: float = MOTION_THRESHOLD) -> float:
-    """Physics-IQ spatiotemporal IoU: mean over frame pairs of the motion-mask IoU, a pair where neither moves
-    counting 1 (so a frozen video scores the fraction of pairs where the render is still). NaN for one frame."""
-    moved, truth = _motion_masks(video, threshold), _motion_masks(frames.rgb, threshold)
-    return _mean_or_nan([_iou(a, b) for a, b in zip(moved, truth)])
-
-
-def weighted_spatial_iou(video: np.ndarray, frames: Frames, threshold: float = MOTION_THRESHOLD) -> float:
-    """Physics-IQ weighted spatial IoU: like the spatial IoU with each pixel weighted by how many frame pairs it
-    moves in, sum(min(counts)) / sum(max(counts)); 1 when neither moves, NaN for a single frame."""
-    moved, truth = _motion_masks(video, threshold), _motion_masks(frames.rgb, threshold)
-    if not len(moved):
-        return float("nan")
-    counts, truth_counts = moved.sum(axis=0), truth.sum(axis=0)  # [H, W]
-    most = np.maximum(counts, truth_counts).sum()
-    return float(np.minimum(counts, truth_counts).sum() / most) if most else 1.0
-
-
-def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneGraph) -> dict[str, float]:
-    """Every score of `video` against the ground truth, flat, named as in BETTER."""
+def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneGraph,
+              takes: Takes) -> dict[str, float]:
+    """Every score of `video` against the ground truth, flat: those named in BETTER, and the Physics-IQ physical
+    variance of `takes` (the truth filmed twice; its first take is `frames.rgb`) that its score divides by."""
     groups = _keyed_groups(video, frames, graph)
     velocity = _velocity_error(groups, rollout, MIN_PIXELS)
     kept = _permanence(groups, MIN_PIXELS)
@@ -219,9 +197,7 @@ def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneG
         "psnr": psnr(video, frames.rgb),
         "ssim": ssim(video, frames.rgb),
         "motion_ratio": motion_ratio(video, frames),
-        "spatial_iou": spatial_iou(video, frames),
-        "spatiotemporal_iou": spatiotemporal_iou(video, frames),
-        "weighted_spatial_iou": weighted_spatial_iou(video, frames),
+        **takes.score(video),
     }
     return {name: float(value) for name, value in scores.items()}
 
@@ -232,7 +208,8 @@ BETTER = {  # per score of `score_all`: which values are better, "higher", "lowe
     "disappearances": "lower", "relation_compliance": "higher", "count_error": "lower", "flicker": "lower",
     "warping_error": "lower", "psnr": "higher", "ssim": "higher",
     "motion_ratio": "nearer 1",  # 0: frozen; above 1: moves more than the truth (noise does)
-    "spatial_iou": "higher", "spatiotemporal_iou": "higher", "weighted_spatial_iou": "higher",
+    "physics_iq_spatial_iou": "higher", "physics_iq_spatiotemporal_iou": "higher",
+    "physics_iq_weighted_spatial_iou": "higher", "physics_iq_mse": "lower", "physics_iq_score": "higher",
 }
 
 
@@ -390,17 +367,6 @@ def _centroids(masks: np.ndarray, min_pixels: int) -> np.ndarray:
 def _frame_changes(video: np.ndarray) -> np.ndarray:
     """[T - 1, H, W] mean absolute change over the colour channels (0-255) from each frame to the next."""
     return np.abs(np.diff(video.astype(np.float64), axis=0)).mean(axis=-1)
-
-
-def _motion_masks(video: np.ndarray, threshold: float) -> np.ndarray:
-    """[T - 1, H, W] bool: where the video changes by more than `threshold` from each frame to the next."""
-    return _frame_changes(video) > threshold
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two bool masks; 1 when both are empty (they agree that nothing is there)."""
-    union = np.logical_or(a, b).sum()
-    return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
 
 def _warp_back(images: np.ndarray, flow: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from scenes.caption import caption, instance_phrases
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.seeding import check_seed
+from sim.camera import CameraTrack
 from sim.frames import Frames
 from sim.rollout import Rollout
 
@@ -42,6 +43,7 @@ class PipelineOutput:
     video: np.ndarray  # [T, H, W, 3] uint8, the generated video
     frames: Frames  # the simulator's render of the same T frames: its RGB is the ground truth, the rest controls
     rollout: Rollout  # the simulated states of the same T frames (T + 1 states)
+    camera: CameraTrack  # the camera of the same T frames
     graph: SceneGraph  # the laid-out scene
     caption: str  # the text the model read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -112,7 +114,8 @@ class Pipeline:
         rollout = simulate(graph, seconds=frames_made / fps, fps=fps, seed=seed, progress=progress)
         timings["simulate"] = time.perf_counter() - started
         started = time.perf_counter()
-        frames = render(rollout, graph, camera=camera_track(graph, rollout, width, height), progress=progress)
+        camera = camera_track(graph, rollout, width, height)
+        frames = render(rollout, graph, camera=camera, progress=progress)
         timings["render"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -122,7 +125,8 @@ class Pipeline:
                               num_steps, guidance, method, seed, progress)
         timings["denoise"] = time.perf_counter() - started
         return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted),
-                              rollout=rollout.first(frames_wanted), graph=graph, caption=text, timings=timings)
+                              rollout=rollout.first(frames_wanted), camera=camera.first(frames_wanted), graph=graph,
+                              caption=text, timings=timings)
 
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,

@@ -43,6 +43,14 @@ class CameraTrack:
     def num_frames(self) -> int:
         return self.world_from_camera.shape[0] - 2
 
+    def first(self, num_frames: int) -> "CameraTrack":
+        """The track of frames 0..num_frames-1 only (rows -1..num_frames), to render a shortened rollout."""
+        if not 1 <= num_frames <= self.num_frames:
+            raise SimError(f"cannot keep {num_frames} of the camera track's {self.num_frames} frames")
+        return CameraTrack(intrinsics=self.intrinsics[:num_frames + 2],
+                           world_from_camera=self.world_from_camera[:num_frames + 2], width=self.width,
+                           height=self.height, z_near=self.z_near, z_far=self.z_far)
+
 
 def intrinsics(fov_y: float, width: int, height: int) -> np.ndarray:
     """K [3, 3] in pixels for a vertical field of view `fov_y` (rad): square pixels, centred principal point."""

@@ -42,8 +42,15 @@ def test_ablation_runs_every_scene_variant_and_seed_and_writes_its_report(tmp_pa
         assert len(list(csv.DictReader(handle))) == 8
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["summary"]["all"]["psnr"]["n"] == 4
+    # Physics-IQ: per run against a second take (shared by a scene's variants), per variant over its runs
+    ball = [row for row in table.rows if row["scene"] == "ball" and row["seed"] == 0]
+    assert ball[0]["physical_variance_mse"] == ball[1]["physical_variance_mse"]
+    assert 0.0 < ball[0]["physical_variance_spatiotemporal_iou"] <= 1.0
+    assert set(saved["physics_iq_score"]) == {"none", "all"}
+    assert all(0.0 <= score <= 100.0 for score in saved["physics_iq_score"].values())
     report = (tmp_path / "report.md").read_text()
-    assert "| metric | none | all |" in report and "mask_iou" in report
+    assert "| metric | none | all |" in report and "mask_iou" in report and "physics_iq_score" in report
+    assert "Physics-IQ score over all runs" in report
     assert (tmp_path / "metrics.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (tmp_path / "grids").iterdir()) == ["ball.mp4", "two.mp4"]
 
@@ -65,6 +72,11 @@ def test_a_resumed_ablation_refuses_runs_of_another_model_or_setting(tmp_path, t
     record = tmp_path / "runs" / "ball__none__seed0.json"
     record.write_text(json.dumps({**json.loads(record.read_text()), "model_sha256": "0" * 64}))
     with pytest.raises(GenerationError, match="another model_sha256"):
+        ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    scored_before = {key: value for key, value in json.loads(record.read_text()).items()
+                     if not key.startswith("physics_iq")}
+    record.write_text(json.dumps({**scored_before, "model_sha256": Pipeline.from_pretrained(tiny_model).model_sha256}))
+    with pytest.raises(GenerationError, match="scored by an older kinema, without physics_iq_spatial_iou"):
         ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from hybrid.metrics import (
     BETTER, _count_components, centroid_error, count_error, flicker, mask_iou, motion_ratio, permanence,
-    is_better, psnr, relation_compliance, score_all, spatial_iou, spatiotemporal_iou, ssim, velocity_error, warping_error,
-    weighted_spatial_iou,
+    is_better, psnr, relation_compliance, score_all, ssim, velocity_error, warping_error,
 )
+from hybrid.physics_iq import Takes
 from scenes.parser import parse_prompt
 from scenes.schema import Relation
 from sim.frames import Frames
@@ -102,25 +102,36 @@ def without_ball_from(frames: Frames, start: int) -> np.ndarray:
     return video
 
 
+def takes(frames: Frames) -> Takes:
+    """The truth filmed twice, the same both times (no physical variance)."""
+    return Takes.of(frames.rgb, frames.rgb, fps=8)
+
+
 def test_the_render_itself_scores_perfectly(scene):
     frames, sim, graph = scene
-    scores = score_all(frames.rgb, frames, sim, graph)
+    scores = score_all(frames.rgb, frames, sim, graph, takes(frames))
+    variance = {name: scores.pop(name) for name in list(scores) if name.startswith("physical_variance_")}
+    assert variance == {"physical_variance_spatial_iou": 1.0, "physical_variance_spatiotemporal_iou": 1.0,
+                        "physical_variance_weighted_spatial_iou": 1.0, "physical_variance_mse": 0.0}
     assert set(scores) == set(BETTER) and all(type(value) is float for value in scores.values())
     assert scores == {
         "mask_iou": 1.0, "centroid_error_px": 0.0, "velocity_error_before_contact": 0.0,
         "velocity_error_after_contact": 0.0, "presence": 1.0, "appearances": 0.0, "disappearances": 0.0,
         "relation_compliance": 1.0, "count_error": 0.0, "flicker": 0.0, "warping_error": 0.0, "psnr": math.inf,
-        "ssim": pytest.approx(1.0), "motion_ratio": 1.0, "spatial_iou": 1.0, "spatiotemporal_iou": 1.0,
-        "weighted_spatial_iou": 1.0,
+        "ssim": pytest.approx(1.0), "motion_ratio": 1.0, "physics_iq_spatial_iou": 1.0,
+        "physics_iq_spatiotemporal_iou": 1.0, "physics_iq_weighted_spatial_iou": 1.0, "physics_iq_mse": 0.0,
+        "physics_iq_score": 100.0,
     }
 
 
 def test_a_frozen_video_scores_worse_on_every_score_that_tells_them_apart(scene):
     frames, sim, graph = scene
-    perfect, still = score_all(frames.rgb, frames, sim, graph), score_all(frozen(frames.rgb), frames, sim, graph)
+    perfect = score_all(frames.rgb, frames, sim, graph, takes(frames))
+    still = score_all(frozen(frames.rgb), frames, sim, graph, takes(frames))
     differing = [name for name in perfect if perfect[name] != pytest.approx(still[name])]
-    assert {"centroid_error_px", "velocity_error_before_contact", "warping_error", "motion_ratio"} <= set(differing)
-    for name in differing:
+    assert {"centroid_error_px", "velocity_error_before_contact", "warping_error", "motion_ratio",
+            "physics_iq_score"} <= set(differing)
+    for name in set(differing) & set(BETTER):
         assert is_better(name, perfect[name], still[name]), name
 
 
@@ -281,19 +292,6 @@ def test_motion_ratio(scene):
     assert motion_ratio(shifted(frames.rgb, 2, 1), frames) == pytest.approx(1.0)
     still = dataclasses.replace(frames, rgb=frozen(frames.rgb))
     assert math.isnan(motion_ratio(frames.rgb, still))
-
-
-def test_motion_mask_ious(scene):
-    frames, _, _ = scene
-    ious = (spatial_iou, spatiotemporal_iou, weighted_spatial_iou)
-    assert [iou(frames.rgb, frames) for iou in ious] == [1.0, 1.0, 1.0]
-    assert [iou(frozen(frames.rgb), frames) for iou in ious] == [0.0, 0.0, 0.0]  # the box slides every frame
-    late = frames.rgb.copy()
-    late[:4] = late[4]  # still for the first 4 frame pairs, right for the last 5
-    assert spatiotemporal_iou(late, frames) == pytest.approx(5 / 9)
-    assert 0.0 < spatial_iou(late, frames) < 1.0 and 0.0 < weighted_spatial_iou(late, frames) < 1.0
-    one_frame = dataclasses.replace(frames, rgb=frames.rgb[:1])
-    assert all(math.isnan(iou(frames.rgb[:1], one_frame)) for iou in ious)
 
 
 def test_psnr_of_a_known_noise_level_is_its_closed_form(scene):
