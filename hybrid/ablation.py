@@ -13,6 +13,7 @@ Suites: "library" (the example scenes), "random" (sampled scenes of a seed train
 import csv
 import json
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from hybrid.errors import GenerationError
 from hybrid.evaluate import HELD_OUT_SEED
 from hybrid.metrics import BETTER, score_all
 from hybrid.npz import save_npz
-from hybrid.physics_iq import Takes, dataset_score
-from hybrid.pipeline import Pipeline
+from hybrid.physics_iq import Takes, dataset_score, unscored
+from hybrid.pipeline import Pipeline, PipelineOutput
 from hybrid.preview import label_columns
 from hybrid.second_take import second_take
 from hybrid.video import write_video
@@ -34,6 +35,7 @@ from scenes.parser import parse_prompt
 from scenes.sampler import sample_scene
 from scenes.script import library_scripts, load_script
 from scenes.seeding import scene_rng
+from sim.errors import SimError
 from fileio import write_atomically
 
 # variant -> control branches; "all" (None) is every branch the model has
@@ -113,8 +115,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
             continue
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
         if takes_of != (name, seed):
-            takes = Takes.of(result.frames.rgb, second_take(result, seed), result.rollout.fps)
-            takes_of = (name, seed)
+            takes, takes_of = _takes(result, name, seed), (name, seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph, takes)
         # the run's JSON, written after its videos, marks it done
         save_npz(out / "videos" / f"{name}__{variant}__seed{seed}.npz", {"video": result.video,
@@ -131,6 +132,17 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
     return table
 
 
+def _takes(result: PipelineOutput, scene: str, seed: int) -> Takes | None:
+    """The truth's two takes of a run; None, with a warning, if the second take's simulation fails (its Physics-IQ
+    numbers are then NaN, and the ablation goes on)."""
+    try:
+        return Takes.of(result.frames.rgb, second_take(result, seed), result.rollout.fps)
+    except SimError as error:
+        tqdm.write(f"warning: no second take of {scene} (seed {seed}): {error}; its Physics-IQ numbers are NaN",
+                   file=sys.stderr)
+        return None
+
+
 def _check_same_setting(record: Path, setting: dict) -> None:
     """A finished run is reused only if it was made by the same model with the same frames and steps, and
     scored with every metric of this version."""
@@ -139,7 +151,7 @@ def _check_same_setting(record: Path, setting: dict) -> None:
     if differing:
         raise GenerationError(f"{record.parent.parent} holds runs made with another {', '.join(differing)} "
                               f"({record.name}); choose a new --out folder or delete it")
-    missing = [metric for metric in BETTER if metric not in done]
+    missing = [metric for metric in [*BETTER, *unscored()] if metric not in done]
     if missing:
         raise GenerationError(f"{record.parent.parent} holds runs scored by an older kinema, without "
                               f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} ({record.name}); "
@@ -178,7 +190,7 @@ def report_table(summary: dict[str, dict[str, dict[str, float]]]) -> str:
 def physics_iq_line(scores: dict[str, float]) -> str:
     """One sentence: each variant's Physics-IQ score the benchmark's way (every number averaged over the runs,
     then scored), which is not the mean of the runs' scores in the table."""
-    values = ", ".join(f"{variant} {score:.1f}" for variant, score in scores.items())
+    values = ", ".join(f"{variant} {'n/a' if math.isnan(score) else f'{score:.1f}'}" for variant, score in scores.items())
     return (f"Physics-IQ score over all runs, as the benchmark scores a model (means first, then the score; "
             f"0-100, higher is better): {values}.")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hybrid.physics_iq import Takes
+from hybrid.physics_iq import Takes, unscored
 from scenes.graph import SceneGraph
 from sim.appearance import SKY_RGB
 from sim.frames import Frames
@@ -178,9 +178,10 @@ def motion_ratio(video: np.ndarray, frames: Frames) -> float:
 
 
 def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneGraph,
-              takes: Takes) -> dict[str, float]:
+              takes: Takes | None) -> dict[str, float]:
     """Every score of `video` against the ground truth, flat: those named in BETTER, and the Physics-IQ physical
-    variance of `takes` (the truth filmed twice; its first take is `frames.rgb`) that its score divides by."""
+    variance of `takes` (the truth filmed twice; its first take is `frames.rgb`) that its score divides by, and
+    the frames it scored; the Physics-IQ numbers are NaN without `takes`."""
     groups = _keyed_groups(video, frames, graph)
     velocity = _velocity_error(groups, rollout, MIN_PIXELS)
     kept = _permanence(groups, MIN_PIXELS)
@@ -197,7 +198,7 @@ def score_all(video: np.ndarray, frames: Frames, rollout: Rollout, graph: SceneG
         "psnr": psnr(video, frames.rgb),
         "ssim": ssim(video, frames.rgb),
         "motion_ratio": motion_ratio(video, frames),
-        **takes.score(video),
+        **(takes.score(video) if takes else unscored()),
     }
     return {name: float(value) for name, value in scores.items()}
 

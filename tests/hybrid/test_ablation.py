@@ -15,6 +15,7 @@ from hybrid.errors import GenerationError
 from hybrid.metrics import BETTER
 from hybrid.pipeline import Pipeline
 from scenes.parser import parse_prompt
+from sim.errors import SimError
 
 SCENES = [("ball", parse_prompt("a red ball falls onto a blue box")), ("two", parse_prompt("a green cube"))]
 
@@ -53,6 +54,18 @@ def test_ablation_runs_every_scene_variant_and_seed_and_writes_its_report(tmp_pa
     assert "Physics-IQ score over all runs" in report
     assert (tmp_path / "metrics.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (tmp_path / "grids").iterdir()) == ["ball.mp4", "two.mp4"]
+
+
+def test_a_second_take_that_fails_leaves_its_physics_iq_numbers_nan_and_the_ablation_goes_on(
+        tmp_path, tiny_model, small_suite, monkeypatch, capsys):
+    def diverged(output, seed):
+        raise SimError("the physics diverged at frame 3")
+
+    monkeypatch.setattr(ablation, "second_take", diverged)
+    table = ablate("library", variants=("none",), seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
+    assert len(table.rows) == 2 and all(math.isnan(row["physics_iq_score"]) for row in table.rows)
+    assert math.isnan(table.physics_iq["none"]) and "none n/a" in repr(table)
+    assert "warning: no second take of ball (seed 0): the physics diverged at frame 3" in capsys.readouterr().err
 
 
 def test_an_interrupted_ablation_resumes_without_redoing_runs(tmp_path, tiny_model, small_suite, monkeypatch):

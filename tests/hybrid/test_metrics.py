@@ -113,6 +113,7 @@ def test_the_render_itself_scores_perfectly(scene):
     variance = {name: scores.pop(name) for name in list(scores) if name.startswith("physical_variance_")}
     assert variance == {"physical_variance_spatial_iou": 1.0, "physical_variance_spatiotemporal_iou": 1.0,
                         "physical_variance_weighted_spatial_iou": 1.0, "physical_variance_mse": 0.0}
+    assert scores.pop("physics_iq_frames") == NUM_FRAMES
     assert set(scores) == set(BETTER) and all(type(value) is float for value in scores.values())
     assert scores == {
         "mask_iou": 1.0, "centroid_error_px": 0.0, "velocity_error_before_contact": 0.0,

@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 
 from hybrid.errors import GenerationError
-from hybrid.physics_iq import Clip, MotionScores, Takes, compare, dataset_score, motion_masks, physics_iq_score
+from hybrid.physics_iq import (
+    Clip, MotionScores, Takes, compare, dataset_score, motion_masks, physics_iq_score, unscored,
+)
 from moving_square import FPS, FRAMES, GREY, SIZE, moving_square
+
 
 def score(video: np.ndarray, truth: np.ndarray, **options) -> dict[str, float]:
     """Every number of `video` against `truth` filmed twice the same (no physical variance)."""
@@ -103,15 +106,34 @@ def test_a_second_take_that_differs_lowers_the_bar_and_raises_the_score():
     assert varied["physics_iq_score"] > same["physics_iq_score"]
 
 
-def test_a_dataset_is_scored_on_its_averages_not_by_averaging_scores():
+def row(scores: tuple, variance: tuple, frames: int) -> dict[str, float]:
     names = ("spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "mse")
-    rows = [{**{f"physics_iq_{n}": v for n, v in zip(names, (0.2, 0.1, 0.1, 0.0))},
-             **{f"physical_variance_{n}": v for n, v in zip(names, (1.0, 1.0, 1.0, 0.0))}},
-            {**{f"physics_iq_{n}": v for n, v in zip(names, (0.6, 0.5, 0.3, 0.0))},
-             **{f"physical_variance_{n}": v for n, v in zip(names, (0.2, 0.5, 0.2, 0.0))}}]
+    return {**{f"physics_iq_{n}": v for n, v in zip(names, scores)},
+            **{f"physical_variance_{n}": v for n, v in zip(names, variance)}, "physics_iq_frames": frames}
+
+
+def test_a_dataset_is_scored_on_its_averages_not_by_averaging_scores():
+    rows = [row((0.2, 0.1, 0.1, 0.0), (1.0, 1.0, 1.0, 0.0), 16), row((0.6, 0.5, 0.3, 0.0), (0.2, 0.5, 0.2, 0.0), 16)]
     expected = physics_iq_score(MotionScores(0.4, 0.3, 0.2, 0.0), MotionScores(0.6, 0.75, 0.6, 0.0))
     assert dataset_score(rows) == expected == round((0.4 / 0.6 + 0.3 / 0.75 + 0.2 / 0.6) / 3 * 100, 2)
-    assert math.isnan(dataset_score([]))
+    assert dataset_score([*rows, unscored()]) == expected  # a run without a second take is left out
+    assert math.isnan(dataset_score([])) and math.isnan(dataset_score([unscored()]))
+
+
+def test_a_dataset_averages_the_spatiotemporal_and_mse_variances_over_frames_as_the_benchmark_does():
+    """`calculate_iq_score.py` explodes the per-frame variance lists of every scenario into one mean; the
+    model's own numbers, and the spatial variances, are means over scenarios."""
+    rows = [row((0.5, 0.5, 0.5, 0.01), (1.0, 1.0, 1.0, 0.0), 10), row((0.5, 0.5, 0.5, 0.01), (0.5, 0.5, 0.5, 0.03), 30)]
+    variance = MotionScores(0.75, (1.0 * 10 + 0.5 * 30) / 40, 0.75, (0.0 * 10 + 0.03 * 30) / 40)
+    assert dataset_score(rows) == physics_iq_score(MotionScores(0.5, 0.5, 0.5, 0.01), variance)
+
+
+def test_a_single_frame_cannot_show_motion_and_is_not_scored():
+    truth = moving_square(frames=1)
+    scores = Takes.of(truth, truth, FPS).score(truth[:, :, ::-1])  # mirrored: the square is elsewhere
+    assert math.isnan(scores["physics_iq_spatiotemporal_iou"]) and math.isnan(scores["physics_iq_score"])
+    assert scores["physics_iq_mse"] > 0.0 and scores["physics_iq_frames"] == 1
+    assert set(unscored()) == set(scores) and all(math.isnan(value) for value in unscored().values())
 
 
 def test_compare_counts_each_video_over_its_own_frames():

@@ -6,7 +6,9 @@ import pytest
 
 from hybrid.physics_iq import Clip, Takes
 from moving_square import FPS, moving_square
-from physics_iq_reference import reference_masks, reference_metrics, reference_metrics_through_files
+
+cv2 = pytest.importorskip("cv2", reason="the test extras install OpenCV, the benchmark's own library")
+from physics_iq_reference import reference_masks, reference_metrics, reference_metrics_through_files  # noqa: E402
 
 NAMES = ("spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "mse")
 
@@ -60,8 +62,6 @@ def test_the_benchmarks_lossy_video_files_move_a_score_by_a_few_points(tmp_path)
 
 def test_grey_and_blur_equal_opencvs_for_every_colour():
     """All 2**24 RGB colours as one 4096x4096 image: grey then blur, pixel for pixel."""
-    import cv2
-
     from hybrid.physics_iq import _blurred_grey
 
     levels = np.arange(256, dtype=np.uint8)

@@ -57,6 +57,8 @@ def test_pipeline_returns_video_frames_and_graph_deterministically(tiny_pipeline
     assert [body.noun for body in first.graph.bodies] == ["ball", "box"]
     assert first.caption.startswith("A red rubber ball and a blue wooden box.")
     assert set(first.timings) == {"parse", "simulate", "render", "denoise"}
+    assert first.camera.num_frames == 6 and (first.camera.width, first.camera.height) == (32, 32)
+    assert np.array_equal(first.camera.world_from_camera[1:], first.frames.world_from_camera)  # rows 0..T
     again = tiny_pipeline(PROMPT, num_frames=6, height=32, width=32, num_steps=2, seed=0)
     assert np.array_equal(first.video, again.video)
     other = tiny_pipeline(PROMPT, num_frames=6, height=32, width=32, num_steps=2, seed=1)
