@@ -190,7 +190,8 @@ def report_table(summary: dict[str, dict[str, dict[str, float]]]) -> str:
 def physics_iq_line(scores: dict[str, float]) -> str:
     """One sentence: each variant's Physics-IQ score the benchmark's way (every number averaged over the runs,
     then scored), which is not the mean of the runs' scores in the table."""
-    values = ", ".join(f"{variant} {'n/a' if math.isnan(score) else f'{score:.1f}'}" for variant, score in scores.items())
+    values = ", ".join(f"{variant} {'n/a' if math.isnan(score) else f'{score:.1f}'}"
+                       for variant, score in scores.items())
     return (f"Physics-IQ score over all runs, as the benchmark scores a model (means first, then the score; "
             f"0-100, higher is better): {values}.")
 

@@ -13,11 +13,11 @@ re-implementation of the benchmark). Not reproduced: the benchmark stores videos
 and reads them back; here they stay exact arrays (at 64x64 the codec alone moves a score by 1-3 points).
 
 Resolution: the benchmark's 5x5 kernels were made for its real recordings, many times larger than 64x64, where
-5 px is a sliver of the frame. On a 64x64 video they span 8 % of its height, and the open would erase every moving body thinner than 5 px (a domino
-seen edge on, a thin rod). kinema therefore scores a video as the benchmark would score it upscaled UPSCALE = 4
-times by nearest neighbour: the kernels then span 1.25 source pixels, and the quarter-size masks and frames come
-out at the video's own resolution (64x64 for a 64x64 video), exactly its pixels for the MSE. `upscale=1` is the
-benchmark verbatim.
+5 px is a sliver of the frame. On a 64x64 video they span 8 % of its height, and the open would erase every
+moving body thinner than 5 px (a domino seen edge on, a thin rod). kinema therefore scores a video as the
+benchmark would score it upscaled UPSCALE = 4 times by nearest neighbour: the kernels then span 1.25 source
+pixels, and the quarter-size masks and frames come out at the video's own resolution (64x64 for a 64x64 video),
+exactly its pixels for the MSE. `upscale=1` is the benchmark verbatim.
 """
 
 from collections.abc import Iterator
