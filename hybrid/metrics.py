@@ -3,8 +3,8 @@
 Bodies are found in a generated video by colour keying. A body's key is its requested colour as the simulator
 rendered it in this scene (the median of its ground-truth pixels; the requested colour if never seen), matched up
 to a brightness factor, because shading scales a surface's colour but keeps its hue. Every pixel goes to the
-nearest key among the bodies', the floor's and the sky's. Bodies of one colour are scored together (a tower of
-four teal boxes is one teal mask), and a colour the floor or sky also has cannot be keyed and is not scored.
+nearest key among the bodies', the floor's, the walls' and the sky's. Bodies of one colour are scored together (a
+tower of four teal boxes is one teal mask), and a colour the background also has cannot be keyed and is not scored.
 
 Beyond mask IoU and PSNR, the physics ablations score: where the bodies are (centroid error), how they move at
 contacts (velocity error), whether they persist (permanence), the prompt's spatial relations, how many pieces a
@@ -21,7 +21,7 @@ import numpy as np
 
 from hybrid.physics_iq import Takes, unscored
 from scenes.graph import SceneGraph
-from sim.appearance import SKY_RGB
+from sim.appearance import SKIES
 from sim.frames import Frames
 from sim.rollout import Rollout
 
@@ -39,16 +39,17 @@ class ColourKeys:
     """The keyable colour groups of a scene: each a set of body indices (0-based) and its key colour."""
 
     groups: list[list[int]]  # body indices per scored colour
-    keys: np.ndarray  # [G + 2, 3] sRGB in [0, 1]: one per group, then the floor's and the sky's
+    keys: np.ndarray  # [G + B, 3] sRGB in [0, 1]: one per group, then the floor's, the walls' and the sky's
 
 
 def colour_keys(frames: Frames, graph: SceneGraph) -> ColourKeys:
-    """Key colours from the ground truth: bodies grouped by requested colour, floor and sky last."""
+    """Key colours from the ground truth: bodies grouped by requested colour; then the floor's, the walls' (if
+    any) and tones along the sky's gradient."""
     pixels = frames.rgb.astype(np.float64) / 255.0
-    floor = frames.depth > 0
-    floor &= frames.segmentation == 0
+    floor, walls = frames.ground_mask(), frames.wall_mask()
     floor_key = np.median(pixels[floor], axis=0) if floor.any() else np.asarray(graph.ground.colour.rgb)
-    background = np.stack([floor_key, np.asarray(SKY_RGB)])
+    wall_keys = [np.median(pixels[walls], axis=0)] if walls.any() else []
+    background = np.stack([floor_key, *wall_keys, *SKIES[graph.backdrop.sky].keys()])
     by_colour: dict[tuple, list[int]] = {}
     for index, body in enumerate(graph.bodies):
         by_colour.setdefault(tuple(body.colour.rgb), []).append(index)
@@ -65,7 +66,7 @@ def colour_keys(frames: Frames, graph: SceneGraph) -> ColourKeys:
 def keyed_masks(video: np.ndarray, keys: ColourKeys) -> np.ndarray:
     """[G, T, H, W] bool: the pixels of [T, H, W, 3] uint8 `video` nearest to each group's key."""
     pixels = video.astype(np.float64) / 255.0
-    distance = _scaled_distance(pixels, keys.keys)  # [T, H, W, G + 2]
+    distance = _scaled_distance(pixels, keys.keys)  # [T, H, W, G + B]
     nearest = distance.argmin(axis=-1)
     close = distance.min(axis=-1) < MAX_DISTANCE
     return np.stack([(nearest == g) & close for g in range(len(keys.groups))]) if keys.groups else \

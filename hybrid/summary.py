@@ -14,6 +14,10 @@ def summarize(graph: SceneGraph) -> str:
     lines = [f"scene: {len(graph.bodies)} bodies, {settings.duration:g} s, seed {settings.seed}, camera {motion}"]
     ground = graph.ground
     lines.append(f"ground: {ground.colour.name} {ground.material.name} ({ground.texture})")
+    backdrop = graph.backdrop
+    lines.append(f"backdrop: {backdrop.sky} sky" if backdrop.kind == "sky" else
+                 f"backdrop: {backdrop.colour.name} {'back wall' if backdrop.kind == 'wall' else 'room corner'}"
+                 + (f" on the {backdrop.side}" if backdrop.kind == "corner" else ""))
     lines.append("bodies:")
     width = max(len(body.id) for body in graph.bodies)
     for body in graph.bodies:

@@ -10,7 +10,7 @@ import math
 from scenes import vocabulary as vocab
 from scenes.bodies import mass_of, scaled_size
 from scenes.graph import SceneGraph
-from scenes.schema import Action, Body
+from scenes.schema import Action, Backdrop, Body
 
 RELATION_WORDS = {
     "left_of": "is to the left of", "right_of": "is to the right of", "in_front_of": "is in front of",
@@ -22,7 +22,7 @@ DIRECTION_WORDS = {"left": "to the left", "right": "to the right", "forward": "f
 def caption(graph: SceneGraph) -> str:
     """The canonical English description of `graph`."""
     writer = _Writer(graph)
-    sentences = [writer.declarations(), writer.floor()]
+    sentences = [writer.declarations(), writer.floor(), writer.backdrop()]
     sentences += [writer.relation(r) for r in graph.relations if not writer.implied_by_group(r)]
     sentences += writer.actions()
     sentences.append(writer.camera())
@@ -32,11 +32,12 @@ def caption(graph: SceneGraph) -> str:
 def instance_phrases(graph: SceneGraph) -> list[str]:
     """What each segmentation id looks like, in words: [the floor, body 1, body 2, ...] in graph order.
 
-    Id 0 (background) is the floor ("checkered teal rubber floor"); id k is the k-th body without article or
+    Id 0 (background) is the floor and any walls ("checkered teal rubber floor and white back wall"); id k is the k-th body without article or
     weight ("small light brown rubber ball"). The segmentation branch reads these, so colours come from text.
     """
     writer = _Writer(graph)
-    return [writer.floor().removeprefix("there is a "),
+    walls = "" if graph.backdrop.kind == "sky" else " and " + writer.backdrop().removeprefix("there is a ")
+    return [writer.floor().removeprefix("there is a ") + walls,
             *(" ".join([*writer.adjectives(body), body.noun]) for body in graph.bodies)]
 
 
@@ -144,8 +145,17 @@ class _Writer:
     # --- sentences ----------------------------------------------------------------------------------
     def floor(self) -> str:
         ground = self.graph.ground
-        texture = "" if ground.texture == "plain" else ("checkered " if ground.texture == "checker" else "grid ")
-        return f"there is a {texture}{ground.colour.name} {vocab.MATERIAL_ADJECTIVES[ground.material.name]} floor"
+        texture = vocab.FLOOR_TEXTURE_ADJECTIVES[ground.texture]
+        return f"there is a {texture} {ground.colour.name} {vocab.MATERIAL_ADJECTIVES[ground.material.name]} floor"
+
+    def backdrop(self) -> str:
+        """'there is a clear sky', 'there is a white back wall', 'there is a grey room corner on the left'."""
+        backdrop = self.graph.backdrop
+        if backdrop.kind == "sky":
+            return f"there is a {backdrop.sky} sky"
+        if backdrop.kind == "wall":
+            return f"there is a {backdrop.colour.name} back wall"
+        return f"there is a {backdrop.colour.name} room corner on the {backdrop.side}"
 
     def relation(self, relation) -> str:
         return f"{self.reference(relation.subject)} {RELATION_WORDS[relation.relation]} {self.reference(relation.object)}"
@@ -240,7 +250,15 @@ def scene_content(graph: SceneGraph) -> dict:
                    index.get(path.target)),
         "duration": round(graph.settings.duration, 2),
         "ground": (graph.ground.colour.name, graph.ground.material.name, graph.ground.texture),
+        "backdrop": _backdrop_content(graph.backdrop),
     }
+
+
+def _backdrop_content(backdrop: Backdrop) -> tuple:
+    """What a caption says of the backdrop: the sky of a sky, the paint of walls, the side of a corner."""
+    if backdrop.kind == "sky":
+        return ("sky", backdrop.sky)
+    return (backdrop.kind, backdrop.colour.name, backdrop.side if backdrop.kind == "corner" else None)
 
 
 def _significant(value: float, digits: int) -> float:

@@ -14,16 +14,18 @@ from pydantic import ValidationError
 
 from scenes.errors import SceneError
 from scenes.schema import (
-    RESERVED_IDS, Action, Body, Camera, Event, Ground, Light, Relation, SceneDocument, Settings,
+    RESERVED_IDS, Action, Backdrop, Body, Camera, Event, Ground, Light, Relation, SceneDocument, Settings,
 )
 
 
 class SceneGraph:
     """Bodies, ground, camera and lights as nodes; relations and actions as edges."""
 
-    def __init__(self, ground: Ground, camera: Camera | None = None, settings: Settings | None = None):
+    def __init__(self, ground: Ground, camera: Camera | None = None, settings: Settings | None = None,
+                 backdrop: Backdrop | None = None):
         self.nx = nx.MultiDiGraph()
         self.settings = settings or Settings()
+        self.backdrop = backdrop or Backdrop()
         self.events: list[Event] = []
         self.nx.add_node("ground", kind="ground", record=ground)
         self.nx.add_node("camera", kind="camera", record=camera or Camera())
@@ -132,8 +134,8 @@ class SceneGraph:
     # --- serialisation -----------------------------------------------------------------------------
     def to_document(self) -> SceneDocument:
         return SceneDocument(
-            settings=self.settings, ground=self.ground, camera=self.camera, lights=self.lights,
-            bodies=self.bodies, relations=self.relations, actions=self.actions, events=self.events,
+            settings=self.settings, ground=self.ground, backdrop=self.backdrop, camera=self.camera,
+            lights=self.lights, bodies=self.bodies, relations=self.relations, actions=self.actions, events=self.events,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,7 +149,8 @@ class SceneGraph:
 
     @classmethod
     def from_document(cls, document: SceneDocument) -> "SceneGraph":
-        graph = cls(ground=document.ground, camera=document.camera, settings=document.settings)
+        graph = cls(ground=document.ground, camera=document.camera, settings=document.settings,
+                    backdrop=document.backdrop)
         for light in document.lights:
             graph.add_light(light)
         for body in document.bodies:

@@ -17,7 +17,10 @@ from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
-from scenes.schema import MAX_BODIES, Action, CameraPath, Ground, Relation, too_short_for_a_frame
+from scenes.schema import (
+    BACKDROPS, FLOOR_TEXTURES, MAX_BODIES, SKIES, Action, Backdrop, CameraPath, Ground, Relation,
+    too_short_for_a_frame,
+)
 from scenes.seeding import scene_rng
 from scenes.units import UNITS
 from scenes.vocabulary import DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM
@@ -83,6 +86,7 @@ def _known_words() -> set[str]:
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
     words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
     words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
+    words |= set(vocab.FLOOR_TEXTURE_WORDS) | set(vocab.SKY_WORDS) | {"sky", "wall", "walls", "room", "corner", "against"}
     for phrase, _ in RELATION_PHRASES:
         words |= set(phrase)
     return words
@@ -143,7 +147,7 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
         raise SceneError("the prompt is empty; describe some objects, e.g. 'a red ball falls from 2 m'")
     if len(text) > MAX_PROMPT_LENGTH:
         raise SceneError(f"the prompt is {len(text)} characters long; shorten it to at most {MAX_PROMPT_LENGTH}")
-    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"))
+    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"), scene_rng(seed, "appearance"))
     graph = parser.parse()
     graph.settings = graph.settings.model_copy(update={"seed": seed, "source": text})
     if not graph.bodies:
@@ -153,13 +157,14 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
 
 
 GROUND = "ground"
+BACKDROP = "backdrop"  # the noun phrase of a sky or walls: scenery that objects stand in front of
 SUPPORTS = ("on", "above", "inside")
 SI_UNITS = {"length": "m", "speed": "m/s", "time": "s", "mass": "kg"}
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator):
-        self.text, self.tokens, self.rng = text, tokens, rng
+    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator, appearance: np.random.Generator):
+        self.text, self.tokens, self.rng, self.appearance = text, tokens, rng, appearance
         self.i = 0
         self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
         self.used_colours: set[str] = set()
@@ -167,6 +172,7 @@ class _Parser:
         self.last_subject: list[str] = []
         self.duration: float | None = None
         self.camera_said = False
+        self.texture_said = self.backdrop_said = False
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -251,7 +257,7 @@ class _Parser:
             if not (self.last_subject and self._starts_predicate()):
                 raise self.fail("an object such as 'a red ball', or the camera")
             subject = self.last_subject
-        elif subject != [GROUND]:
+        elif subject not in ([GROUND], [BACKDROP]):
             self.last_subject = subject
         self.predicates(subject)
 
@@ -283,6 +289,10 @@ class _Parser:
                 continue
             if self.accept("weighs"):
                 self.weight(subject)
+                continue
+            if self.accept_any({"under", "against"}):
+                if self.noun_phrase(create=False) != [BACKDROP]:
+                    raise self.fail(f"a sky or walls after '{self.tokens[start].text}' (e.g. 'a clear sky')")
                 continue
             raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
 
@@ -388,9 +398,13 @@ class _Parser:
             count = self._count() or 5
         if definite:
             ordinal = self._ordinal()
+        if self.sky():
+            return [BACKDROP]
         modifiers = self._modifiers()
         noun_word = self.accept_any(vocab.NOUN_FORMS)
         if noun_word is None:
+            if self.backdrop(modifiers):
+                return [BACKDROP]
             ground = self.accept_any({"floor", "ground", "surface"})
             if ground or (modifiers.get("material") and self.peek() in _SEPARATORS | CONNECTORS | {""}):
                 self._set_ground(modifiers)
@@ -497,12 +511,8 @@ class _Parser:
                 found["static"] = True
             elif word in ("movable", "loose"):
                 found["static"] = False
-            elif word in ("checkered", "checker", "tiled"):
-                found["texture"] = "checker"
-            elif word in ("grid",):
-                found["texture"] = "grid"
-            elif word == "plain":
-                found["texture"] = "plain"
+            elif word in vocab.FLOOR_TEXTURE_WORDS:
+                found["texture"] = vocab.FLOOR_TEXTURE_WORDS[word]
             else:
                 return found
             if length is None:
@@ -546,7 +556,47 @@ class _Parser:
             update["material"] = material(modifiers["material"])
         if "texture" in modifiers:
             update["texture"] = modifiers["texture"]
+            self.texture_said = True
         self.graph.ground = self.graph.ground.model_copy(update=update)
+
+    def backdrop(self, modifiers: dict) -> bool:
+        """'a white back wall', 'a grey room corner on the left' after `modifiers`: the walls behind the scene."""
+        if self.accept("back", "wall") or self.accept("back", "walls"):
+            kind, side = "wall", "left"
+        elif self.accept("room", "corner") or self.accept("corner", "of", "the", "room"):
+            kind = "corner"
+            side = self.accept_any({"left", "right"}) if self.accept("on", "the") else None
+            side = side or str(self.appearance.choice(["left", "right"]))
+        else:
+            return False
+        paint = colour(modifiers.get("colour", "white"))
+        self._set_backdrop(Backdrop(kind=kind, colour=paint, side=side))
+        return True
+
+    def sky(self) -> bool:
+        """'a clear sky', 'a dusk sky': the sky behind the scene."""
+        if not (self.peek() in vocab.SKY_WORDS and self.peek(1) == "sky"):
+            return False
+        self._set_backdrop(Backdrop(sky=vocab.SKY_WORDS[self.peek()]))
+        self.i += 2
+        return True
+
+    def _set_backdrop(self, backdrop: Backdrop) -> None:
+        if self.backdrop_said and self.graph.backdrop != backdrop:
+            raise self.fail("one backdrop per scene (a sky, a back wall or a room corner was said already)")
+        self.graph.backdrop, self.backdrop_said = backdrop, True
+
+    def _draw_appearance(self) -> None:
+        """A floor texture and a backdrop for a prompt that names none, drawn from the seed."""
+        rng = self.appearance
+        if not self.texture_said:
+            texture = str(rng.choice(FLOOR_TEXTURES))
+            self.graph.ground = self.graph.ground.model_copy(update={"texture": texture})
+        if not self.backdrop_said:
+            kind = str(rng.choice(BACKDROPS, p=vocab.BACKDROP_ODDS))
+            paints = [name for name in vocab.WALL_COLOURS if name not in self.used_colours] or ["white"]
+            self.graph.backdrop = Backdrop(sky=str(rng.choice(SKIES))) if kind == "sky" else \
+                Backdrop(kind=kind, colour=colour(str(rng.choice(paints))), side=str(rng.choice(["left", "right"])))
 
     def _pronoun(self, single: bool) -> list[str]:
         if not self.last_subject:
@@ -642,6 +692,11 @@ class _Parser:
             objects = [self._target_of(objects, top=True)]  # on a tower = on its top block
         for obj in objects:
             for body_id in subject:
+                if BACKDROP in (obj, body_id):
+                    if relation != "in_front_of" or body_id == BACKDROP:
+                        raise SceneError("objects can only be in front of the sky or walls; say e.g. 'a ball in "
+                                         "front of a white back wall'")
+                    continue
                 if obj == GROUND or body_id == GROUND:
                     if relation not in ("on", "above"):
                         raise SceneError(f"'{relation.replace('_', ' ')} the floor' makes no sense; "
@@ -884,6 +939,7 @@ class _Parser:
 
     # --- finishing -----------------------------------------------------------------------------------------
     def finish(self) -> None:
+        self._draw_appearance()
         if self.duration is not None:
             self.graph.settings = self.graph.settings.model_copy(update={"duration": self.duration})
         path = self.graph.camera.path

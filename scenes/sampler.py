@@ -14,7 +14,9 @@ from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
-from scenes.schema import Action, CameraPath, Ground, Light, Relation, Settings
+from scenes.schema import (
+    BACKDROPS, FLOOR_TEXTURES, SKIES, Action, Backdrop, CameraPath, Ground, Light, Relation, Settings,
+)
 
 # Nouns a loose body may be; ramps, walls, tiles and bowls are added as scenery with their own roles.
 LOOSE_NOUNS = ("ball", "sphere", "cube", "box", "crate", "block", "brick", "plank", "can", "cylinder", "barrel",
@@ -48,13 +50,18 @@ def _draw(rng: np.random.Generator, max_loose: int) -> SceneGraph:
         ground=Ground(colour=colour(str(rng.choice(["grey", "beige", "white", "brown", "olive", "silver",
                                                       "navy", "teal"]))),
                       material=material(str(rng.choice(list(vocab.MATERIALS)))),
-                      texture=str(rng.choice(["plain", "checker", "grid"]))),
+                      texture=str(rng.choice(FLOOR_TEXTURES))),
         settings=Settings(duration=float(rng.choice([2.0, 3.0, 4.0]))),
+        backdrop=_backdrop(rng),
     )
-    azimuth, elevation = rng.uniform(0, 2 * math.pi), rng.uniform(0.5, 1.2)
+    # The sun shines from behind the camera's side when there are walls, so their shadow does not cover the scene.
+    walls = graph.backdrop.kind != "sky"
+    azimuth = rng.uniform(0.15 * math.pi, 0.85 * math.pi) if walls else rng.uniform(0, 2 * math.pi)
+    elevation = rng.uniform(0.5, 1.2)
     graph.add_light(Light(id="sun", direction=(math.cos(azimuth), math.sin(azimuth), -elevation),
                           intensity=_grid(rng, 2.0, 5.0, 0.5)))
-    palette = [str(c) for c in rng.permutation(list(vocab.COLOURS))]
+    paint = graph.backdrop.colour.name if walls else None
+    palette = [str(c) for c in rng.permutation(list(vocab.COLOURS)) if c != paint]  # bodies stand out from walls
 
     def add(noun: str, count: int = 1, arrangement: str | None = None, **choices) -> list[str]:
         scale = choices.get("scale") or (float(rng.choice([1.0, *vocab.SIZE_WORD_FOR_SCALE])) if rng.random() < 0.3 else 1.0)
@@ -70,6 +77,15 @@ def _draw(rng: np.random.Generator, max_loose: int) -> SceneGraph:
     _add_motions(graph, rng, loose)
     graph.camera = graph.camera.model_copy(update={"path": _camera_path(rng, graph)})
     return graph
+
+
+def _backdrop(rng: np.random.Generator) -> Backdrop:
+    """A sky, a back wall or a room corner, as often as a prompt that names none gets each (`vocabulary.BACKDROP_ODDS`)."""
+    kind = str(rng.choice(BACKDROPS, p=vocab.BACKDROP_ODDS))
+    if kind == "sky":
+        return Backdrop(sky=str(rng.choice(SKIES)))
+    return Backdrop(kind=kind, colour=colour(str(rng.choice(vocab.WALL_COLOURS))),
+                    side=str(rng.choice(["left", "right"])))
 
 
 def _add_feature(graph: SceneGraph, rng: np.random.Generator, feature: str, loose: list[str], add) -> None:

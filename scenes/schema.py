@@ -62,6 +62,9 @@ RELATIONS = ("on", "left_of", "right_of", "in_front_of", "behind", "above", "nea
 ACTIONS = ("drop", "roll", "push", "throw", "slide", "topple")
 DIRECTIONS = ("left", "right", "forward", "backward")  # camera-relative; forward = away from the camera
 CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "orbit", "pan", "track")
+FLOOR_TEXTURES = ("plain", "checker", "grid", "tiles", "planks", "concrete")
+BACKDROPS = ("sky", "wall", "corner")  # open sky; a back wall; the corner of a room (back wall and a side wall)
+SKIES = ("clear", "hazy", "overcast", "dusk")
 RESERVED_IDS = ("ground", "camera")
 
 
@@ -135,7 +138,23 @@ class Body(Record):
 class Ground(Record):
     colour: Colour
     material: Material
-    texture: Literal["plain", "checker", "grid"] = "plain"
+    texture: Literal[FLOOR_TEXTURES] = "plain"
+
+
+class Backdrop(Record):
+    """What is seen behind the bodies: a sky gradient, or painted walls (which stand beyond every body, as
+    seen from the first frame's camera, and take no part in the physics)."""
+
+    kind: Literal[BACKDROPS] = "sky"
+    sky: Literal[SKIES] = "hazy"
+    colour: Colour | None = Field(default=None, description="the walls' paint (wall and corner only)")
+    side: Literal["left", "right"] = Field(default="left", description="corner only: where the side wall stands")
+
+    @model_validator(mode="after")
+    def _walls_have_paint(self) -> "Backdrop":
+        if (self.kind == "sky") == (self.colour is not None):
+            raise ValueError("walls (kind wall or corner) need a colour, and a sky has none")
+        return self
 
 
 class CameraPath(Record):
@@ -247,6 +266,7 @@ class SceneDocument(Record):
     version: Literal[1] = 1
     settings: Settings = Settings()
     ground: Ground
+    backdrop: Backdrop = Backdrop()
     camera: Camera = Camera()
     lights: list[Light] = Field(default=[], max_length=MAX_ENTRIES)
     bodies: list[Body] = Field(default=[], max_length=MAX_BODIES)

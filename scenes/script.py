@@ -7,7 +7,8 @@ A script is a mapping of sections; every one is optional except `bodies` (refere
     seed: 0                        # seeds every draw below and the layout; load_script(seed=...) overrides it
     duration: 4 s
     gravity: [0, 0, -9.81]
-    ground: {colour: grey, material: stone, texture: checker}
+    ground: {colour: grey, material: stone, texture: checker}   # plain, checker, grid, tiles, planks, concrete
+    backdrop: {kind: corner, colour: white, side: left}          # or {sky: clear | hazy | overcast | dusk}
     camera: {motion: orbit, direction: left, amount: 60 deg, fov: 45 deg}   # also eye, look_at, target, zoom_mode
     lights: [{id: sun, kind: directional, direction: [0.3, 0.5, -1], intensity: 3}]
     bodies:
@@ -51,8 +52,9 @@ from scenes.geometry import quat_from_euler
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    ACTIONS, CAMERA_MOTIONS, DIRECTIONS, MAX_BODIES, MAX_EXTENT, MAX_VELOCITY, RELATIONS, SHAPES, Action, Body,
-    Camera, CameraPath, Colour, Event, Ground, Group, Light, Material, Quat, Relation, Settings,
+    ACTIONS, BACKDROPS, CAMERA_MOTIONS, DIRECTIONS, FLOOR_TEXTURES, MAX_BODIES, MAX_EXTENT, MAX_VELOCITY, RELATIONS,
+    SHAPES, SKIES, Action, Backdrop, Body, Camera, CameraPath, Colour, Event, Ground, Group, Light, Material, Quat,
+    Relation, Settings,
     too_short_for_a_frame,
 )
 from scenes.seeding import check_seed, scene_rng
@@ -576,6 +578,7 @@ def _sections(script: _Script) -> dict[str, Reader]:
         "fps": script.whole(1),
         "gravity": script.vector("acceleration"),
         "ground": partial(_ground, script),
+        "backdrop": partial(_backdrop, script),
         "camera": partial(_camera, script),
         "lights": partial(_listed, script, read=_light),
         "bodies": partial(_bodies, script),
@@ -615,8 +618,19 @@ def _default_ground() -> Ground:
 
 
 def _ground(script: _Script, value: Any, where: Where) -> Ground:
-    readers = {"colour": script.colour, "material": script.material, "texture": script.text}
+    readers = {"colour": script.colour, "material": script.material,
+               "texture": script.one_of(FLOOR_TEXTURES, "floor texture")}
     return script.record(Ground, dict(_default_ground()) | script.fields(value, where, readers), where)
+
+
+def _backdrop(script: _Script, value: Any, where: Where) -> Backdrop:
+    """A sky ({sky: dusk}) or walls ({kind: corner, colour: white, side: right}); walls are white unless told."""
+    readers = {"kind": script.one_of(BACKDROPS, "backdrop"), "sky": script.one_of(SKIES, "sky"),
+               "colour": script.colour, "side": script.one_of(("left", "right"), "side")}
+    fields = script.fields(value, where, readers)
+    if fields.get("kind", "sky") != "sky" and "colour" not in fields:
+        fields["colour"] = bodies.colour("white")
+    return script.record(Backdrop, fields, where)
 
 
 def _camera(script: _Script, value: Any, where: Where) -> Camera:
@@ -831,7 +845,7 @@ def _build(script: _Script, parts: dict[str, Any], settings: Settings) -> SceneG
         raise script.fail(("bodies",) if "bodies" in parts else (),
                           "a scene needs at least one body; add e.g. 'bodies: [{noun: ball, colour: red}]'")
     ground = parts.get("ground") or _default_ground()
-    graph = SceneGraph(ground=ground, camera=parts.get("camera"), settings=settings)
+    graph = SceneGraph(ground=ground, camera=parts.get("camera"), settings=settings, backdrop=parts.get("backdrop"))
     steps = [
         (graph.add_light, parts.get("lights", [])),
         (graph.add_body, made),

@@ -59,6 +59,20 @@ MATERIAL_WORDS: dict[str, str] = {
     "plastic": "plastic", "stone": "stone", "concrete": "stone", "marble": "stone",
 }
 
+# The adjective a caption gives each floor texture, and the words the parser reads as one.
+FLOOR_TEXTURE_ADJECTIVES = {"plain": "plain", "checker": "checkered", "grid": "grid", "tiles": "tiled",
+                            "planks": "planked", "concrete": "mottled"}
+FLOOR_TEXTURE_WORDS = {"plain": "plain", "checkered": "checker", "checker": "checker", "chequered": "checker",
+                       "grid": "grid", "tiled": "tiles", "planked": "planks", "boarded": "planks",
+                       "mottled": "concrete"}
+# Skies a backdrop can have (scenes.schema.SKIES) and the words for them.
+SKY_WORDS = {"clear": "clear", "sunny": "clear", "blue": "clear", "hazy": "hazy", "misty": "hazy",
+             "overcast": "overcast", "cloudy": "overcast", "grey": "overcast", "gray": "overcast", "dusk": "dusk",
+             "sunset": "dusk", "evening": "dusk"}
+# Walls behind a scene: bright, plain paints that most body colours stand out from.
+WALL_COLOURS = ("white", "beige", "grey", "silver")
+BACKDROP_ODDS = (0.5, 0.3, 0.2)  # sky, back wall, room corner: drawn for a prompt that names none, and sampled
+
 # The adjective the caption writer uses for each material.
 MATERIAL_ADJECTIVES: dict[str, str] = {
     "rubber": "rubber", "wood": "wooden", "metal": "metal", "glass": "glass", "ice": "ice",

@@ -1,20 +1,49 @@
-"""How things look: sky and ambient light, surface finish per material, procedural ground textures.
+"""How things look: skies, ambient light, surface finish per material, and textured pyrender materials.
 
 Colours in scene graphs are sRGB. pyrender's shader treats a material's base colour factor as linear and
 gamma-encodes its output with 1/2.2, so factors are raised to 2.2 here: a surface lit with unit radiance then
-shows exactly its named colour. Textures are sRGB images (pyrender linearises them itself).
+shows exactly its named colour. A texture modulates that colour (`textured_material`): the surface shows
+colour x pattern, the pattern being a `sim.textures` brightness map.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-SKY_RGB = (0.62, 0.74, 0.88)  # sRGB: hazy daylight blue behind everything
-AMBIENT = 0.12  # linear radiance added to every surface, so faces turned from the lights are not black
-TEXTURE_PERIOD = 1.0  # metres of ground one texture tile covers (a 2 x 2 checker, one grid cell)
-TEXTURE_PIXELS = 128  # texels per tile side
-GRID_LINE_WIDTH = 0.03  # metres
-DARK_SHADE = 0.55  # the checker's second colour and the grid's lines: the ground colour times this (sRGB)
+from sim.gl import pyrender
+
+# Linear radiance added to every surface: the sky's fill light, so faces turned from the sun and shadows on the
+# floor keep about half their lit brightness instead of going black.
+AMBIENT = 0.2
+TEXTURE_PERIOD = 1.0  # metres of ground one floor tile covers (a 2 x 2 checker, one grid cell, 4 x 4 tiles)
+BODY_TEXTURE_PERIOD = 0.25  # metres of a body's surface one texture tile covers
+WALL_TEXTURE_PERIOD = 2.0
+
+
+@dataclass(frozen=True)
+class Sky:
+    """A sky gradient (sRGB): `horizon` at eye level, blending into `zenith` straight up."""
+
+    zenith: tuple[float, float, float]
+    horizon: tuple[float, float, float]
+
+    def colours(self, heights: np.ndarray) -> np.ndarray:
+        """[..., 3] sRGB of the sky at the sines of elevation `heights` [...]; below the horizon, haze."""
+        blend = np.sqrt(np.clip(heights, 0.0, 1.0))[..., None]
+        horizon, zenith = np.asarray(self.horizon, dtype=blend.dtype), np.asarray(self.zenith, dtype=blend.dtype)
+        return horizon + (zenith - horizon) * blend
+
+    def keys(self, count: int = 5) -> np.ndarray:
+        """[count, 3] colours along the gradient, horizon to zenith (colour keying needs every sky tone)."""
+        return self.colours(np.linspace(0.0, 1.0, count))
+
+
+SKIES = {
+    "clear": Sky(zenith=(0.28, 0.50, 0.86), horizon=(0.72, 0.83, 0.95)),
+    "hazy": Sky(zenith=(0.55, 0.68, 0.85), horizon=(0.80, 0.85, 0.91)),
+    "overcast": Sky(zenith=(0.60, 0.62, 0.66), horizon=(0.82, 0.83, 0.85)),
+    "dusk": Sky(zenith=(0.24, 0.27, 0.52), horizon=(0.96, 0.64, 0.40)),
+}
 
 
 @dataclass(frozen=True)
@@ -26,13 +55,14 @@ class Finish:
 
 
 # Metals keep some diffuse colour (metallic < 1): pyrender has no environment map, so a pure metal would be
-# dark everywhere except its highlights, and bodies must stay recognisable by colour.
+# dark everywhere except its highlights, and bodies must stay recognisable by colour. Glass and ice are opaque
+# but strongly specular: see-through bodies could not be found by their colour.
 FINISHES = {
     "rubber": Finish(metallic=0.0, roughness=0.9),
     "wood": Finish(metallic=0.0, roughness=0.7),
     "stone": Finish(metallic=0.0, roughness=0.95),
     "plastic": Finish(metallic=0.0, roughness=0.4),
-    "glass": Finish(metallic=0.0, roughness=0.08),
+    "glass": Finish(metallic=0.0, roughness=0.05),
     "ice": Finish(metallic=0.0, roughness=0.15),
     "metal": Finish(metallic=0.6, roughness=0.3),
 }
@@ -48,17 +78,34 @@ def linear(rgb) -> np.ndarray:
     return np.asarray(rgb, dtype=float) ** 2.2
 
 
-def ground_texture(texture: str, rgb) -> np.ndarray:
-    """[P, P, 3] uint8 sRGB image of one TEXTURE_PERIOD x TEXTURE_PERIOD tile of the ground (repeats)."""
-    base = np.asarray(rgb, dtype=float)
-    texel = (np.arange(TEXTURE_PIXELS) + 0.5) / TEXTURE_PIXELS * TEXTURE_PERIOD  # [P] metres across the tile
-    if texture == "checker":
-        half = texel >= TEXTURE_PERIOD / 2
-        dark = half[:, None] ^ half[None, :]  # [P, P]
-    elif texture == "grid":
-        line = (texel < GRID_LINE_WIDTH / 2) | (texel > TEXTURE_PERIOD - GRID_LINE_WIDTH / 2)
-        dark = line[:, None] | line[None, :]
-    else:
-        dark = np.zeros((TEXTURE_PIXELS, TEXTURE_PIXELS), dtype=bool)
-    image = np.where(dark[..., None], base * DARK_SHADE, base)  # [P, P, 3]
-    return np.round(image * 255).astype(np.uint8)
+def srgb_encode(values: np.ndarray) -> np.ndarray:
+    """Linear values in [0, 1] -> uint8 sRGB, the exact inverse of the decoding pyrender's shader applies."""
+    values = np.clip(values, 0.0, 1.0)
+    encoded = np.where(values <= 0.0031308, 12.92 * values, 1.055 * values ** (1 / 2.4) - 0.055)
+    return np.round(encoded * 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class PatternTexture:
+    """A brightness pattern uploaded as a texture: pattern / peak, linearised as the shader's gamma expects."""
+
+    texture: pyrender.Texture
+    peak: float  # the pattern's maximum, carried by the material's factor so bright spots are not clipped
+
+    @classmethod
+    def of(cls, pattern: np.ndarray) -> "PatternTexture":
+        """The texture of a [P, P] brightness pattern (`sim.textures`)."""
+        peak = float(pattern.max())
+        image = srgb_encode((pattern / peak) ** 2.2)  # [P, P] grey
+        return cls(pyrender.Texture(source=np.repeat(image[..., None], 3, axis=-1), source_channels="RGB"), peak)
+
+
+def textured_material(material_name: str, rgb, pattern: PatternTexture,
+                      double_sided: bool = False) -> pyrender.MetallicRoughnessMaterial:
+    """A material that shows sRGB colour `rgb` times the pattern's brightness under unit light (one pattern
+    texture serves every colour: the colour is in the factor)."""
+    surface = finish(material_name)
+    return pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=(*(linear(rgb) * pattern.peak**2.2), 1.0), baseColorTexture=pattern.texture,
+        metallicFactor=surface.metallic, roughnessFactor=surface.roughness, doubleSided=double_sided,
+    )

@@ -8,6 +8,9 @@ import numpy as np
 
 from sim.appearance import TEXTURE_PERIOD
 from sim.errors import SimError
+
+# Metres: a point seen with segmentation 0 this close to z = 0 is floor (depth's float32 error at 40 m is ~4 mm).
+GROUND_TOLERANCE = 0.02
 from sim.flow import back_project
 from fileio import Save, write_atomically
 
@@ -48,10 +51,20 @@ class Frames:
         """[T, H, W, 2] texture coordinates (u, v) of the ground at each pixel, NaN off it (sky and bodies).
 
         The renderer maps the ground texture with (u, v) = world (x, y) / TEXTURE_PERIOD, so the integer grid
-        of (u, v) is where its tiles meet.
+        of (u, v) is where its tiles meet. Walls of a backdrop are not ground.
         """
-        ground = (self.depth > 0) & (self.segmentation == 0)  # [T, H, W]
-        return np.where(ground[..., None], self.world_points()[..., :2] / TEXTURE_PERIOD, np.nan)
+        points = self.world_points()  # [T, H, W, 3]
+        return np.where(self.ground_mask(points)[..., None], points[..., :2] / TEXTURE_PERIOD, np.nan)
+
+    def ground_mask(self, points: np.ndarray | None = None) -> np.ndarray:
+        """[T, H, W] bool: pixels that see the floor (segmentation 0 at height 0, so not the sky or a wall)."""
+        points = self.world_points() if points is None else points
+        with np.errstate(invalid="ignore"):
+            return (self.segmentation == 0) & (np.abs(points[..., 2]) < GROUND_TOLERANCE)
+
+    def wall_mask(self) -> np.ndarray:
+        """[T, H, W] bool: pixels that see a backdrop's wall (segmentation 0, a surface above the floor)."""
+        return (self.segmentation == 0) & (self.depth > 0) & ~self.ground_mask()
 
     def window(self, start: int, stop: int) -> "Frames":
         """Frames start..stop-1 (a rolling window of a long video), with the cameras they need."""

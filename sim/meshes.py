@@ -5,6 +5,7 @@ Each mesh is centred on its bounding box, whose extents are the body's `size`, a
 triangles the physics collides with (apex of a cone at +size_z/2, base at -size_z/2).
 """
 
+import numpy as np
 import trimesh
 
 from scenes.schema import Body
@@ -36,3 +37,17 @@ def body_mesh(body: Body) -> trimesh.Trimesh:
     else:
         mesh = collision_mesh(body)
     return mesh.smooth_shaded
+
+
+def textured_surface(mesh: trimesh.Trimesh, period: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions, smooth normals [3F, 3] and texture coordinates [3F, 2] of `mesh`, one vertex per face corner.
+
+    Each face takes the texture from the box side it faces most (planar projection along its normal's
+    dominant axis, `period` metres per tile), so boxes show undistorted faces and round bodies no stretch.
+    """
+    corners = mesh.vertices[mesh.faces]  # [F, 3, 3]
+    normals = mesh.vertex_normals[mesh.faces]  # [F, 3, 3]
+    axis = np.abs(mesh.face_normals).argmax(axis=1)  # [F]
+    planes = np.array([[1, 2], [0, 2], [0, 1]])[axis]  # [F, 2]: the two axes across each face's projection
+    uv = np.take_along_axis(corners, planes[:, None, :], axis=2) / period  # [F, 3, 2]
+    return corners.reshape(-1, 3), normals.reshape(-1, 3), uv.reshape(-1, 2)

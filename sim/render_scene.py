@@ -2,38 +2,66 @@
 
 Light intensities are pyrender's: a directional light's is the irradiance on a surface facing it (a white
 surface shows intensity / pi of full brightness), a point light's falls off as intensity / distance^2.
-A graph without lights gets one default sun (`scenes.schema.DEFAULT_LIGHT`).
+A graph without lights gets one default sun (`scenes.schema.DEFAULT_LIGHT`). Directional lights cast shadows
+(shadow maps over the region the bodies move in). Every surface is textured from the scene's seed
+(`sim.textures`); walls of a backdrop stand beyond every body's reach over the whole rollout, as seen from the
+first frame's camera. The sky is not part of the scene: the renderer paints it behind (`Sky`).
 """
 
+import zlib
+
 import numpy as np
+from OpenGL.GL import GL_CLAMP_TO_BORDER
 
 from scenes.geometry import look_at
 from scenes.graph import SceneGraph
-from scenes.schema import DEFAULT_LIGHT, Body, Ground, Light
-from sim.appearance import AMBIENT, SKY_RGB, TEXTURE_PERIOD, finish, ground_texture, linear
+from scenes.schema import DEFAULT_LIGHT, Backdrop, Body, Ground, Light
+from scenes.seeding import scene_rng
+from sim.appearance import (
+    AMBIENT, BODY_TEXTURE_PERIOD, TEXTURE_PERIOD, WALL_TEXTURE_PERIOD, PatternTexture, textured_material,
+)
 from sim.camera import CameraTrack
 from sim.gl import pyrender
-from sim.meshes import body_mesh
+from sim.meshes import body_mesh, textured_surface
+from sim.textures import body_pattern, floor_pattern, wall_pattern
 
 GROUND_EXTENT = 40.0  # metres: side of the square ground drawn around the camera's first look_at
+WALL_HEIGHT = 12.0  # metres: walls fill the view above the floor from any framing kinema makes
+WALL_HALF_WIDTH = GROUND_EXTENT / 2
+WALL_MIN_DISTANCE = 3.0  # metres from the first look_at, at least
+WALL_CLEARANCE = 1.0  # metres between the walls and the farthest any body gets
+SHADOW_MARGIN = 2.0  # metres of floor around the bodies' reach that shadow maps cover (shadows fall beside)
+SHADOW_DEPTH = 2 * WALL_HEIGHT  # metres from the shadow camera to the scene's centre
 
 
 class RenderScene:
-    """Ground, lights, one node per body (graph order) and an intrinsics camera, posed frame by frame."""
+    """Ground, walls, lights, one node per body (graph order) and an intrinsics camera, posed frame by frame."""
 
-    def __init__(self, graph: SceneGraph, track: CameraTrack):
-        self.scene = pyrender.Scene(bg_color=(*SKY_RGB, 1.0), ambient_light=(AMBIENT,) * 3)
-        ground = self.scene.add(_ground_mesh(graph.ground, np.asarray(graph.camera.look_at[:2])))
-        self.body_nodes = [self.scene.add(_body_mesh(body)) for body in graph.bodies]
+    def __init__(self, graph: SceneGraph, track: CameraTrack, positions: np.ndarray):
+        """`positions` [T + 1, N, 3]: where the bodies go over the rollout (walls and shadows must cover it)."""
+        centre = np.asarray(graph.camera.look_at, dtype=float)
+        forward, right = _horizontal_axes(track)
+        reach = _reach(graph.bodies, positions, centre)
+        self.scene = _ShadowScene(centre=(*centre[:2], 0.0), depth=SHADOW_DEPTH,
+                                  bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(AMBIENT,) * 3)
+        seed = graph.settings.seed
+        ground = self.scene.add(_ground_mesh(graph.ground, centre[:2], scene_rng(seed, "texture", 0)))
+        scenery = [ground] + [self.scene.add(mesh) for mesh in _wall_meshes(graph.backdrop, centre, forward, right,
+                                                                              reach, scene_rng(seed, "texture", 1))]
+        patterns = _BodyPatterns(seed)
+        self.body_nodes = [self.scene.add(_body_mesh(body, patterns, scene_rng(seed, "body_texture", k)))
+                           for k, body in enumerate(graph.bodies)]
+        extent = SHADOW_MARGIN + max(float(np.abs(reach).max(initial=0.0)), WALL_MIN_DISTANCE)
         for light in graph.lights or [DEFAULT_LIGHT]:
-            self.scene.add(_light(light), pose=_light_pose(light))
+            self.scene.add(_light(light, extent), pose=_light_pose(light))
         k = track.intrinsics[1]
         self.camera = pyrender.IntrinsicsCamera(k[0, 0], k[1, 1], k[0, 2], k[1, 2], znear=track.z_near,
                                                 zfar=track.z_far)
         self.camera_node = self.scene.add(self.camera)
-        # Segmentation pass: the ground draws id 0 (it must still be drawn, to hide what is below it and to
-        # give the depth of its pixels); body k draws k.
-        self.seg_node_map = {ground: id_colour(0)} | {node: id_colour(k) for k, node in enumerate(self.body_nodes, 1)}
+        # Segmentation pass: the ground and walls draw id 0 (they must still be drawn, to hide what is behind
+        # them and to give the depth of their pixels); body k draws k.
+        self.seg_node_map = {node: id_colour(0) for node in scenery} | \
+            {node: id_colour(k) for k, node in enumerate(self.body_nodes, 1)}
 
     def pose(self, body_poses: np.ndarray, world_from_camera: np.ndarray, k: np.ndarray) -> None:
         """Place the bodies ([N, 4, 4] world_from_body) and the camera (4x4 pose, 3x3 K) for one frame."""
@@ -41,6 +69,42 @@ class RenderScene:
             self.scene.set_pose(node, pose)
         self.scene.set_pose(self.camera_node, world_from_camera)
         self.camera.fx, self.camera.fy, self.camera.cx, self.camera.cy = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
+
+
+class _ShadowScene(pyrender.Scene):
+    """A pyrender scene whose shadow cameras aim at `centre` from `depth` metres away.
+
+    pyrender places a directional light's shadow camera from the scene's bounding box, which the 40 m floor
+    and the walls would make so large that the shadow map's texels grow to centimetres.
+    """
+
+    def __init__(self, centre, depth: float, **kwargs):
+        super().__init__(**kwargs)
+        self._shadow_centre, self._shadow_depth = np.asarray(centre, dtype=float), depth
+
+    @property
+    def centroid(self) -> np.ndarray:
+        return self._shadow_centre
+
+    @property
+    def scale(self) -> float:
+        return self._shadow_depth
+
+
+class _SunLight(pyrender.DirectionalLight):
+    """A directional light whose shadow map covers `extent` metres around the scene's centre."""
+
+    def __init__(self, extent: float, **kwargs):
+        super().__init__(**kwargs)
+        self.extent = extent
+
+    def _generate_shadow_texture(self, size: int | None = None) -> None:
+        super()._generate_shadow_texture(size)
+        # Beyond the map is lit: the map's border reads as the far plane (pyrender's default wrap repeats it).
+        self.shadow_texture.sampler = pyrender.Sampler(wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER)
+
+    def _get_shadow_camera(self, scene_scale: float) -> pyrender.OrthographicCamera:
+        return pyrender.OrthographicCamera(xmag=self.extent, ymag=self.extent, znear=0.05, zfar=2 * scene_scale)
 
 
 def id_colour(index: int) -> np.ndarray:
@@ -54,36 +118,108 @@ def decode_ids(image: np.ndarray) -> np.ndarray:
     return channels[..., 0] | channels[..., 1] << 8 | channels[..., 2] << 16
 
 
-def _material(material_name: str, rgb=(1.0, 1.0, 1.0), texture: pyrender.Texture | None = None,
-              double_sided: bool = False) -> pyrender.MetallicRoughnessMaterial:
-    surface = finish(material_name)
-    return pyrender.MetallicRoughnessMaterial(
-        baseColorFactor=(*linear(rgb), 1.0), baseColorTexture=texture, metallicFactor=surface.metallic,
-        roughnessFactor=surface.roughness, doubleSided=double_sided,
-    )
+def _horizontal_axes(track: CameraTrack) -> tuple[np.ndarray, np.ndarray]:
+    """Unit forward and right [3] of the first frame's camera, level with the ground (walls stand square to it)."""
+    pose = track.world_from_camera[1]
+    forward = -pose[:3, 2] * np.array([1.0, 1.0, 0.0])
+    if np.linalg.norm(forward) < 1e-6:  # looking straight down: the camera's up is the way ahead
+        forward = pose[:3, 1] * np.array([1.0, 1.0, 0.0])
+    forward /= np.linalg.norm(forward)
+    return forward, np.cross(forward, [0.0, 0.0, 1.0])
 
 
-def _body_mesh(body: Body) -> pyrender.Mesh:
+def _reach(bodies: list[Body], positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """[N or 0, 4] how far each body gets from `centre` over the rollout along +x, -x, +y, -y, plus its size."""
+    if not bodies:
+        return np.zeros((0, 4))
+    radius = np.array([np.linalg.norm(body.size) / 2 for body in bodies])  # [N]
+    offset = positions[..., :2] - centre[:2]  # [T + 1, N, 2]
+    return np.stack([offset[..., 0].max(0), -offset[..., 0].min(0), offset[..., 1].max(0),
+                     -offset[..., 1].min(0)], axis=1) + radius[:, None]
+
+
+class _BodyPatterns:
+    """One pattern texture per material in a scene, drawn from the seed when a body first needs it (bodies of one
+    material share it, each showing its own part of it: `_body_mesh`)."""
+
+    def __init__(self, seed: int):
+        self.seed, self.made = seed, {}
+
+    def __getitem__(self, material_name: str) -> PatternTexture:
+        if material_name not in self.made:
+            rng = scene_rng(self.seed, "material_texture", zlib.crc32(material_name.encode()))
+            self.made[material_name] = PatternTexture.of(body_pattern(material_name, rng))
+        return self.made[material_name]
+
+
+def _body_mesh(body: Body, patterns: _BodyPatterns, rng: np.random.Generator) -> pyrender.Mesh:
+    """The body's textured surface; `rng` shifts its texture so alike bodies do not look stamped from one mould."""
+    positions, normals, uv = textured_surface(body_mesh(body), BODY_TEXTURE_PERIOD)
     # Open meshes (a bowl) show their inside, so mesh bodies are drawn double-sided.
-    material = _material(body.material.name, body.colour.rgb, double_sided=body.shape == "mesh")
-    return pyrender.Mesh.from_trimesh(body_mesh(body), material=material, smooth=True)
+    material = textured_material(body.material.name, body.colour.rgb, patterns[body.material.name],
+                                 double_sided=body.shape == "mesh")
+    uv = uv + rng.random(2)
+    return pyrender.Mesh([pyrender.Primitive(positions=positions, normals=normals, texcoord_0=uv,
+                                             material=material)])
 
 
-def _ground_mesh(ground: Ground, centre: np.ndarray) -> pyrender.Mesh:
-    """A GROUND_EXTENT square at z = 0 around `centre` [2], its texture fixed to world coordinates."""
-    corners = centre + GROUND_EXTENT / 2 * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]])  # [4, 2]
-    texture = pyrender.Texture(source=ground_texture(ground.texture, ground.colour.rgb), source_channels="RGB")
-    material = _material(ground.material.name, texture=texture)
-    primitive = pyrender.Primitive(
-        positions=np.column_stack([corners, np.zeros(4)]), normals=np.tile([0.0, 0.0, 1.0], (4, 1)),
-        texcoord_0=corners / TEXTURE_PERIOD, indices=np.array([[0, 1, 2], [0, 2, 3]]), material=material,
-    )
+def _quad(corners: np.ndarray, normal, uv: np.ndarray, material) -> pyrender.Mesh:
+    """A mesh of the quad `corners` [4, 3] (counter-clockwise seen from its front) with texture coordinates."""
+    primitive = pyrender.Primitive(positions=corners, normals=np.tile(normal, (4, 1)), texcoord_0=uv,
+                                   indices=np.array([[0, 1, 2], [0, 2, 3]]), material=material)
     return pyrender.Mesh([primitive])
 
 
-def _light(light: Light) -> pyrender.Light:
-    kind = pyrender.DirectionalLight if light.kind == "directional" else pyrender.PointLight
-    return kind(color=light.rgb, intensity=light.intensity)
+def _ground_mesh(ground: Ground, centre: np.ndarray, rng: np.random.Generator) -> pyrender.Mesh:
+    """A GROUND_EXTENT square at z = 0 around `centre` [2], its texture fixed to world coordinates."""
+    corners = centre + GROUND_EXTENT / 2 * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]])  # [4, 2]
+    material = textured_material(ground.material.name, ground.colour.rgb,
+                                 PatternTexture.of(floor_pattern(ground.texture, rng)))
+    # Texture rows run along world y and columns along x: v = y, u = x.
+    return _quad(np.column_stack([corners, np.zeros(4)]), [0.0, 0.0, 1.0], corners / TEXTURE_PERIOD, material)
+
+
+def _wall_meshes(backdrop: Backdrop, centre: np.ndarray, forward: np.ndarray, right: np.ndarray,
+                 reach: np.ndarray, rng: np.random.Generator) -> list[pyrender.Mesh]:
+    """The back wall (and, for a corner, the side wall) beyond every body, facing the first camera."""
+    if backdrop.kind == "sky":
+        return []
+    material = textured_material("plastic", backdrop.colour.rgb, PatternTexture.of(wall_pattern(rng)))
+    material.roughnessFactor = 0.9  # matte paint
+    base = np.array([centre[0], centre[1], 0.0])
+
+    def distance(direction: np.ndarray) -> float:
+        """How far past the first look_at along `direction` [3] (horizontal) every body stays."""
+        per_axis = reach[:, [0, 1, 2, 3]] * np.maximum([direction[0], -direction[0], direction[1], -direction[1]], 0)
+        return max(WALL_MIN_DISTANCE, float(per_axis.sum(axis=1).max(initial=0.0)) + WALL_CLEARANCE)
+
+    back = distance(forward)
+    sideways = -right if backdrop.side == "left" else right
+    side = distance(sideways) if backdrop.kind == "corner" else WALL_HALF_WIDTH
+    up = np.array([0.0, 0.0, WALL_HEIGHT])
+    # Back wall: from the side wall (or far to the side) across to far on the other side, facing -forward.
+    near_end, far_end = base + forward * back + sideways * side, base + forward * back - sideways * WALL_HALF_WIDTH
+    meshes = [_wall(near_end, far_end, up, -forward, material)]
+    if backdrop.kind == "corner":
+        start, end = base + sideways * side - forward * WALL_HALF_WIDTH, base + sideways * side + forward * back
+        meshes.append(_wall(start, end, up, -sideways, material))
+    return meshes
+
+
+def _wall(start: np.ndarray, end: np.ndarray, up: np.ndarray, normal: np.ndarray, material) -> pyrender.Mesh:
+    """A vertical wall from `start` to `end` [3] on the floor, `up` high, its front facing `normal`."""
+    corners = np.stack([start, end, end + up, start + up])  # [4, 3]
+    if np.dot(np.cross(corners[1] - corners[0], corners[2] - corners[0]), normal) < 0:
+        corners = corners[[1, 0, 3, 2]]  # counter-clockwise seen from the front
+    along = np.linalg.norm(corners[:, :2] - corners[0, :2], axis=1)
+    uv = np.column_stack([along, corners[:, 2]]) / WALL_TEXTURE_PERIOD
+    return _quad(corners, normal, uv, material)
+
+
+def _light(light: Light, shadow_extent: float) -> pyrender.Light:
+    if light.kind == "directional":
+        return _SunLight(shadow_extent, color=light.rgb, intensity=light.intensity)
+    return pyrender.PointLight(color=light.rgb, intensity=light.intensity)
 
 
 def _light_pose(light: Light) -> np.ndarray:

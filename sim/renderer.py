@@ -2,7 +2,8 @@
 
 One OpenGL renderer and one pyrender scene serve every frame of a call; between frames only the poses (and
 the intrinsics, for focal zooms) change. Each frame takes two passes:
-- colour: lit, anti-aliased (4x MSAA) RGB against a sky-blue background;
+- colour: lit, shadowed (a shadow map per directional light), anti-aliased (4x MSAA) RGBA on a transparent
+  background, over which the backdrop's sky gradient is painted by each pixel's viewing elevation;
 - segmentation: flat id colours with multisampling off, so every pixel holds exactly one id, and its depth
   buffer gives the planar depth at the pixel centre, which is what exact flow back-projects (the colour pass's
   multisampled depth comes from a sample off the centre).
@@ -11,17 +12,21 @@ last frame's flow.
 """
 
 import numpy as np
+from pyrender.shader_program import ShaderProgramCache
 from tqdm import tqdm
 
 from scenes.graph import SceneGraph
+from sim.appearance import SKIES, Sky
 from sim.camera import CameraTrack, camera_track, resolution
 from sim.errors import SimError
 from sim.flow import exact_flow
 from sim.frames import Frames
-from sim.gl import pyrender
+from sim.gl import pyrender, shader_dir
 from sim.render_scene import RenderScene, decode_ids
 from sim.rollout import Rollout
 from sim.transforms import pose_matrices
+
+COLOUR_FLAGS = pyrender.RenderFlags.RGBA | pyrender.RenderFlags.SHADOWS_DIRECTIONAL
 
 
 def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "1:1",
@@ -40,7 +45,8 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
                        f"make the track with camera_track(graph, rollout, ...)")
     body_poses = pose_matrices(rollout.positions, rollout.orientations)  # [T + 1, N, 4, 4]
     views, ks = track.world_from_camera[1:], track.intrinsics[1:]  # [T + 1, 4, 4], [T + 1, 3, 3]: frames 0..T
-    rgb, depth, segmentation = _draw(RenderScene(graph, track), body_poses, views, ks, track, progress)
+    stage = RenderScene(graph, track, rollout.positions)
+    rgb, depth, segmentation = _draw(stage, SKIES[graph.backdrop.sky], body_poses, views, ks, track, progress)
     flows = [exact_flow(depth[t], segmentation[t], ks[t], ks[t + 1], views[t], views[t + 1], body_poses[t],
                         body_poses[t + 1], depth[t + 1]) for t in range(frames)]
     return Frames(
@@ -50,8 +56,8 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
     )
 
 
-def _draw(stage: RenderScene, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray, track: CameraTrack,
-          progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draw(stage: RenderScene, sky: Sky, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray,
+          track: CameraTrack, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RGB [T, H, W, 3] uint8 of frames 0..T-1; depth [T + 1, H, W] float32 and ids [T + 1, H, W] int32 of 0..T."""
     frames, height, width = len(views) - 1, track.height, track.width
     rgb = np.empty((frames, height, width, 3), dtype=np.uint8)
@@ -62,7 +68,8 @@ def _draw(stage: RenderScene, body_poses: np.ndarray, views: np.ndarray, ks: np.
         for t in tqdm(range(frames + 1), desc="render", unit="frame", disable=not progress):
             stage.pose(body_poses[t], views[t], ks[t])
             if t < frames:
-                rgb[t], _ = renderer.render(stage.scene)
+                rgba, _ = renderer.render(stage.scene, flags=COLOUR_FLAGS)
+                rgb[t] = _over_sky(rgba, sky, views[t], ks[t])
             ids, depth[t] = renderer.render(stage.scene, flags=pyrender.RenderFlags.SEG,
                                             seg_node_map=stage.seg_node_map)
             segmentation[t] = decode_ids(ids)
@@ -71,10 +78,29 @@ def _draw(stage: RenderScene, body_poses: np.ndarray, views: np.ndarray, ks: np.
     return rgb, depth, segmentation
 
 
+def _over_sky(rgba: np.ndarray, sky: Sky, world_from_camera: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8: the colour pass [H, W, 4] (colour premultiplied by coverage) over the sky.
+
+    Anti-aliased edges blend with the sky exactly as MSAA blends them with each other.
+    """
+    height, width = rgba.shape[:2]
+    alpha = rgba[..., 3:].astype(np.float32) / 255.0  # [H, W, 1]
+    if alpha.min() == 1.0:
+        return rgba[..., :3].copy()
+    x = ((np.arange(width, dtype=np.float32) + 0.5 - k[0, 2]) / k[0, 0])[None, :]  # [1, W] camera rays' x
+    y = (-(np.arange(height, dtype=np.float32) + 0.5 - k[1, 2]) / k[1, 1])[:, None]  # [H, 1] and y; z = -1
+    up = world_from_camera[2, :3].astype(np.float32)  # world z of the camera's axes
+    heights = (x * up[0] + y * up[1] - up[2]) / np.sqrt(x * x + y * y + 1.0)  # [H, W] sine of ray elevation
+    colour = rgba[..., :3] + (1.0 - alpha) * sky.colours(heights) * np.float32(255.0)
+    return np.clip(np.round(colour), 0, 255).astype(np.uint8)
+
+
 def _open_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:
     try:
-        return pyrender.OffscreenRenderer(width, height)
+        renderer = pyrender.OffscreenRenderer(width, height)
     except Exception as error:  # PyOpenGL raises a zoo of platform-specific types here
         raise SimError(
             f"cannot open an OpenGL context for rendering ({type(error).__name__}: {error}); headless machines need "
             f"EGL (libegl1) or, with PYOPENGL_PLATFORM=osmesa, libosmesa6 and PyOpenGL 3.1.10") from None
+    renderer._renderer._program_cache = ShaderProgramCache(shader_dir())  # pyrender offers no public setter
+    return renderer

@@ -9,11 +9,33 @@ from scenes.script import library_scripts, load_script
 
 
 def test_caption_reads_as_english_and_names_everything():
-    graph = parse_prompt("a crimson rubber ball falls from 2 m onto a large blue wooden box. "
+    graph = parse_prompt("a crimson rubber ball falls from 2 m onto a large blue wooden box. a white back wall. "
                          "the camera orbits to the right for 4 seconds", seed=0)
     assert caption(graph) == (
-        "A red rubber ball and a large blue wooden box. There is a grey stone floor. "
-        "The ball falls from 2 m onto the box. The camera orbits to the right for 4 seconds.")
+        "A red rubber ball and a large blue wooden box. There is a planked grey stone floor. There is a white back "
+        "wall. The ball falls from 2 m onto the box. The camera orbits to the right for 4 seconds.")
+
+
+@pytest.mark.parametrize("words, ground, backdrop", [
+    ("on a tiled beige floor under a dusk sky", ("beige", "stone", "tiles"), ("sky", "dusk")),
+    ("on a mottled wooden floor. there is a grey room corner on the right", ("grey", "wood", "concrete"),
+     ("corner", "grey", "right")),
+    ("on a checkered floor in front of a beige back wall", ("grey", "stone", "checker"), ("wall", "beige", None)),
+    ("on a grid floor against a white back wall", ("grey", "stone", "grid"), ("wall", "white", None)),
+    ("on a plain floor. there is an overcast sky", ("grey", "stone", "plain"), ("sky", "overcast")),
+])
+def test_floor_textures_and_backdrops_are_read_and_said(words, ground, backdrop):
+    graph = parse_prompt(f"a red ball rests {words}", seed=3)
+    content = scene_content(graph)
+    assert (content["ground"], content["backdrop"]) == (ground, backdrop)
+    assert same_scene(graph, parse_prompt(caption(graph), seed=4))
+
+
+def test_an_unsaid_floor_texture_and_backdrop_are_drawn_from_the_seed():
+    looks = {seed: scene_content(parse_prompt("a red ball", seed=seed)) for seed in range(12)}
+    assert {look["ground"][2] for look in looks.values()} >= {"plain", "planks"}
+    assert len({look["backdrop"][0] for look in looks.values()}) == 3
+    assert scene_content(parse_prompt("a red ball", seed=5)) == looks[5]
 
 
 def test_groups_and_alike_bodies_are_counted():

@@ -7,6 +7,7 @@ from handmade import body, rollout, scene
 from sim import Frames, camera_track, render
 from sim.errors import SimError
 from sim.appearance import TEXTURE_PERIOD
+from sim import render_scene
 from sim.gl import pyrender
 
 
@@ -72,13 +73,13 @@ def test_one_renderer_and_one_scene_serve_every_frame(monkeypatch):
             made["renderers"] += 1
             super().__init__(*args, **kwargs)
 
-    class CountedScene(pyrender.Scene):
+    class CountedScene(render_scene._ShadowScene):
         def __init__(self, *args, **kwargs):
             made["scenes"] += 1
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(pyrender, "OffscreenRenderer", CountedRenderer)
-    monkeypatch.setattr(pyrender, "Scene", CountedScene)
+    monkeypatch.setattr(render_scene, "_ShadowScene", CountedScene)
     graph = facing_crate()
     render(rollout(graph, 5), graph, size=32)
     assert made == {"renderers": 1, "scenes": 1}
