@@ -3,7 +3,11 @@
     python benchmarks/sim_render.py [--out benchmarks/results/sim_render.json] [--quick]
 
 - physics: steps/s and rollout time for 1, 10, 50, 200 falling bodies (240 Hz, 2 s at 8 fps);
-- render: ms per frame of each map (RGB pass; segmentation + depth pass; exact flow) at 64..512 px;
+- render: ms per frame of each map (RGB pass with shadows; segmentation + depth pass; exact flow; the sky painted
+  behind) at 64..512 px, and of all maps without shadows (the difference is what shadows cost); the bar is all
+  maps at 256 x 256 in at most 40 ms per frame on 2 cores, shadows included;
+- keying: the render's own colour-keyed body masks against its segmentation (mask IoU, as `kinema evaluate`
+  scores a model) on the 20 held-out evaluation scenes at 64 and 256 px; the bar is 0.8;
 - end to end: control maps per second for a 16-frame 128x128 clip (simulate + render, all maps).
 """
 
@@ -64,10 +68,30 @@ def rendering(sizes: list[int], frames: int) -> list[dict]:
     rollout = simulate(graph, seconds=frames / 8, fps=8)
     rows = []
     for size in sizes:
-        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=2)
+        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=3)
+        flat = time_call(lambda: render(rollout, graph, size=size, aspect="1:1", shadows=False), repeats=3)
         timings = render_stage_timings(rollout, graph, size)
         rows.append({"size": size, "frames": rollout.num_frames, "ms_per_frame_all_maps": 1000 * total / frames,
+                     "ms_per_frame_all_maps_without_shadows": 1000 * flat / frames,
                      **{f"ms_per_frame_{name}": 1000 * seconds / frames for name, seconds in timings.items()}})
+    return rows
+
+
+def keying(sizes: list[int], scenes: int = 20) -> list[dict]:
+    """Mask IoU of the render's own colour keys on the held-out evaluation scenes (16 frames at 8 fps)."""
+    from hybrid.evaluate import held_out_scenes
+    from hybrid.metrics import mask_iou
+
+    rows = []
+    for size in sizes:
+        per_scene = {}
+        for name, graph in held_out_scenes(scenes):
+            frames = render(simulate(graph, seconds=2.0, fps=8), graph, size=size, aspect="1:1")
+            per_scene[name] = mask_iou(frames.rgb, frames, graph)
+        scored = [iou for iou in per_scene.values() if not np.isnan(iou)]
+        rows.append({"size": size, "scenes": scenes, "scenes_scored": len(scored), "mean_iou": float(np.mean(scored)),
+                     "worst": sorted(per_scene.items(), key=lambda item: np.nan_to_num(item[1], nan=2.0))[:3],
+                     "per_scene": per_scene})
     return rows
 
 
@@ -77,8 +101,8 @@ def render_stage_timings(rollout, graph, size: int) -> dict[str, float]:
     import sim.renderer as renderer
     from sim.gl import pyrender
 
-    spent = {"rgb": 0.0, "segmentation_depth": 0.0, "flow": 0.0}
-    draw, flow = pyrender.OffscreenRenderer.render, renderer.exact_flow
+    spent = {"rgb": 0.0, "segmentation_depth": 0.0, "flow": 0.0, "sky": 0.0}
+    draw, flow, sky = pyrender.OffscreenRenderer.render, renderer.exact_flow, renderer._over_sky
 
     def timed_draw(self, scene, *args, **kwargs):
         start = time.perf_counter()
@@ -88,18 +112,21 @@ def render_stage_timings(rollout, graph, size: int) -> dict[str, float]:
             segmentation = kwargs.get("flags", 0) & pyrender.RenderFlags.SEG
             spent["segmentation_depth" if segmentation else "rgb"] += time.perf_counter() - start
 
-    def timed_flow(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return flow(*args, **kwargs)
-        finally:
-            spent["flow"] += time.perf_counter() - start
+    def timed(name, function):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return call
 
-    pyrender.OffscreenRenderer.render, renderer.exact_flow = timed_draw, timed_flow
+    pyrender.OffscreenRenderer.render = timed_draw
+    renderer.exact_flow, renderer._over_sky = timed("flow", flow), timed("sky", sky)
     try:
         render(rollout, graph, size=size, aspect="1:1")
     finally:
-        pyrender.OffscreenRenderer.render, renderer.exact_flow = draw, flow
+        pyrender.OffscreenRenderer.render, renderer.exact_flow, renderer._over_sky = draw, flow, sky
     return spent
 
 
@@ -129,6 +156,7 @@ def main() -> None:
                     "cpu_threads": torch.get_num_threads(), "processor": platform.processor()},
         "physics": physics(counts),
         "render": rendering(sizes, frames=16),
+        "keying": keying([64] if args.quick else [64, 256]),
         "end_to_end": end_to_end(),
     }
     print("physics (240 Hz, 2 s of falling balls)")
@@ -136,10 +164,17 @@ def main() -> None:
     for row in results["physics"]:
         print(f"{row['bodies']:>7} {row['rollout_s']:>10.3f} {row['steps_per_s']:>10.0f} {row['times_real_time']:>12.1f}")
     print("\nrender (ms per frame, 10 bodies, orbiting camera)")
-    print(f"{'size':>5} {'all maps':>9} {'rgb':>7} {'seg+depth':>10} {'flow':>7}")
+    print(f"{'size':>5} {'all maps':>9} {'no shadows':>11} {'rgb':>7} {'seg+depth':>10} {'flow':>7} {'sky':>6}")
     for row in results["render"]:
-        print(f"{row['size']:>5} {row['ms_per_frame_all_maps']:>9.1f} {row['ms_per_frame_rgb']:>7.1f} "
-              f"{row['ms_per_frame_segmentation_depth']:>10.1f} {row['ms_per_frame_flow']:>7.1f}")
+        print(f"{row['size']:>5} {row['ms_per_frame_all_maps']:>9.1f} "
+              f"{row['ms_per_frame_all_maps_without_shadows']:>11.1f} {row['ms_per_frame_rgb']:>7.1f} "
+              f"{row['ms_per_frame_segmentation_depth']:>10.1f} {row['ms_per_frame_flow']:>7.1f} "
+              f"{row['ms_per_frame_sky']:>6.1f}")
+    print("\nkeying (the render's own colour-keyed masks vs its segmentation, held-out scenes; bar 0.8)")
+    for row in results["keying"]:
+        worst = ", ".join(f"{name} {iou:.2f}" for name, iou in row["worst"])
+        print(f"{row['size']:>5} px: mean IoU {row['mean_iou']:.3f} over {row['scenes_scored']} of {row['scenes']} "
+              f"scenes (worst: {worst})")
     e2e = results["end_to_end"]
     print(f"\nend to end: {e2e['frames']}-frame {e2e['size']}x{e2e['size']} clip (simulate + all maps) in "
           f"{e2e['seconds']:.2f} s = {e2e['frames_per_s']:.1f} frames/s ({e2e['s_per_frame'] * 1000:.0f} ms/frame)")

@@ -18,7 +18,7 @@ from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    BACKDROPS, FLOOR_TEXTURES, MAX_BODIES, SKIES, Action, Backdrop, CameraPath, Ground, Relation,
+    MAX_BODIES, Action, Backdrop, CameraPath, Ground, Relation,
     too_short_for_a_frame,
 )
 from scenes.seeding import scene_rng
@@ -147,7 +147,7 @@ def read_prompt(text: str, seed: int = 0) -> SceneGraph:
         raise SceneError("the prompt is empty; describe some objects, e.g. 'a red ball falls from 2 m'")
     if len(text) > MAX_PROMPT_LENGTH:
         raise SceneError(f"the prompt is {len(text)} characters long; shorten it to at most {MAX_PROMPT_LENGTH}")
-    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"), scene_rng(seed, "appearance"))
+    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"))
     graph = parser.parse()
     graph.settings = graph.settings.model_copy(update={"seed": seed, "source": text})
     if not graph.bodies:
@@ -163,8 +163,8 @@ SI_UNITS = {"length": "m", "speed": "m/s", "time": "s", "mass": "kg"}
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator, appearance: np.random.Generator):
-        self.text, self.tokens, self.rng, self.appearance = text, tokens, rng, appearance
+    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator):
+        self.text, self.tokens, self.rng = text, tokens, rng
         self.i = 0
         self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
         self.used_colours: set[str] = set()
@@ -172,7 +172,7 @@ class _Parser:
         self.last_subject: list[str] = []
         self.duration: float | None = None
         self.camera_said = False
-        self.texture_said = self.backdrop_said = False
+        self.backdrop_said = False
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -556,7 +556,6 @@ class _Parser:
             update["material"] = material(modifiers["material"])
         if "texture" in modifiers:
             update["texture"] = modifiers["texture"]
-            self.texture_said = True
         self.graph.ground = self.graph.ground.model_copy(update=update)
 
     def backdrop(self, modifiers: dict) -> bool:
@@ -566,7 +565,7 @@ class _Parser:
         elif self.accept("room", "corner") or self.accept("corner", "of", "the", "room"):
             kind = "corner"
             side = self.accept_any({"left", "right"}) if self.accept("on", "the") else None
-            side = side or str(self.appearance.choice(["left", "right"]))
+            side = side or "left"
         else:
             return False
         paint = colour(modifiers.get("colour", "white"))
@@ -585,18 +584,6 @@ class _Parser:
         if self.backdrop_said and self.graph.backdrop != backdrop:
             raise self.fail("one backdrop per scene (a sky, a back wall or a room corner was said already)")
         self.graph.backdrop, self.backdrop_said = backdrop, True
-
-    def _draw_appearance(self) -> None:
-        """A floor texture and a backdrop for a prompt that names none, drawn from the seed."""
-        rng = self.appearance
-        if not self.texture_said:
-            texture = str(rng.choice(FLOOR_TEXTURES))
-            self.graph.ground = self.graph.ground.model_copy(update={"texture": texture})
-        if not self.backdrop_said:
-            kind = str(rng.choice(BACKDROPS, p=vocab.BACKDROP_ODDS))
-            paints = [name for name in vocab.WALL_COLOURS if name not in self.used_colours] or ["white"]
-            self.graph.backdrop = Backdrop(sky=str(rng.choice(SKIES))) if kind == "sky" else \
-                Backdrop(kind=kind, colour=colour(str(rng.choice(paints))), side=str(rng.choice(["left", "right"])))
 
     def _pronoun(self, single: bool) -> list[str]:
         if not self.last_subject:
@@ -939,7 +926,6 @@ class _Parser:
 
     # --- finishing -----------------------------------------------------------------------------------------
     def finish(self) -> None:
-        self._draw_appearance()
         if self.duration is not None:
             self.graph.settings = self.graph.settings.model_copy(update={"duration": self.duration})
         path = self.graph.camera.path

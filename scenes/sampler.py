@@ -80,7 +80,7 @@ def _draw(rng: np.random.Generator, max_loose: int) -> SceneGraph:
 
 
 def _backdrop(rng: np.random.Generator) -> Backdrop:
-    """A sky, a back wall or a room corner, as often as a prompt that names none gets each (`vocabulary.BACKDROP_ODDS`)."""
+    """A sky, a back wall or a room corner (`vocabulary.BACKDROP_ODDS`), the walls painted in a plain colour."""
     kind = str(rng.choice(BACKDROPS, p=vocab.BACKDROP_ODDS))
     if kind == "sky":
         return Backdrop(sky=str(rng.choice(SKIES)))

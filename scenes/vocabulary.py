@@ -71,7 +71,7 @@ SKY_WORDS = {"clear": "clear", "sunny": "clear", "blue": "clear", "hazy": "hazy"
              "sunset": "dusk", "evening": "dusk"}
 # Walls behind a scene: bright, plain paints that most body colours stand out from.
 WALL_COLOURS = ("white", "beige", "grey", "silver")
-BACKDROP_ODDS = (0.5, 0.3, 0.2)  # sky, back wall, room corner: drawn for a prompt that names none, and sampled
+BACKDROP_ODDS = (0.5, 0.3, 0.2)  # how often the sampler draws a sky, a back wall and a room corner
 
 # The adjective the caption writer uses for each material.
 MATERIAL_ADJECTIVES: dict[str, str] = {

@@ -40,7 +40,7 @@ class Sky:
 
 SKIES = {
     "clear": Sky(zenith=(0.28, 0.50, 0.86), horizon=(0.72, 0.83, 0.95)),
-    "hazy": Sky(zenith=(0.55, 0.68, 0.85), horizon=(0.80, 0.85, 0.91)),
+    "hazy": Sky(zenith=(0.50, 0.64, 0.85), horizon=(0.62, 0.74, 0.88)),  # the horizon: kinema's first, flat sky
     "overcast": Sky(zenith=(0.60, 0.62, 0.66), horizon=(0.82, 0.83, 0.85)),
     "dusk": Sky(zenith=(0.24, 0.27, 0.52), horizon=(0.96, 0.64, 0.40)),
 }

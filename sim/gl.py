@@ -6,8 +6,8 @@ which numpy 2 removed, so the alias is restored first.
 
 pyrender filters each shadow-map lookup over 3 x 3 bilinear taps (36 depth reads per pixel per light), which
 on Mesa's CPU rasteriser costs more than the rest of the colour pass; kinema's shadow maps are sharp enough
-(1024 texels over the bodies' reach) for one bilinear tap. `shader_dir()` holds pyrender's own shaders with
-that one function rewritten, made once per process from the installed pyrender.
+(1024 texels over the bodies' reach) for one bilinear tap, and need a larger depth bias on walls. `shader_dir()`
+holds pyrender's own shaders with those two changes, made once per process from the installed pyrender.
 """
 
 import os
@@ -31,6 +31,10 @@ pyrender.light.SHADOW_TEX_SZ = pyrender.renderer.SHADOW_TEX_SZ = SHADOW_MAP_TEXE
 _PCF_START, _PCF_END = "float PCF(", "float shadow_calc("
 _ONE_TAP = ("float PCF(sampler2D depths, vec2 size, vec2 uv, float compare){\n"
             "    return texture2DShadowLerp(depths, size, uv, compare);\n}\n\n")
+# Depth bias against shadow acne, in shadow-map depth units (kinema's shadow cameras span 20 m of depth):
+# pyrender's 0.001 x (1 - n.l) leaves acne on walls the sun grazes; this one keeps contact shadows on the floor
+# within 1-2 cm.
+_BIAS, _KINEMA_BIAS = "max(0.001 * (1.0 - nl), 0.0001)", "max(0.006 * (1.0 - nl), 0.0005)"
 
 
 @cache
@@ -43,6 +47,9 @@ def shader_dir() -> str:
         if path.name == "mesh.frag":
             start, end = text.index(_PCF_START), text.index(_PCF_END)  # ValueError: an unknown pyrender
             text = text[:start] + _ONE_TAP + text[end:]
+            if _BIAS not in text:
+                raise ValueError(f"pyrender's {path} has no shadow bias {_BIAS!r}; kinema needs pyrender 0.1.45")
+            text = text.replace(_BIAS, _KINEMA_BIAS)
         (folder / path.name).write_text(text)
     return str(folder)
 

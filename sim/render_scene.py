@@ -31,7 +31,7 @@ WALL_HALF_WIDTH = GROUND_EXTENT / 2
 WALL_MIN_DISTANCE = 3.0  # metres from the first look_at, at least
 WALL_CLEARANCE = 1.0  # metres between the walls and the farthest any body gets
 SHADOW_MARGIN = 2.0  # metres of floor around the bodies' reach that shadow maps cover (shadows fall beside)
-SHADOW_DEPTH = 2 * WALL_HEIGHT  # metres from the shadow camera to the scene's centre
+SHADOW_DEPTH = 10.0  # metres from the shadow camera to the scene's centre; it sees twice as deep
 
 
 class RenderScene:

@@ -30,10 +30,11 @@ COLOUR_FLAGS = pyrender.RenderFlags.RGBA | pyrender.RenderFlags.SHADOWS_DIRECTIO
 
 
 def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "1:1",
-           camera: CameraTrack | None = None, progress: bool = False) -> Frames:
+           camera: CameraTrack | None = None, progress: bool = False, shadows: bool = True) -> Frames:
     """Render every frame of `rollout`; `size` (shorter side, pixels) and `aspect` apply unless `camera` is given.
 
-    Without `camera`, the graph's camera path is used (`camera_track`).
+    Without `camera`, the graph's camera path is used (`camera_track`). `shadows=False` skips the shadow maps
+    (only RGB changes).
     """
     if list(rollout.body_ids) != graph.body_ids:
         raise SimError(f"the rollout's bodies {list(rollout.body_ids)} are not the graph's {graph.body_ids}; "
@@ -46,7 +47,9 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
     body_poses = pose_matrices(rollout.positions, rollout.orientations)  # [T + 1, N, 4, 4]
     views, ks = track.world_from_camera[1:], track.intrinsics[1:]  # [T + 1, 4, 4], [T + 1, 3, 3]: frames 0..T
     stage = RenderScene(graph, track, rollout.positions)
-    rgb, depth, segmentation = _draw(stage, SKIES[graph.backdrop.sky], body_poses, views, ks, track, progress)
+    flags = COLOUR_FLAGS if shadows else COLOUR_FLAGS & ~pyrender.RenderFlags.SHADOWS_DIRECTIONAL
+    rgb, depth, segmentation = _draw(stage, SKIES[graph.backdrop.sky], flags, body_poses, views, ks, track,
+                                     progress)
     flows = [exact_flow(depth[t], segmentation[t], ks[t], ks[t + 1], views[t], views[t + 1], body_poses[t],
                         body_poses[t + 1], depth[t + 1]) for t in range(frames)]
     return Frames(
@@ -56,7 +59,7 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
     )
 
 
-def _draw(stage: RenderScene, sky: Sky, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray,
+def _draw(stage: RenderScene, sky: Sky, flags: int, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray,
           track: CameraTrack, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RGB [T, H, W, 3] uint8 of frames 0..T-1; depth [T + 1, H, W] float32 and ids [T + 1, H, W] int32 of 0..T."""
     frames, height, width = len(views) - 1, track.height, track.width
@@ -68,7 +71,7 @@ def _draw(stage: RenderScene, sky: Sky, body_poses: np.ndarray, views: np.ndarra
         for t in tqdm(range(frames + 1), desc="render", unit="frame", disable=not progress):
             stage.pose(body_poses[t], views[t], ks[t])
             if t < frames:
-                rgba, _ = renderer.render(stage.scene, flags=COLOUR_FLAGS)
+                rgba, _ = renderer.render(stage.scene, flags=flags)
                 rgb[t] = _over_sky(rgba, sky, views[t], ks[t])
             ids, depth[t] = renderer.render(stage.scene, flags=pyrender.RenderFlags.SEG,
                                             seg_node_map=stage.seg_node_map)

@@ -126,16 +126,20 @@ def test_a_subset_of_branches_and_unknown_branches():
 
 def test_uv_is_the_sine_and_cosine_of_the_grounds_texture_coordinates_and_zero_elsewhere():
     frames = make_frames(num_frames=2)
-    k = np.diag([16.0, 16.0, 1.0])  # x = (column + 0.5) d / 16, y = -(row + 0.5) d / 16 (camera = world here)
-    frames = dataclasses.replace(frames, intrinsics=np.tile(k, (3, 1, 1)))
+    k = np.diag([16.0, 16.0, 1.0])  # x = (column + 0.5) d / 16, y = -(row + 0.5) d / 16 (camera axes = world's)
+    above = np.eye(4)
+    above[2, 3] = 4.0  # the camera 4 m above the floor, looking straight down: the plane at 4 m is the ground
+    frames = dataclasses.replace(frames, intrinsics=np.tile(k, (3, 1, 1)), world_from_camera=np.tile(above, (3, 1, 1)))
     frames.depth[1, 0, 0] = 0.0  # a sky pixel
     uv = encode_controls(frames).maps["uv"][0]  # [4, T, H, W]
     assert uv.shape == (4, 2, 8, 12)
     ground = torch.from_numpy((frames.depth > 0) & (frames.segmentation == 0))
     rows, columns = np.meshgrid(np.arange(8) + 0.5, np.arange(12) + 0.5, indexing="ij")
-    u, v = columns * 4.0 / 16 / TEXTURE_PERIOD, -rows * 4.0 / 16 / TEXTURE_PERIOD  # the wall at 4 m
+    u, v = columns * 4.0 / 16 / TEXTURE_PERIOD, -rows * 4.0 / 16 / TEXTURE_PERIOD  # the floor at 4 m
     expected = torch.from_numpy(np.stack([np.sin(2 * np.pi * u), np.cos(2 * np.pi * u), np.sin(2 * np.pi * v),
                                           np.cos(2 * np.pi * v)]).astype(np.float32))  # [4, H, W]
     assert torch.allclose(uv[:, 0][:, ground[0]], expected[:, ground[0]], atol=1e-5)
     assert (uv[:, ~ground] == 0).all()  # the box, the id-7 body and the sky
+    walled = dataclasses.replace(frames, world_from_camera=np.tile(np.eye(4), (3, 1, 1)))  # the plane stands up
+    assert (encode_controls(walled).maps["uv"] == 0).all()  # a wall is no ground
     assert not ground[1, 0, 0] and ground.sum() > 100
