@@ -86,16 +86,19 @@ def _over_sky(rgba: np.ndarray, sky: Sky, world_from_camera: np.ndarray, k: np.n
 
     Anti-aliased edges blend with the sky exactly as MSAA blends them with each other.
     """
-    height, width = rgba.shape[:2]
-    alpha = rgba[..., 3:].astype(np.float32) / 255.0  # [H, W, 1]
-    if alpha.min() == 1.0:
-        return rgba[..., :3].copy()
+    rgb = rgba[..., :3].copy()
+    rows = np.nonzero((rgba[..., 3] < 255).any(axis=1))[0]  # [R] rows that see some sky (usually the top)
+    if len(rows) == 0:
+        return rgb
+    alpha = rgba[rows, :, 3:].astype(np.float32) / 255.0  # [R, W, 1]
+    width = rgba.shape[1]
     x = ((np.arange(width, dtype=np.float32) + 0.5 - k[0, 2]) / k[0, 0])[None, :]  # [1, W] camera rays' x
-    y = (-(np.arange(height, dtype=np.float32) + 0.5 - k[1, 2]) / k[1, 1])[:, None]  # [H, 1] and y; z = -1
+    y = (-(rows.astype(np.float32) + 0.5 - k[1, 2]) / k[1, 1])[:, None]  # [R, 1] and y; z = -1
     up = world_from_camera[2, :3].astype(np.float32)  # world z of the camera's axes
-    heights = (x * up[0] + y * up[1] - up[2]) / np.sqrt(x * x + y * y + 1.0)  # [H, W] sine of ray elevation
-    colour = rgba[..., :3] + (1.0 - alpha) * sky.colours(heights) * np.float32(255.0)
-    return np.clip(np.round(colour), 0, 255).astype(np.uint8)
+    heights = (x * up[0] + y * up[1] - up[2]) / np.sqrt(x * x + y * y + 1.0)  # [R, W] sine of ray elevation
+    colour = rgb[rows] + (1.0 - alpha) * sky.colours(heights) * np.float32(255.0)
+    rgb[rows] = np.clip(np.round(colour), 0, 255).astype(np.uint8)
+    return rgb
 
 
 def _open_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:

@@ -8,7 +8,7 @@ from scenes.bodies import colour
 from scenes.schema import FLOOR_TEXTURES, Backdrop, Light, Settings
 from scenes.vocabulary import MATERIALS
 from scenes.seeding import scene_rng
-from sim import render
+from sim import render, render_scene
 from sim.appearance import SKIES
 from sim.textures import DARK_SHADE, body_pattern, floor_pattern, wall_pattern
 
@@ -96,3 +96,16 @@ def test_walls_stand_beyond_every_body_and_are_neither_ground_nor_sky(kind):
     assert np.abs(beige / beige.max() - np.asarray(colour("beige").rgb) / max(colour("beige").rgb)).max() < 0.08
     if kind == "corner":  # the side wall fills the left edge
         assert walls[0, :24, 0].all()
+
+
+@pytest.mark.parametrize("material_name", ["wood", "stone", "metal"])
+def test_a_textured_body_shows_its_named_colour_on_average(monkeypatch, material_name):
+    graph = scene([body("cube", "cube", "red", (0.0, 0.0, 0.3), size=(0.6, 0.6, 0.6), material_name=material_name)],
+                  texture="plain")
+    still = rollout(graph, 1)
+    textured = render(still, graph, size=96)
+    monkeypatch.setattr(render_scene, "body_pattern", lambda name, rng: np.ones((8, 8), np.float32))
+    flat = render(still, graph, size=96)
+    cube = textured.segmentation[0] == 1
+    assert np.abs(textured.rgb[0][cube].std(axis=0)).max() > np.abs(flat.rgb[0][cube].std(axis=0)).max()
+    assert np.abs(textured.rgb[0][cube].mean(axis=0) - flat.rgb[0][cube].mean(axis=0)).max() < 4  # grey levels
