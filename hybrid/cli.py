@@ -224,6 +224,34 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(f"trained to step {metrics['step']} (loss {metrics['loss']:.4f}); checkpoint {metrics['checkpoint']}")
 
 
+def cmd_autoencoder_train(args: argparse.Namespace) -> None:
+    from dit.autoencoder_train import AutoencoderRecipe, train_autoencoder
+    from hybrid.autoencoder_data import training_frames
+
+    recipe = AutoencoderRecipe.read(Path(args.config))  # a bad recipe fails before the shards are read
+    metrics = train_autoencoder(recipe, training_frames(Path(args.data)), Path(args.out), resume=args.resume)
+    loss = "" if metrics["loss"] is None else f" (loss {metrics['loss']:.4f}, batch PSNR {metrics['psnr_db']:.1f} dB)"
+    print(f"trained to step {metrics['step']}{loss}; model {metrics['model']} (scaling factor "
+          f"{metrics['scaling_factor']:.4f})")
+
+
+def cmd_autoencoder_evaluate(args: argparse.Namespace) -> None:
+    from dit.autoencoder import FrameAutoencoder
+    from dit.autoencoder_train import evaluate_autoencoder
+    from fileio import write_bytes_atomically
+    from hybrid.autoencoder_data import held_out_clips
+    from hybrid.metrics import ssim
+
+    model = FrameAutoencoder.from_pretrained(Path(args.model))
+    report = evaluate_autoencoder(model, held_out_clips(Path(args.data)), ssim=ssim, progress=True)
+    report = {"model": str(args.model), "data": str(args.data), **report}
+    write_bytes_atomically(Path(args.out), (json.dumps(report, indent=1) + "\n").encode())
+    mean, flicker = report["mean"], report["mean"]["flicker_ratio"]
+    costliest = ", ".join(f"{name} {row['psnr_db']:.1f} dB" for name, row in list(report["per_group"].items())[:3])
+    print(f"{report['clips']} clips: PSNR {mean['psnr_db']:.2f} dB, SSIM {mean['ssim']:.4f}, flicker ratio "
+          f"{'n/a' if flicker is None else f'{flicker:.3f}'}; costliest: {costliest}\nwrote {args.out}")
+
+
 CONTROLS = ("depth", "flow", "segmentation", "uv")  # conditioning.BRANCHES, without importing torch for the parser
 VARIANTS = ("none", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
 
@@ -373,6 +401,37 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
     train.set_defaults(run=cmd_train)
 
+    autoencoder = commands.add_parser(
+        "autoencoder", help="train or evaluate the video autoencoder (8x smaller latents for a latent DiT)",
+        description="The per-frame video autoencoder of dit/autoencoder.py: 16-channel latents 8x smaller in each "
+        "side. `train` learns it from shards of `kinema dataset --size 256`; `evaluate` scores its reconstructions "
+        "of held-out shards.")
+    autoencoder_commands = autoencoder.add_subparsers(dest="autoencoder_command", required=True, metavar="COMMAND",
+                                                      parser_class=Parser)
+    autoencoder_train = autoencoder_commands.add_parser(
+        "train", help="train the autoencoder on dataset shards",
+        description="Train the autoencoder on random crops of the frames in --data, following a YAML recipe (see "
+        "recipes/autoencoder.yaml); checkpoints go to --out and, at the last step, the model to OUT/model "
+        "(model.safetensors + config.json with the measured scaling factor). --resume continues exactly.")
+    autoencoder_train.add_argument("--config", required=True, help="autoencoder recipe (YAML)")
+    autoencoder_train.add_argument("--data", required=True, help="folder of dataset shards")
+    autoencoder_train.add_argument("--out", required=True, help="run folder (checkpoints, metrics.jsonl, model/)")
+    autoencoder_train.add_argument("--resume", action="store_true",
+                                   help="continue from the run folder's latest checkpoint")
+    autoencoder_train.set_defaults(run=cmd_autoencoder_train, command="autoencoder train")
+    autoencoder_evaluate = autoencoder_commands.add_parser(
+        "evaluate", help="score the autoencoder's reconstructions of held-out shards",
+        description="Encode and decode every clip of the shards in --data and score the uint8 reconstructions: "
+        "PSNR, SSIM, flicker ratio (frame-to-frame change of the reconstruction over the input's), the worst 5 "
+        "clips by PSNR with their captions, and the MSE per pixel grouped by the material of the body covering "
+        "it (the ground and sky by the ground's texture). Writes a JSON report.")
+    autoencoder_evaluate.add_argument("--model", required=True,
+                                      help="a model folder (e.g. RUN/model) or a training checkpoint folder")
+    autoencoder_evaluate.add_argument("--data", required=True, help="folder of held-out dataset shards")
+    autoencoder_evaluate.add_argument("--out", default="autoencoder_evaluation.json",
+                                      help="report path (default autoencoder_evaluation.json)")
+    autoencoder_evaluate.set_defaults(run=cmd_autoencoder_evaluate, command="autoencoder evaluate")
+
     generate = commands.add_parser(
         "generate", help="generate a physically grounded video from a prompt",
         description="Parse the prompt (or load a scene script / library scene), simulate it with PyBullet, render "
@@ -456,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-FOLDER_OUTPUTS = ("simulate", "render", "dataset", "train", "ablate", "export")  # commands whose --out is a folder
+# commands whose --out is a folder
+FOLDER_OUTPUTS = ("simulate", "render", "dataset", "train", "ablate", "export", "autoencoder train")
 
 
 def _check_before_work(args: argparse.Namespace) -> None:
@@ -466,7 +526,7 @@ def _check_before_work(args: argparse.Namespace) -> None:
         from dit.devices import resolve_device  # torch loads only for the commands that run the model
 
         resolve_device(args.device)
-    if args.command == "evaluate":
+    if args.command in ("evaluate", "autoencoder evaluate"):
         if Path(args.out).is_dir():
             raise UserFileError(f"--out {args.out} is a folder; give the path of the report file to write")
         writable_folder(Path(args.out).parent, "report's folder", create=False)
@@ -506,6 +566,7 @@ def _fail(command: str, message: str) -> int:
 # What a Ctrl-C leaves: every command publishes its outputs atomically (a file, or a `fileio.OutputSet` marker
 # last), so a cancelled run publishes nothing, except the two that keep finished work to continue from.
 INTERRUPTED = {"train": "the checkpoints saved so far are kept; continue with --resume",
+               "autoencoder train": "the checkpoints saved so far are kept; continue with --resume",
                "ablate": "the finished runs are kept; run the same command again to resume"}
 
 
