@@ -8,7 +8,9 @@
   maps at 256 x 256 in at most 40 ms per frame on 2 cores, shadows included;
 - keying: the render's own colour-keyed body masks against its segmentation (mask IoU, as `kinema evaluate`
   scores a model) on the 20 held-out evaluation scenes at 64 and 256 px; the bar is 0.8;
-- end to end: control maps per second for a 16-frame 128x128 clip (simulate + render, all maps).
+- end to end: control maps per second for a 16-frame 128x128 clip (simulate + render, all maps);
+- dataset: seconds and bytes per clip of a 256p training shard (`kinema dataset --size 256`: RGB and every
+  control map at full resolution), written twice to check it is byte-identical.
 """
 
 import argparse
@@ -144,6 +146,22 @@ def end_to_end() -> dict:
             "s_per_frame": elapsed / frames}
 
 
+def dataset_shard(clips: int, size: int = 256) -> dict:
+    """Time and bytes per clip of one shard of `clips` clips, made twice (the two files must be identical)."""
+    import tempfile
+
+    from hybrid.dataset import DatasetSpec, write_shard
+
+    spec = DatasetSpec(seed=0, clips=clips, size=size)
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        first = write_shard(Path(folder) / "a", spec, 0, 1).read_bytes()
+        seconds = time.perf_counter() - start
+        again = write_shard(Path(folder) / "b", spec, 0, 1).read_bytes()
+    return {"clips": clips, "size": size, "frames": spec.frames, "s_per_clip": seconds / clips,
+            "bytes_per_clip": len(first) / clips, "byte_identical": first == again}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="benchmarks/results/sim_render.json")
@@ -158,6 +176,7 @@ def main() -> None:
         "render": rendering(sizes, frames=16),
         "keying": keying([64] if args.quick else [64, 256]),
         "end_to_end": end_to_end(),
+        "dataset": dataset_shard(2 if args.quick else 8),
     }
     print("physics (240 Hz, 2 s of falling balls)")
     print(f"{'bodies':>7} {'rollout s':>10} {'steps/s':>10} {'x real time':>12}")
@@ -178,6 +197,10 @@ def main() -> None:
     e2e = results["end_to_end"]
     print(f"\nend to end: {e2e['frames']}-frame {e2e['size']}x{e2e['size']} clip (simulate + all maps) in "
           f"{e2e['seconds']:.2f} s = {e2e['frames_per_s']:.1f} frames/s ({e2e['s_per_frame'] * 1000:.0f} ms/frame)")
+    shard = results["dataset"]
+    print(f"dataset: a {shard['size']}p shard of {shard['clips']} clips: {shard['s_per_clip']:.2f} s and "
+          f"{shard['bytes_per_clip'] / 2**20:.2f} MiB per clip; byte-identical when made again: "
+          f"{shard['byte_identical']}")
     out = Path(args.out)
     write_atomically(out, lambda path: path.write_text(json.dumps(results, indent=2)))
     print(f"wrote {out}")

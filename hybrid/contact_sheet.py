@@ -1,9 +1,11 @@
-"""A contact sheet of the example library as the renderer draws it: one labelled frame per scene, in a grid.
+"""Contact sheets of the renderer's look: the example library (one labelled frame per scene) and the materials.
 
-    python -m hybrid.contact_sheet [--out docs/rendering/library.png] [--size 192] [--columns 6] [--at 0.4]
+    python -m hybrid.contact_sheet [--out docs/rendering/library.png] [--materials docs/rendering/materials.png]
+                                   [--size 192] [--columns 6] [--at 0.4]
 
-Each scene is simulated and rendered at `size` pixels (square); the frame `at` that fraction of its clip is shown,
-labelled with the scene's name, its floor and its backdrop. docs/rendering.md shows the sheet this writes.
+Each library scene is simulated and rendered at `size` pixels (square); the frame `at` that fraction of its clip
+is shown, labelled with the scene's name, its floor and its backdrop. The materials sheet shows a cube and a ball
+of one colour in each material, close up. docs/rendering.md shows both.
 """
 
 import argparse
@@ -15,7 +17,9 @@ from tqdm import tqdm
 
 from fileio import write_atomically
 from scenes.graph import SceneGraph
+from scenes.parser import parse_prompt
 from scenes.script import library_scripts, load_script
+from scenes.vocabulary import MATERIAL_ADJECTIVES, MATERIALS
 from sim import render, simulate
 
 LABEL_HEIGHT = 28  # pixels under each frame for its two label lines
@@ -53,17 +57,34 @@ def contact_sheet(size: int = 192, columns: int = 6, at: float = 0.4, progress: 
     return sheet
 
 
+def materials_sheet(size: int = 192, colour_name: str = "red") -> Image.Image:
+    """One close-up frame per material: a cube and a ball of `colour_name`, labelled with the material."""
+    names = sorted(MATERIALS)
+    sheet = Image.new("RGB", (len(names) * (size + GAP) + GAP, size + LABEL_HEIGHT + GAP), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for index, name in enumerate(names):
+        graph = parse_prompt(f"a {colour_name} {MATERIAL_ADJECTIVES[name]} cube next to a {colour_name} "
+                             f"{MATERIAL_ADJECTIVES[name]} ball on a plain grey floor", seed=0)
+        graph.camera = graph.camera.model_copy(update={"fov_y": graph.camera.fov_y / 2.5})  # close up
+        x = GAP + index * (size + GAP)
+        sheet.paste(Image.fromarray(frame_of(graph, size, 0.0)), (x, GAP))
+        draw.text((x, GAP + size + 2), name, fill=(0, 0, 0))
+    return sheet
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("docs/rendering/library.png"))
+    parser.add_argument("--materials", type=Path, default=Path("docs/rendering/materials.png"))
     parser.add_argument("--size", type=int, default=192, help="pixels per frame side (default 192)")
     parser.add_argument("--columns", type=int, default=6)
     parser.add_argument("--at", type=float, default=0.4, help="which moment of each clip, 0..1 (default 0.4)")
     args = parser.parse_args(argv)
-    sheet = contact_sheet(args.size, args.columns, args.at, progress=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(args.out, lambda temporary: sheet.save(temporary, format="PNG"))
-    print(f"wrote {args.out}")
+    for path, sheet in ((args.out, contact_sheet(args.size, args.columns, args.at, progress=True)),
+                        (args.materials, materials_sheet(args.size))):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda temporary: sheet.save(temporary, format="PNG"))
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

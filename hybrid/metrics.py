@@ -21,12 +21,12 @@ import numpy as np
 
 from hybrid.physics_iq import Takes, unscored
 from scenes.graph import SceneGraph
-from sim.appearance import SKIES
 from sim.frames import Frames
 from sim.rollout import Rollout
 
 SHADING = (0.5, 1.5)  # brightness factors a key may take: shadowed faces to highlights
 MAX_DISTANCE = 0.15  # sRGB in [0, 1]: a pixel farther than this from every scaled key matches nothing
+SKY_BANDS = 5  # the sky is keyed by its median colour in this many bands of rows, top to bottom
 MIN_PIXELS = 10  # a colour group smaller than this in a ground-truth frame is not scored in that frame
 STILL_FLOW = 0.05  # pixels: ground-truth flow below this is a still pixel (flicker)
 SSIM_WINDOW = 7  # pixels: side of SSIM's uniform window
@@ -39,17 +39,18 @@ class ColourKeys:
     """The keyable colour groups of a scene: each a set of body indices (0-based) and its key colour."""
 
     groups: list[list[int]]  # body indices per scored colour
-    keys: np.ndarray  # [G + B, 3] sRGB in [0, 1]: one per group, then the floor's, the walls' and the sky's
+    keys: np.ndarray  # [G + B, 3] sRGB in [0, 1]: one per group, then B of the background (floor, walls, sky)
 
 
 def colour_keys(frames: Frames, graph: SceneGraph) -> ColourKeys:
     """Key colours from the ground truth: bodies grouped by requested colour; then the floor's, the walls' (if
-    any) and tones along the sky's gradient."""
+    seen) and the sky's tones (if seen)."""
     pixels = frames.rgb.astype(np.float64) / 255.0
-    floor, walls = frames.ground_mask(), frames.wall_mask()
+    floor = frames.ground_mask()
+    walls = (frames.segmentation == 0) & (frames.depth > 0) & ~floor
     floor_key = np.median(pixels[floor], axis=0) if floor.any() else np.asarray(graph.ground.colour.rgb)
     wall_keys = [np.median(pixels[walls], axis=0)] if walls.any() else []
-    background = np.stack([floor_key, *wall_keys, *SKIES[graph.backdrop.sky].keys()])
+    background = np.stack([floor_key, *wall_keys, *_sky_keys(pixels, frames.depth == 0)])
     by_colour: dict[tuple, list[int]] = {}
     for index, body in enumerate(graph.bodies):
         by_colour.setdefault(tuple(body.colour.rgb), []).append(index)
@@ -61,6 +62,14 @@ def colour_keys(frames: Frames, graph: SceneGraph) -> ColourKeys:
             groups.append(members)
             keys.append(key)
     return ColourKeys(groups, np.concatenate([np.reshape(keys, (-1, 3)), background]))
+
+
+def _sky_keys(pixels: np.ndarray, sky: np.ndarray) -> list[np.ndarray]:
+    """Median colours [3] of the sky pixels `sky` [T, H, W] of `pixels` [T, H, W, 3] in SKY_BANDS bands of image
+    rows (a sky's gradient runs with elevation); none if no sky is seen."""
+    rows = np.nonzero(sky)[1]  # [S] the image row of each sky pixel
+    order = np.argsort(rows, kind="stable")
+    return [np.median(band, axis=0) for band in np.array_split(pixels[sky][order], SKY_BANDS) if len(band)]
 
 
 def keyed_masks(video: np.ndarray, keys: ColourKeys) -> np.ndarray:

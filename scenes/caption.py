@@ -22,7 +22,8 @@ DIRECTION_WORDS = {"left": "to the left", "right": "to the right", "forward": "f
 def caption(graph: SceneGraph) -> str:
     """The canonical English description of `graph`."""
     writer = _Writer(graph)
-    sentences = [writer.declarations(), writer.floor(), writer.backdrop()]
+    sentences = [writer.declarations(), writer.floor()]
+    sentences += [writer.backdrop()] if graph.backdrop != Backdrop() else []  # the default sky goes unsaid
     sentences += [writer.relation(r) for r in graph.relations if not writer.implied_by_group(r)]
     sentences += writer.actions()
     sentences.append(writer.camera())
@@ -32,11 +33,12 @@ def caption(graph: SceneGraph) -> str:
 def instance_phrases(graph: SceneGraph) -> list[str]:
     """What each segmentation id looks like, in words: [the floor, body 1, body 2, ...] in graph order.
 
-    Id 0 (background) is the floor and any walls ("checkered teal rubber floor and white back wall"); id k is the k-th body without article or
-    weight ("small light brown rubber ball"). The segmentation branch reads these, so colours come from text.
+    Id 0 (background) is the floor and any walls ("checkered teal rubber floor and white back wall"); id k is the
+    k-th body without article or weight ("small light brown rubber ball"). The segmentation branch reads these,
+    so colours come from text.
     """
     writer = _Writer(graph)
-    walls = "" if graph.backdrop.kind == "sky" else " and " + writer.backdrop().removeprefix("there is a ")
+    walls = "" if graph.backdrop.kind == "sky" else " and " + backdrop_phrase(graph.backdrop).removeprefix("a ")
     return [writer.floor().removeprefix("there is a ") + walls,
             *(" ".join([*writer.adjectives(body), body.noun]) for body in graph.bodies)]
 
@@ -84,8 +86,7 @@ class _Writer:
     def phrase(self, body: Body, count: int = 1) -> str:
         words = " ".join(self.adjectives(body))
         if count == 1:
-            article = "an" if words[0] in "aeiou" else "a"
-            return f"{article} {words} {body.noun}{self.weight(body)}"
+            return f"{_article(words)} {words} {body.noun}{self.weight(body)}"
         return f"{vocab.WORD_FOR_NUMBER.get(count, str(count))} {words} {vocab.PLURALS[body.noun]}{self.weight(body)}"
 
     def declarations(self) -> str:
@@ -145,17 +146,12 @@ class _Writer:
     # --- sentences ----------------------------------------------------------------------------------
     def floor(self) -> str:
         ground = self.graph.ground
-        texture = vocab.FLOOR_TEXTURE_ADJECTIVES[ground.texture]
-        return f"there is a {texture} {ground.colour.name} {vocab.MATERIAL_ADJECTIVES[ground.material.name]} floor"
+        texture = vocab.FLOOR_TEXTURE_ADJECTIVES[ground.texture]  # a plain floor is just a floor
+        return f"there is a {texture + ' ' if texture else ''}{ground.colour.name} " \
+               f"{vocab.MATERIAL_ADJECTIVES[ground.material.name]} floor"
 
     def backdrop(self) -> str:
-        """'there is a clear sky', 'there is a white back wall', 'there is a grey room corner on the left'."""
-        backdrop = self.graph.backdrop
-        if backdrop.kind == "sky":
-            return f"there is a {backdrop.sky} sky"
-        if backdrop.kind == "wall":
-            return f"there is a {backdrop.colour.name} back wall"
-        return f"there is a {backdrop.colour.name} room corner on the {backdrop.side}"
+        return f"there is {backdrop_phrase(self.graph.backdrop)}"
 
     def relation(self, relation) -> str:
         return f"{self.reference(relation.subject)} {RELATION_WORDS[relation.relation]} {self.reference(relation.object)}"
@@ -252,6 +248,19 @@ def scene_content(graph: SceneGraph) -> dict:
         "ground": (graph.ground.colour.name, graph.ground.material.name, graph.ground.texture),
         "backdrop": _backdrop_content(graph.backdrop),
     }
+
+
+def backdrop_phrase(backdrop: Backdrop) -> str:
+    """'a clear sky', 'an overcast sky', 'a white back wall', 'a grey room corner on the left'."""
+    if backdrop.kind == "sky":
+        return f"{_article(backdrop.sky)} {backdrop.sky} sky"
+    if backdrop.kind == "wall":
+        return f"a {backdrop.colour.name} back wall"
+    return f"a {backdrop.colour.name} room corner on the {backdrop.side}"
+
+
+def _article(words: str) -> str:
+    return "an" if words[0] in "aeiou" else "a"
 
 
 def _backdrop_content(backdrop: Backdrop) -> tuple:

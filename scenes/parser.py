@@ -14,6 +14,7 @@ import numpy as np
 
 from scenes import vocabulary as vocab
 from scenes.bodies import add_bodies, colour, material, scaled_size
+from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
@@ -86,7 +87,7 @@ def _known_words() -> set[str]:
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
     words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
     words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
-    words |= set(vocab.FLOOR_TEXTURE_WORDS) | set(vocab.SKY_WORDS) | {"sky", "wall", "walls", "room", "corner", "against"}
+    words |= set(vocab.FLOOR_TEXTURE_WORDS) | set(vocab.SKY_WORDS) | {"sky", "wall", "walls", "room", "corner"}
     for phrase, _ in RELATION_PHRASES:
         words |= set(phrase)
     return words
@@ -291,8 +292,14 @@ class _Parser:
                 self.weight(subject)
                 continue
             if self.accept_any({"under", "against"}):
-                if self.noun_phrase(create=False) != [BACKDROP]:
-                    raise self.fail(f"a sky or walls after '{self.tokens[start].text}' (e.g. 'a clear sky')")
+                try:
+                    scenery = self.noun_phrase(create=False)
+                except SceneError:
+                    scenery = None
+                if scenery != [BACKDROP]:
+                    self.i = start + 1
+                    raise self.fail(f"a sky or walls after '{self.tokens[start].text}' (e.g. 'under a clear sky', "
+                                    "'against a white back wall')")
                 continue
             raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
 
@@ -361,6 +368,8 @@ class _Parser:
             phrases.append(phrase)
         if len(phrases) > 1 and self._singular_verb_ahead():
             return phrases[-1]
+        if len(phrases) > 1:  # "a red ball and a white back wall": the walls are declared, the ball is the subject
+            phrases = [phrase for phrase in phrases if phrase != [BACKDROP]]
         return list(dict.fromkeys(b for phrase in phrases for b in phrase))
 
     def _singular_verb_ahead(self) -> bool:
@@ -561,15 +570,16 @@ class _Parser:
     def backdrop(self, modifiers: dict) -> bool:
         """'a white back wall', 'a grey room corner on the left' after `modifiers`: the walls behind the scene."""
         if self.accept("back", "wall") or self.accept("back", "walls"):
-            kind, side = "wall", "left"
+            kind, side = "wall", None
         elif self.accept("room", "corner") or self.accept("corner", "of", "the", "room"):
             kind = "corner"
             side = self.accept_any({"left", "right"}) if self.accept("on", "the") else None
-            side = side or "left"
         else:
             return False
-        paint = colour(modifiers.get("colour", "white"))
-        self._set_backdrop(Backdrop(kind=kind, colour=paint, side=side))
+        said = self.graph.backdrop if self.backdrop_said and self.graph.backdrop.kind == kind else None
+        paint = modifiers.get("colour") or (said.colour.name if said else "white")  # "the back wall": the one said
+        side = side or (said.side if said else "left")
+        self._set_backdrop(Backdrop(kind=kind, colour=colour(paint), side=side))
         return True
 
     def sky(self) -> bool:
@@ -582,7 +592,8 @@ class _Parser:
 
     def _set_backdrop(self, backdrop: Backdrop) -> None:
         if self.backdrop_said and self.graph.backdrop != backdrop:
-            raise self.fail("one backdrop per scene (a sky, a back wall or a room corner was said already)")
+            raise SceneError(f"the prompt names two backdrops, {backdrop_phrase(self.graph.backdrop)} and "
+                             f"{backdrop_phrase(backdrop)}; a scene has one (a sky, a back wall or a room corner)")
         self.graph.backdrop, self.backdrop_said = backdrop, True
 
     def _pronoun(self, single: bool) -> list[str]:
@@ -694,6 +705,9 @@ class _Parser:
 
     def _target_of(self, ids: list[str], top: bool) -> str:
         """The body a phrase names as a target: a tower's top block when landing `top`, else the first body."""
+        if ids == [BACKDROP]:
+            raise SceneError("a sky or walls cannot hold, carry or be hit by an object; put objects in front of "
+                             "them, e.g. 'a red ball in front of a white back wall'")
         bodies = [self.graph.body(b) for b in ids if b != GROUND]
         if top and bodies and all(b.group and b.group.kind == "tower" for b in bodies):
             return max(bodies, key=lambda b: b.group.index).id
@@ -703,6 +717,9 @@ class _Parser:
     def motion(self, subject: list[str], action: str) -> None:
         if subject == [GROUND]:
             raise self.fail("an object to move (the floor stays put)")
+        if subject == [BACKDROP]:
+            raise SceneError("the sky and walls stay put; only objects move (e.g. 'a red ball falls in front of a "
+                             "white back wall')")
         args = self.motion_arguments(direct_object=action == "collide")
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
@@ -810,6 +827,11 @@ class _Parser:
                 raise self.fail(f"an object after '{lead}'")
             if target == [GROUND] or lead == "across":
                 continue  # "across the floor", "onto the ground": the ground is always there
+            if target == [BACKDROP]:
+                if lead == "in front of":
+                    continue  # "rolls left in front of a white back wall": the walls are always behind
+                raise SceneError(f"nothing moves {lead} a sky or walls: they stand behind the scene (say e.g. "
+                                 "'rolls left in front of a white back wall')")
             args["target"] = self._target_of(target, top=lead in ("onto", "on", "on top of", "into", "at"))
             if lead in ("behind", "in front of", "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
@@ -931,3 +953,4 @@ class _Parser:
         path = self.graph.camera.path
         if path.motion == "track" and path.target not in self.graph.body_ids:
             raise SceneError(f"the camera follows {path.target}, which is not in the scene")
+

@@ -60,8 +60,8 @@ def _draw(rng: np.random.Generator, max_loose: int) -> SceneGraph:
     elevation = rng.uniform(0.5, 1.2)
     graph.add_light(Light(id="sun", direction=(math.cos(azimuth), math.sin(azimuth), -elevation),
                           intensity=_grid(rng, 2.0, 5.0, 0.5)))
-    paint = graph.backdrop.colour.name if walls else None
-    palette = [str(c) for c in rng.permutation(list(vocab.COLOURS)) if c != paint]  # bodies stand out from walls
+    hidden = vocab.WALL_LOOKALIKES[graph.backdrop.colour.name] if walls else ()
+    palette = [str(c) for c in rng.permutation(list(vocab.COLOURS)) if c not in hidden]  # bodies stand out
 
     def add(noun: str, count: int = 1, arrangement: str | None = None, **choices) -> list[str]:
         scale = choices.get("scale") or (float(rng.choice([1.0, *vocab.SIZE_WORD_FOR_SCALE])) if rng.random() < 0.3 else 1.0)

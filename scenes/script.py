@@ -523,7 +523,8 @@ class _Script:
         if isinstance(value, str) and value in words:
             return value
         hint = _did_you_mean(value, words) if isinstance(value, str) else ""
-        raise self.fail(where, f"unknown {what} {value!r}{hint}; known {what}s: {', '.join(listed)}")
+        plural = what[:-1] + "ies" if what.endswith("y") else what + "s"
+        raise self.fail(where, f"unknown {what} {value!r}{hint}; known {plural}: {', '.join(listed)}")
 
     def text(self, value: Any, where: Where) -> str:
         value, where = self.pick(value, where)
@@ -628,7 +629,12 @@ def _backdrop(script: _Script, value: Any, where: Where) -> Backdrop:
     readers = {"kind": script.one_of(BACKDROPS, "backdrop"), "sky": script.one_of(SKIES, "sky"),
                "colour": script.colour, "side": script.one_of(("left", "right"), "side")}
     fields = script.fields(value, where, readers)
-    if fields.get("kind", "sky") != "sky" and "colour" not in fields:
+    kind = fields.get("kind", "sky")
+    unused = {"colour": kind == "sky", "sky": kind != "sky", "side": kind != "corner"}
+    for key in (key for key, ignored in unused.items() if ignored and key in fields):
+        raise script.fail((*where, key), f"a {kind} backdrop has no {key}; remove it, or set kind: "
+                                         f"{'wall or corner' if key == 'colour' else 'sky' if key == 'sky' else 'corner'}")
+    if kind != "sky" and "colour" not in fields:
         fields["colour"] = bodies.colour("white")
     return script.record(Backdrop, fields, where)
 

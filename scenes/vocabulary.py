@@ -60,7 +60,7 @@ MATERIAL_WORDS: dict[str, str] = {
 }
 
 # The adjective a caption gives each floor texture, and the words the parser reads as one.
-FLOOR_TEXTURE_ADJECTIVES = {"plain": "plain", "checker": "checkered", "grid": "grid", "tiles": "tiled",
+FLOOR_TEXTURE_ADJECTIVES = {"plain": "", "checker": "checkered", "grid": "grid", "tiles": "tiled",
                             "planks": "planked", "concrete": "mottled"}
 FLOOR_TEXTURE_WORDS = {"plain": "plain", "checkered": "checker", "checker": "checker", "chequered": "checker",
                        "grid": "grid", "tiled": "tiles", "planked": "planks", "boarded": "planks",
@@ -71,6 +71,10 @@ SKY_WORDS = {"clear": "clear", "sunny": "clear", "blue": "clear", "hazy": "hazy"
              "sunset": "dusk", "evening": "dusk"}
 # Walls behind a scene: bright, plain paints that most body colours stand out from.
 WALL_COLOURS = ("white", "beige", "grey", "silver")
+# The body colours each wall paint hides from colour keying (alike up to brightness, hybrid.metrics): the
+# sampler gives bodies none of them.
+WALL_LOOKALIKES = {"white": ("white", "grey", "silver"), "beige": ("beige", "grey"),
+                   "grey": ("grey", "silver", "white", "beige"), "silver": ("silver", "white", "grey")}
 BACKDROP_ODDS = (0.5, 0.3, 0.2)  # how often the sampler draws a sky, a back wall and a room corner
 
 # The adjective the caption writer uses for each material.

@@ -31,10 +31,10 @@ pyrender.light.SHADOW_TEX_SZ = pyrender.renderer.SHADOW_TEX_SZ = SHADOW_MAP_TEXE
 _PCF_START, _PCF_END = "float PCF(", "float shadow_calc("
 _ONE_TAP = ("float PCF(sampler2D depths, vec2 size, vec2 uv, float compare){\n"
             "    return texture2DShadowLerp(depths, size, uv, compare);\n}\n\n")
-# Depth bias against shadow acne, in shadow-map depth units (kinema's shadow cameras span 20 m of depth):
+# Depth bias against shadow acne, in shadow-map depth units (kinema's shadow cameras span 32 m of depth):
 # pyrender's 0.001 x (1 - n.l) leaves acne on walls the sun grazes; this one keeps contact shadows on the floor
 # within 1-2 cm.
-_BIAS, _KINEMA_BIAS = "max(0.001 * (1.0 - nl), 0.0001)", "max(0.006 * (1.0 - nl), 0.0005)"
+_BIAS, _KINEMA_BIAS = "max(0.001 * (1.0 - nl), 0.0001)", "max(0.004 * (1.0 - nl), 0.0004)"
 
 
 @cache

@@ -5,7 +5,7 @@ surface shows intensity / pi of full brightness), a point light's falls off as i
 A graph without lights gets one default sun (`scenes.schema.DEFAULT_LIGHT`). Directional lights cast shadows
 (shadow maps over the region the bodies move in). Every surface is textured from the scene's seed
 (`sim.textures`); walls of a backdrop stand beyond every body's reach over the whole rollout, as seen from the
-first frame's camera. The sky is not part of the scene: the renderer paints it behind (`Sky`).
+first frame's camera, and beyond the camera's whole path. The sky is not part of the scene: the renderer paints it behind (`Sky`).
 """
 
 import zlib
@@ -31,7 +31,7 @@ WALL_HALF_WIDTH = GROUND_EXTENT / 2
 WALL_MIN_DISTANCE = 3.0  # metres from the first look_at, at least
 WALL_CLEARANCE = 1.0  # metres between the walls and the farthest any body gets
 SHADOW_MARGIN = 2.0  # metres of floor around the bodies' reach that shadow maps cover (shadows fall beside)
-SHADOW_DEPTH = 10.0  # metres from the shadow camera to the scene's centre; it sees twice as deep
+SHADOW_DEPTH = 16.0  # metres from the shadow camera to the scene's centre; it sees twice as deep (12 m walls fit)
 
 
 class RenderScene:
@@ -41,13 +41,16 @@ class RenderScene:
         """`positions` [T + 1, N, 3]: where the bodies go over the rollout (walls and shadows must cover it)."""
         centre = np.asarray(graph.camera.look_at, dtype=float)
         forward, right = _horizontal_axes(track)
-        reach = _reach(graph.bodies, positions, centre)
+        radius = np.array([np.linalg.norm(body.size) / 2 for body in graph.bodies])  # [N]
+        reach = _reach(positions, radius, centre)  # [N, 4]
+        eyes = track.world_from_camera[:, None, :3, 3]  # [T + 2, 1, 3]: walls stand beyond the camera's path too
+        beyond = np.concatenate([reach, _reach(eyes, np.array([track.z_near + WALL_CLEARANCE]), centre)])
         self.scene = _ShadowScene(centre=(*centre[:2], 0.0), depth=SHADOW_DEPTH,
                                   bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(AMBIENT,) * 3)
         seed = graph.settings.seed
         ground = self.scene.add(_ground_mesh(graph.ground, centre[:2], scene_rng(seed, "texture", 0)))
         scenery = [ground] + [self.scene.add(mesh) for mesh in _wall_meshes(graph.backdrop, centre, forward, right,
-                                                                              reach, scene_rng(seed, "texture", 1))]
+                                                                              beyond, scene_rng(seed, "texture", 1))]
         patterns = _BodyPatterns(seed)
         self.body_nodes = [self.scene.add(_body_mesh(body, patterns, scene_rng(seed, "body_texture", k)))
                            for k, body in enumerate(graph.bodies)]
@@ -128,12 +131,10 @@ def _horizontal_axes(track: CameraTrack) -> tuple[np.ndarray, np.ndarray]:
     return forward, np.cross(forward, [0.0, 0.0, 1.0])
 
 
-def _reach(bodies: list[Body], positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """[N or 0, 4] how far each body gets from `centre` over the rollout along +x, -x, +y, -y, plus its size."""
-    if not bodies:
-        return np.zeros((0, 4))
-    radius = np.array([np.linalg.norm(body.size) / 2 for body in bodies])  # [N]
-    offset = positions[..., :2] - centre[:2]  # [T + 1, N, 2]
+def _reach(positions: np.ndarray, radius: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """[N, 4] how far each of N things at `positions` [T, N, 3] gets from `centre` along +x, -x, +y, -y over the
+    clip, plus its `radius` [N]."""
+    offset = positions[..., :2] - centre[:2]  # [T, N, 2]
     return np.stack([offset[..., 0].max(0), -offset[..., 0].min(0), offset[..., 1].max(0),
                      -offset[..., 1].min(0)], axis=1) + radius[:, None]
 
@@ -181,7 +182,8 @@ def _ground_mesh(ground: Ground, centre: np.ndarray, rng: np.random.Generator) -
 
 def _wall_meshes(backdrop: Backdrop, centre: np.ndarray, forward: np.ndarray, right: np.ndarray,
                  reach: np.ndarray, rng: np.random.Generator) -> list[pyrender.Mesh]:
-    """The back wall (and, for a corner, the side wall) beyond every body, facing the first camera."""
+    """The back wall (and, for a corner, the side wall) beyond everything in `reach` [M, 4] (`_reach`: the bodies
+    and the camera), facing the first camera."""
     if backdrop.kind == "sky":
         return []
     material = textured_material("plastic", backdrop.colour.rgb, PatternTexture.of(wall_pattern(rng)))
@@ -189,7 +191,7 @@ def _wall_meshes(backdrop: Backdrop, centre: np.ndarray, forward: np.ndarray, ri
     base = np.array([centre[0], centre[1], 0.0])
 
     def distance(direction: np.ndarray) -> float:
-        """How far past the first look_at along `direction` [3] (horizontal) every body stays."""
+        """How far past the first look_at along `direction` [3] (horizontal) everything stays."""
         per_axis = reach[:, [0, 1, 2, 3]] * np.maximum([direction[0], -direction[0], direction[1], -direction[1]], 0)
         return max(WALL_MIN_DISTANCE, float(per_axis.sum(axis=1).max(initial=0.0)) + WALL_CLEARANCE)
 

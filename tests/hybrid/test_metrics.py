@@ -304,3 +304,15 @@ def test_psnr_of_a_known_noise_level_is_its_closed_form(scene):
     for level, decibels in ((1, 48.131), (8, 30.069)):  # 20 log10(255), 20 log10(255 / 8)
         noisy = (reference.astype(np.int16) + level * signs).astype(np.uint8)
         assert psnr(noisy, reference) == pytest.approx(decibels, abs=1e-3)
+
+
+def test_the_sampler_keeps_bodies_off_every_colour_a_wall_paint_hides_from_keying():
+    from hybrid.metrics import MAX_DISTANCE, _scaled_distance
+    from scenes.vocabulary import COLOURS, WALL_COLOURS, WALL_LOOKALIKES
+
+    for paint in WALL_COLOURS:
+        wall = np.asarray(COLOURS[paint])[None]
+        hidden = {name for name, rgb in COLOURS.items()
+                  if min(_scaled_distance(np.asarray(rgb)[None], wall).min(),
+                         _scaled_distance(wall, np.asarray(rgb)[None]).min()) < MAX_DISTANCE}
+        assert hidden <= set(WALL_LOOKALIKES[paint]), paint

@@ -4,6 +4,7 @@ import pytest
 
 from scenes import caption, parse_prompt, same_scene, sample_scene, scene_rng
 from scenes.caption import scene_content
+from scenes.errors import SceneError
 from scenes.parser import read_prompt
 from scenes.script import library_scripts, load_script
 
@@ -12,7 +13,7 @@ def test_caption_reads_as_english_and_names_everything():
     graph = parse_prompt("a crimson rubber ball falls from 2 m onto a large blue wooden box. a white back wall. "
                          "the camera orbits to the right for 4 seconds", seed=0)
     assert caption(graph) == (
-        "A red rubber ball and a large blue wooden box. There is a plain grey stone floor. There is a white back "
+        "A red rubber ball and a large blue wooden box. There is a grey stone floor. There is a white back "
         "wall. The ball falls from 2 m onto the box. The camera orbits to the right for 4 seconds.")
 
 
@@ -23,6 +24,8 @@ def test_caption_reads_as_english_and_names_everything():
     ("on a checkered floor in front of a beige back wall", ("grey", "stone", "checker"), ("wall", "beige", None)),
     ("on a grid floor against a white back wall", ("grey", "stone", "grid"), ("wall", "white", None)),
     ("on a plain floor. there is an overcast sky", ("grey", "stone", "plain"), ("sky", "overcast")),
+    ("in front of a white back wall. the ball is in front of the back wall", ("grey", "stone", "plain"),
+     ("wall", "white", None)),
 ])
 def test_floor_textures_and_backdrops_are_read_and_said(words, ground, backdrop):
     graph = parse_prompt(f"a red ball rests {words}", seed=3)
@@ -31,9 +34,23 @@ def test_floor_textures_and_backdrops_are_read_and_said(words, ground, backdrop)
     assert same_scene(graph, parse_prompt(caption(graph), seed=4))
 
 
-def test_an_unsaid_floor_texture_and_backdrop_are_a_plain_floor_under_a_hazy_sky():
-    look = scene_content(parse_prompt("a red ball", seed=3))
+def test_an_unsaid_floor_texture_and_backdrop_are_a_plain_floor_under_a_hazy_sky_and_go_unsaid():
+    graph = parse_prompt("a red ball", seed=3)
+    look = scene_content(graph)
     assert (look["ground"], look["backdrop"]) == (("grey", "stone", "plain"), ("sky", "hazy"))
+    assert caption(graph) == "A red rubber ball. There is a grey stone floor. The camera is static for 3 seconds."
+
+
+@pytest.mark.parametrize("prompt, error", [
+    ("a red ball rolls toward the back wall", "nothing moves toward a sky or walls"),
+    ("a red ball on a white back wall", "a sky or walls cannot hold"),
+    ("a white back wall falls", "the sky and walls stay put"),
+    ("a red ball under a blue box", "expected a sky or walls after 'under'"),
+    ("a ball. a dusk sky. a white back wall", "names two backdrops, a dusk sky and a white back wall"),
+])
+def test_a_backdrop_is_scenery_never_an_object(prompt, error):
+    with pytest.raises(SceneError, match=error):
+        parse_prompt(prompt)
 
 
 def test_groups_and_alike_bodies_are_counted():

@@ -2,6 +2,7 @@
 bad bytes are located. A FIFO, /dev/zero or /dev/urandom used to hang or read until memory ran out."""
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from hybrid.scene_input import load_scene
 from scenes.errors import SceneError
-from scenes.script import MAX_SCRIPT_BYTES, read_script, script_description
+from scenes.script import MAX_SCRIPT_BYTES, load_script, read_script, script_description
 
 BALL_SCENE = "bodies:\n  - {id: ball, noun: ball, colour: red}\n"
 
@@ -129,3 +130,25 @@ def test_folders_and_long_prompts_are_not_taken_for_scripts(tmp_path, monkeypatc
     assert len(load_scene("dominoes").bodies) > 1  # the library's scene
     prompt = "a red ball, " * 25 + "and a cube"  # 310 characters: too long for a file name
     assert len(load_scene(prompt).bodies) == 26
+
+
+@pytest.mark.parametrize("backdrop, message", [
+    ("{sky: blue}", "backdrop.sky: unknown sky 'blue'; known skies: clear, hazy, overcast, dusk"),
+    ("{colour: white}", "backdrop.colour: a sky backdrop has no colour; remove it, or set kind: wall or corner"),
+    ("{kind: wall, sky: dusk}", "backdrop.sky: a wall backdrop has no sky; remove it, or set kind: sky"),
+    ("{kind: wall, side: right}", "backdrop.side: a wall backdrop has no side; remove it, or set kind: corner"),
+])
+def test_a_backdrop_refuses_what_it_cannot_show(tmp_path, backdrop, message):
+    path = tmp_path / "scene.yaml"
+    path.write_text(f"backdrop: {backdrop}\nbodies: [{{noun: ball, colour: red}}]\n")
+    with pytest.raises(SceneError, match=re.escape(message)):
+        load_script(path)
+
+
+def test_a_backdrop_of_walls_is_white_unless_told(tmp_path):
+    path = tmp_path / "scene.yaml"
+    path.write_text("backdrop: {kind: corner, side: right}\nground: {texture: planks}\n"
+                    "bodies: [{noun: ball, colour: red}]\n")
+    graph = load_script(path)
+    assert (graph.backdrop.kind, graph.backdrop.colour.name, graph.backdrop.side) == ("corner", "white", "right")
+    assert graph.ground.texture == "planks"
