@@ -58,7 +58,10 @@ def colour_keys(frames: Frames, graph: SceneGraph) -> ColourKeys:
     for colour, members in by_colour.items():
         seen = np.isin(frames.segmentation, [m + 1 for m in members])
         key = np.median(pixels[seen], axis=0) if seen.any() else np.asarray(colour)
-        if _scaled_distance(key[None], background).min() >= MAX_DISTANCE:  # else: it looks like the floor
+        # Either way round: a white body on a grey floor matches the floor's pixels dimmed, and the floor's lit
+        # pixels match the body's shaded ones, so neither could be told from the other.
+        if min(_scaled_distance(key[None], background).min(), _scaled_distance(background, key[None]).min()) \
+                >= MAX_DISTANCE:  # else: it looks like the background
             groups.append(members)
             keys.append(key)
     return ColourKeys(groups, np.concatenate([np.reshape(keys, (-1, 3)), background]))
