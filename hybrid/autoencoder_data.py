@@ -11,6 +11,8 @@ from dit.autoencoder_train import HeldOutClip, TrainingFrames
 from hybrid.dataset import ShardDataset, read_shard
 from scenes.graph import SceneGraph
 
+SHIPPED_AUTOENCODER = Path(__file__).parent / "models" / "autoencoder"  # trained by recipes/autoencoder.yaml
+
 
 def training_frames(folder: Path) -> TrainingFrames:
     """The RGB [n, T, H, W, 3] of every shard in `folder` (the other maps are not read)."""
