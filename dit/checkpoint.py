@@ -134,7 +134,8 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
 def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[str]:
     """Load the model weights of checkpoint or model folder `path` into a fresh `generator` that has the same
     config plus control branches the source lacks (a ControlNet added to a trained model); returns the new
-    branches. They keep their initialisation, whose zero projections leave the source's outputs unchanged.
+    branches. Each starts as ControlNet's `from_transformer` does: its blocks copied from the source's trained
+    base blocks, its projections zero, so the source's outputs are unchanged.
     """
     path = resolve_checkpoint(path)
     config, meta = read_config(path)
@@ -156,6 +157,8 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
     with torch.no_grad():
         for name, tensor in tensors.items():
             state[name].copy_(tensor.to(state[name].dtype))
+    for branch in added:
+        generator.dit.control[branch].init_from_base(generator.dit.blocks)
     return added
 
 

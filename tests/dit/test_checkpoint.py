@@ -371,6 +371,11 @@ def test_a_model_with_a_new_branch_starts_from_a_trained_one_and_gives_its_outpu
     # the new branch's zero projections: with its maps given, the outputs are still the source's
     grown = velocity_with(target, ("depth", "flow", "segmentation"))
     assert torch.equal(grown, velocity_with(source, ("depth", "flow")))
+    # ControlNet's from_transformer: the new branch's blocks are copies of the trained base blocks, not the
+    # untrained ones the target was built with
+    for depth, block in enumerate(target.dit.control["segmentation"].blocks):
+        for name, tensor in block.state_dict().items():
+            assert torch.equal(tensor, source.dit.blocks[depth].state_dict()[name]), (depth, name)
 
 
 @pytest.mark.parametrize("target, message", [
