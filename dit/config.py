@@ -123,6 +123,10 @@ class DiTConfig(Config):
     control_branches: tuple[BranchName, ...] = Field(("depth", "flow", "segmentation"), max_length=MAX_BRANCHES)
     # input channels per branch: depth = inverse depth; flow = (dx, dy, valid); segmentation = instance ids
     control_channels: dict[str, Channels] = {"depth": 1, "flow": 3, "segmentation": 1}
+    # control maps are this many times the video's height and width, each branch's patch that many times wider:
+    # 1 = maps on the video's own grid; a latent model (video 8x smaller than its frames) reads full-resolution
+    # maps with 8, or maps downsampled to the latent grid with 1
+    control_scale: int = Field(1, ge=1, le=MAX_PATCH)
     # n: each branch runs copies of the first n base blocks
     control_depth: int = Field(1, ge=0, le=MAX_DEPTH)
     # segmentation ids 0..max_instances get embeddings; larger ids share the last one
@@ -152,6 +156,9 @@ class DiTConfig(Config):
         if "segmentation" in self.control_branches and self.control_channels["segmentation"] != 1:
             raise ValueError("the segmentation branch takes one channel of instance ids, got "
                              f"control_channels['segmentation'] = {self.control_channels['segmentation']}")
+        if max(self.patch_size[1:]) * self.control_scale > MAX_PATCH:
+            raise ValueError(f"a control patch of {self.patch_size[1]} x {self.patch_size[2]} pixels times "
+                             f"control_scale {self.control_scale} exceeds {MAX_PATCH} per side")
         if self.control_depth > self.depth:
             raise ValueError(f"control_depth ({self.control_depth}) must not exceed depth ({self.depth})")
         if self.control_branches and self.control_depth == 0:

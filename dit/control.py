@@ -15,6 +15,12 @@ from dit.config import DiTConfig
 from dit.embeddings import PatchEmbed3D
 
 
+def control_patch(config: DiTConfig) -> tuple[int, int, int]:
+    """The (pt, ph, pw) of control maps that cover one video patch: `control_scale` times wider in space."""
+    pt, ph, pw = config.patch_size
+    return pt, ph * config.control_scale, pw * config.control_scale
+
+
 class SegmentationEmbed(nn.Module):
     """Instance ids [B, 1, T, H, W] (any dtype), optionally with per-id text [B, M, text_dim] -> tokens [B, N, D].
 
@@ -30,7 +36,7 @@ class SegmentationEmbed(nn.Module):
         self.ids = nn.Embedding(config.max_instances + 1, config.segmentation_embed_dim)
         self.instance_text = (nn.Linear(config.text_dim, config.segmentation_embed_dim) if config.instance_text
                               else None)
-        self.patch_embed = PatchEmbed3D(config.segmentation_embed_dim, config.hidden_size, config.patch_size)
+        self.patch_embed = PatchEmbed3D(config.segmentation_embed_dim, config.hidden_size, control_patch(config))
 
     def forward(self, ids: torch.Tensor, instance_text: torch.Tensor | None = None) -> torch.Tensor:
         ids = ids[:, 0].round().long().clamp(0, self.max_instances)  # [B, T, H, W]
@@ -53,7 +59,8 @@ class ControlBranch(nn.Module):
         if name == "segmentation":
             self.embedder = SegmentationEmbed(config)
         else:
-            self.embedder = PatchEmbed3D(config.control_channels[name], config.hidden_size, config.patch_size)
+            self.embedder = PatchEmbed3D(config.control_channels[name], config.hidden_size,
+                                         control_patch(config))
         self.blocks = nn.ModuleList(
             DiTBlock(config.hidden_size, config.num_heads, config.mlp_ratio, config.attention)
             for _ in range(config.control_depth))

@@ -86,7 +86,8 @@ class VideoDiT(nn.Module):
 
         x [B, C, T, H, W] with T, H, W multiples of the patch size; t [B] in [0, 1];
         text [B, L, text_dim] tokens with text_mask [B, L] (True = real token, False = padding);
-        pooled_text [B, text_dim]; controls {branch: [B, C_k, T, H, W]}; control_mask {branch: [B] bool};
+        pooled_text [B, text_dim]; controls {branch: [B, C_k, T, sH, sW]} with s = config.control_scale;
+        control_mask {branch: [B] bool};
         control_scales {branch: float}, default 1. A branch absent from `controls`, masked False for a sample
         or scaled 0 adds exactly nothing for that sample. Masked-out control rows must still be finite.
         instance_text [B, M, text_dim]: pooled text of segmentation ids 0..M-1 (read by the segmentation
@@ -153,9 +154,10 @@ class VideoDiT(nn.Module):
             if unknown:
                 raise DiTError(f"{what} names {unknown}, which are not branches of this model "
                                f"{list(config.control_branches)}")
+        scale = config.control_scale  # control maps are this many times the video's height and width
         for name, control in (controls or {}).items():
             _expect_shape(f"controls[{name!r}]", control,
-                          (batch, config.control_channels[name], frames, height, width))
+                          (batch, config.control_channels[name], frames, height * scale, width * scale))
         for name, mask in (control_mask or {}).items():
             _expect_shape(f"control_mask[{name!r}]", mask, (batch,), torch.bool)
         return frames // pt, height // ph, width // pw

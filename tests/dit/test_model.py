@@ -114,6 +114,26 @@ def test_training_makes_the_output_depend_on_controls(tiny):
     assert (with_controls - other_controls).abs().max() > 1e-4
 
 
+def test_a_latent_model_reads_control_maps_at_full_resolution():
+    """control_scale 4: a 16-channel 8x8 latent video steered by 32x32 maps, each branch patch 4x wider."""
+    config = preset("tiny", in_channels=16, control_scale=4)
+    model = with_active_branches(pretrained_like(config))
+    inputs = make_inputs(config, frames=4, height=8, width=8)
+    controls = make_controls(frames=4, height=32, width=32)
+    assert model.control["depth"].embedder.proj.kernel_size == (1, 16, 16)
+    with torch.no_grad():
+        steered, without = model(**inputs, controls=controls), model(**inputs)
+    assert steered.shape == inputs["x"].shape and not torch.allclose(steered, without)
+    # a single full-resolution pixel reaches the output
+    moved = {**controls, "depth": controls["depth"].clone()}
+    moved["depth"][:, :, 0, 0, 0] += 1.0
+    with torch.no_grad():
+        change = (model(**inputs, controls=moved) - steered).abs()
+    assert change.max() > 0
+    with pytest.raises(DiTError, match=r"controls\['depth'\] must have shape \[2, 1, 4, 32, 32\]"):
+        model(**inputs, controls={"depth": controls["depth"][..., :8, :8]})
+
+
 def test_switched_off_branch_equals_no_control(tiny):
     model = with_active_branches(pretrained_like(tiny))
     inputs = make_inputs(tiny)
@@ -280,6 +300,7 @@ def test_config_round_trips_through_json():
     (dict(patch_size=(1, 4)), "patch_size"),
     (dict(control_branches=("normals",)), "control_channels needs"),
     (dict(control_channels={"depth": 1, "flow": 3, "segmentation": 4}), "segmentation branch"),
+    (dict(patch_size=(1, 4, 4), control_scale=32), "exceeds 64 per side"),
 ])
 def test_invalid_configs_are_refused(fields, message):
     with pytest.raises(DiTError, match=message):
