@@ -201,14 +201,16 @@ class VideoGenerator(nn.Module):
                width: int = 32, steps: int = 25, method: str = "heun", guidance: Guidance = Guidance(),
                generator: torch.Generator | None = None, control_scales: dict[str, float] | None = None,
                instance_text: list[list[str]] | None = None, light: Tensor | None = None,
-               known_frames: Tensor | None = None) -> Tensor:
-        """Videos [B, 3, num_frames, height, width] in [-1, 1] for B captions, integrated from noise in `steps`.
+               known_frames: Tensor | None = None, clamp: bool = True) -> Tensor:
+        """Videos [B, C, num_frames, height, width] (C = dit.in_channels) for B captions, integrated from noise in
+        `steps`.
 
         Classifier-free guidance on text and on controls separately (see `Guidance`): "without text" is the
         empty caption, "without controls" is no branch at all, as training's dropout taught. The noise comes
         from `generator` (seed 0 when None), so a seed gives the same video on any device. `instance_text` and
         `light` describe the scene (see the module docstring); the light is given with and without controls.
-        `known_frames` [B, 3, K, H, W] in [-1, 1] fixes the first K frames (a rolling window's overlap).
+        `known_frames` [B, C, K, H, W] fixes the first K frames (a rolling window's overlap). `clamp` keeps
+        pixels in [-1, 1]; a latent model's samples are not pixels and are returned as they are.
         """
         batch_size = len(captions)
         generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -228,7 +230,7 @@ class VideoGenerator(nn.Module):
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
         video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames)
-        return video.clamp(-1, 1)
+        return video.clamp(-1, 1) if clamp else video
 
 
 def _uniform(n: int, generator: torch.Generator) -> Tensor:

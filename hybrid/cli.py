@@ -252,6 +252,14 @@ def cmd_autoencoder_evaluate(args: argparse.Namespace) -> None:
           f"{'n/a' if flicker is None else f'{flicker:.3f}'}; costliest: {costliest}\nwrote {args.out}")
 
 
+def cmd_autoencoder_encode(args: argparse.Namespace) -> None:
+    from hybrid.latents import encode_dataset
+
+    written = encode_dataset(Path(args.data), Path(args.model), progress=True)
+    print(f"encoded {len(written)} shards" + (f" ({written[0].name} ... {written[-1].name})" if written else
+                                               "; every shard's latents were up to date"))
+
+
 CONTROLS = ("depth", "flow", "segmentation", "uv")  # conditioning.BRANCHES, without importing torch for the parser
 VARIANTS = ("none", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
 
@@ -315,11 +323,14 @@ def cmd_ablate(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     import torch
 
-    from dit.checkpoint import export_generator
+    from dit.checkpoint import export_generator, resolve_checkpoint
+    from hybrid.latents import attach_autoencoder, find_autoencoder
 
     dtype = {"fp16": torch.float16, "fp32": torch.float32}[args.dtype]
     folder = export_generator(Path(args.source), Path(args.out), dtype=dtype)
-    print(f"wrote {folder / 'model.safetensors'} and {folder / 'config.json'} ({args.dtype})")
+    autoencoder = find_autoencoder(resolve_checkpoint(Path(args.source)))  # a latent model takes its decoder along
+    extra = "" if autoencoder is None else f" and its autoencoder {attach_autoencoder(autoencoder, folder, replace=True)}"
+    print(f"wrote {folder / 'model.safetensors'} and {folder / 'config.json'} ({args.dtype}){extra}")
 
 
 def cmd_schema(args: argparse.Namespace) -> None:
@@ -431,6 +442,14 @@ def build_parser() -> argparse.ArgumentParser:
     autoencoder_evaluate.add_argument("--out", default="autoencoder_evaluation.json",
                                       help="report path (default autoencoder_evaluation.json)")
     autoencoder_evaluate.set_defaults(run=cmd_autoencoder_evaluate, command="autoencoder evaluate")
+    autoencoder_encode = autoencoder_commands.add_parser(
+        "encode", help="encode dataset shards into latents for a latent DiT",
+        description="Encode the RGB of every shard in --data with the autoencoder and write "
+        "latents-IIIII-of-KKKKK.npz beside each shard (float16, with the autoencoder's config and SHA-256, so "
+        "training refuses latents of another one). Shards whose latents are up to date are skipped.")
+    autoencoder_encode.add_argument("--model", required=True, help="the autoencoder's model folder")
+    autoencoder_encode.add_argument("--data", required=True, help="folder of dataset shards")
+    autoencoder_encode.set_defaults(run=cmd_autoencoder_encode, command="autoencoder encode")
 
     generate = commands.add_parser(
         "generate", help="generate a physically grounded video from a prompt",
@@ -532,6 +551,8 @@ def _check_before_work(args: argparse.Namespace) -> None:
         writable_folder(Path(args.out).parent, "report's folder", create=False)
     elif args.command in FOLDER_OUTPUTS:
         writable_folder(Path(args.out), create=False)
+    elif args.command == "autoencoder encode":  # the latents go beside the shards
+        writable_folder(Path(args.data), "dataset folder", create=False)
 
 
 OS_ERROR_HINTS = {

@@ -161,15 +161,21 @@ class ShardDataset(torch.utils.data.Dataset):
     clips is first asked for and then kept (training draws clips from all shards in random order; 500 clips of
     16x64x64 take ~360 MB):
     "video" [3, T, H, W] in [-1, 1], "caption", "controls" {name: [C_k, T, H, W]}, "control_mask" {name: True},
-    "instance_text" (the phrase of each segmentation id) and "light" [4] (the scene's lighting)."""
+    "instance_text" (the phrase of each segmentation id) and "light" [4] (the scene's lighting).
 
-    def __init__(self, folder: Path):
+    A latent DiT's data (`latents`: the identity of the autoencoder, `hybrid.latents.autoencoder_identity`)
+    gives as "video" the shard's latents times the autoencoder's scaling factor, [C, T, H / 8, W / 8]; the
+    controls stay at `control_size` (a square side; None: the frames' own size).
+    """
+
+    def __init__(self, folder: Path, latents: dict | None = None, control_size: int | None = None):
         self.shards = sorted(p for p in Path(folder).glob("shard-*.npz") if SHARD_PATTERN.search(p.name))
         if not self.shards:
             raise SimError(f"no shards in {folder}; make some with `kinema dataset --out {folder} ...`")
         self.index: list[tuple[int, int]] = []
         for number, path in enumerate(self.shards):
             self.index += [(number, row) for row in range(len(read_shard(path, ("clip",))["clip"]))]
+        self.latents, self.control_size = latents, control_size
         self._loaded: dict[int, dict] = {}
 
     def __len__(self) -> int:
@@ -184,7 +190,12 @@ class ShardDataset(torch.utils.data.Dataset):
 
     def _shard(self, number: int) -> dict:
         if number not in self._loaded:
-            self._loaded[number] = read_shard(self.shards[number], tuple(SHARD_LAYOUT))
+            arrays = read_shard(self.shards[number], tuple(SHARD_LAYOUT))
+            if self.latents is not None:
+                from hybrid.latents import read_latents  # it imports this module
+
+                arrays["latents"] = read_latents(self.shards[number], self.latents)
+            self._loaded[number] = arrays
         return self._loaded[number]
 
     def frames(self, item: int) -> tuple[Frames, str, str]:
@@ -202,8 +213,14 @@ class ShardDataset(torch.utils.data.Dataset):
     def __getitem__(self, item: int) -> dict:
         frames, text, graph_json = self.frames(item)
         graph = SceneGraph.from_json(graph_json)
-        controls = encode_controls(frames)
-        video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
+        side = self.control_size
+        controls = encode_controls(frames, size=None if side is None else (side, side))
+        if self.latents is None:
+            video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
+        else:
+            number, row = self.index[item]
+            scale = self.latents["config"]["scaling_factor"]
+            video = torch.from_numpy(self._shard(number)["latents"][row]).float() * scale  # [C, T, H / 8, W / 8]
         return {"video": video, "caption": text,
                 "controls": {name: tensor[0] for name, tensor in controls.maps.items()},
                 "control_mask": {name: bool(present[0]) for name, present in controls.present.items()},

@@ -17,11 +17,13 @@ from tqdm import tqdm
 
 from conditioning.encode import encode_controls
 from conditioning.scene import light_features
+from dit.autoencoder import DOWNSAMPLE, FrameAutoencoder, VideoAutoencoder
 from dit.checkpoint import load_generator, read_config, resolve_checkpoint
 from dit.devices import resolve_device
 from dit.flow_matching import Guidance
 from dit.generator import VideoGenerator
 from hybrid.errors import GenerationError
+from hybrid.latents import AUTOENCODER_FOLDER, find_autoencoder
 from hybrid.scene_input import load_scene
 from scenes.caption import caption, instance_phrases
 from scenes.errors import SceneError
@@ -58,12 +60,25 @@ def window_starts(num_frames: int, window: int = WINDOW, overlap: int = OVERLAP)
 
 
 class Pipeline:
-    """A trained `VideoGenerator` plus the simulator: `Pipeline.from_pretrained()(prompt)`."""
+    """A trained `VideoGenerator` plus the simulator: `Pipeline.from_pretrained()(prompt)`.
 
-    def __init__(self, generator: VideoGenerator, model_path: Path | None = None, model_sha256: str | None = None):
+    A latent model comes with its video autoencoder: the DiT denoises latents (times the autoencoder's scaling
+    factor) and the decoder makes the pixels; its controls are rendered at `control_scale` times the latent grid.
+    """
+
+    def __init__(self, generator: VideoGenerator, model_path: Path | None = None, model_sha256: str | None = None,
+                 autoencoder: VideoAutoencoder | None = None):
+        channels = generator.config.dit.in_channels
+        if autoencoder is None and channels != 3:
+            raise GenerationError(f"the model denoises {channels}-channel latents but comes with no autoencoder; "
+                                  f"put its autoencoder in {model_path or 'MODEL'}/{AUTOENCODER_FOLDER}")
+        if autoencoder is not None and autoencoder.latent_shape(1, 8, 8)[0] != channels:
+            raise GenerationError(f"the autoencoder makes {autoencoder.latent_shape(1, 8, 8)[0]}-channel latents, "
+                                  f"but the model denoises {channels} channels; use the autoencoder it was trained on")
         self.generator = generator.eval()
         self.model_path = model_path
         self.model_sha256 = model_sha256
+        self.autoencoder = autoencoder
 
     @classmethod
     def from_pretrained(cls, path: str | Path = "default", device: str = "cpu") -> "Pipeline":
@@ -73,7 +88,9 @@ class Pipeline:
         folder = DEFAULT_MODEL if str(path) == "default" else resolve_checkpoint(Path(path))
         generator = load_generator(folder, device=device)
         _, meta = read_config(folder)
-        return cls(generator, folder, meta["files"]["model.safetensors"]["sha256"])
+        place = find_autoencoder(folder)
+        autoencoder = None if place is None else FrameAutoencoder.from_pretrained(place).to(device)
+        return cls(generator, folder, meta["files"]["model.safetensors"]["sha256"], autoencoder)
 
     @property
     def branches(self) -> tuple[str, ...]:
@@ -83,6 +100,11 @@ class Pipeline:
     @property
     def patch(self) -> tuple[int, int, int]:
         return self.generator.config.dit.patch_size
+
+    @property
+    def pixels_per_cell(self) -> int:
+        """Pixels per side of one cell of the grid the DiT denoises: 8 for a latent model, else 1."""
+        return 1 if self.autoencoder is None else DOWNSAMPLE
 
     def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
                  width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),
@@ -131,26 +153,35 @@ class Pipeline:
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,
                  num_steps: int, guidance: Guidance, method: str, seed: int, progress: bool) -> np.ndarray:
-        """[T, H, W, 3] uint8 over all windows; each window's first OVERLAP frames are the previous one's last."""
+        """[T, H, W, 3] uint8 over all windows; each window's first OVERLAP frames are the previous one's last
+        (in latent space for a latent model, decoded at the end)."""
         noise = torch.Generator().manual_seed(seed)
         width, height = frames.size
-        pieces = []  # [3, t, H, W] in [-1, 1], each window's new frames
+        cell, scale = self.pixels_per_cell, self.generator.config.dit.control_scale
+        grid_width, grid_height = width // cell, height // cell  # what the DiT denoises
+        control_size = (grid_width * scale, grid_height * scale)
+        pieces = []  # [C, t, h, w], each window's new frames (pixels in [-1, 1], or scaled latents)
         previous = None
         for start in tqdm(starts, desc="denoise", unit="window", disable=not progress):
-            maps = encode_controls(frames.window(start, start + window), branches=controls)
+            maps = encode_controls(frames.window(start, start + window), size=control_size, branches=controls)
             known = None if previous is None else previous[:, :, -OVERLAP:]
             clip = self.generator.sample(
-                [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=height,
-                width=width, steps=num_steps, method=method, guidance=guidance, generator=noise,
-                control_scales=control_scales, instance_text=[phrases], light=light, known_frames=known)
+                [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=grid_height,
+                width=grid_width, steps=num_steps, method=method, guidance=guidance, generator=noise,
+                control_scales=control_scales, instance_text=[phrases], light=light, known_frames=known,
+                clamp=self.autoencoder is None)
             pieces.append(clip[0] if previous is None else clip[0, :, OVERLAP:])
             previous = clip
-        video = torch.cat(pieces, dim=1)  # [3, T', H, W]
-        return ((video.permute(1, 2, 3, 0).float().cpu().numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+        video = torch.cat(pieces, dim=1)[None]  # [1, C, T', h, w]
+        if self.autoencoder is not None:
+            with torch.inference_mode():
+                video = self.autoencoder.decode(video.float() / self.autoencoder.scaling_factor)  # [1, 3, T', H, W]
+        pixels = (video[0].permute(1, 2, 3, 0).float().cpu().numpy() + 1) * 127.5  # [T', H, W, 3]
+        return pixels.round().clip(0, 255).astype(np.uint8)
 
     def _check(self, num_frames, fps, height, width, num_steps, controls, seed) -> None:
         """One clear error for the first impossible parameter."""
-        _, patch_h, patch_w = self.patch
+        _, patch_h, patch_w = (side * self.pixels_per_cell for side in self.patch)
         if num_frames is not None and not (isinstance(num_frames, int) and num_frames >= 1):
             raise GenerationError(f"num_frames must be a positive integer, got {num_frames!r}")
         if not (isinstance(fps, int) and 1 <= fps <= 60):

@@ -6,6 +6,7 @@ and recipe always give the same model configuration (and `--resume` continues th
 refuses keys it does not know: a typo must not silently train the wrong model.
 """
 
+import json
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -16,7 +17,9 @@ from dit.config import MAX_DEPTH, MAX_HEADS, PRESETS, Config, DiTConfig
 from dit.errors import DiTError
 from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
-from hybrid.dataset import ShardDataset
+from dit.autoencoder import DOWNSAMPLE
+from hybrid.dataset import ShardDataset, read_shard
+from hybrid.latents import attach_autoencoder, autoencoder_identity
 
 
 class TextSection(Config):
@@ -40,6 +43,13 @@ ObjectiveSection = create_model(
        for name in ("prediction", "time_mean", "time_std")})
 
 
+class LatentSection(Config):
+    """The recipe's `latent`: the DiT denoises this autoencoder's latents (`kinema autoencoder encode` makes
+    them beside the shards); its controls are rendered at `dit.control_scale` times the latent grid."""
+
+    autoencoder: str  # the autoencoder's model folder, relative to the working directory
+
+
 class Recipe(Config):
     """A training recipe; `dit` is the preset with the recipe's `dit` overrides applied."""
 
@@ -49,6 +59,7 @@ class Recipe(Config):
     dropout: DropoutSection = DropoutSection()
     objective: ObjectiveSection = ObjectiveSection()
     train: TrainConfig = TrainConfig()
+    latent: LatentSection | None = None  # None: the DiT denoises pixels
 
     @model_validator(mode="before")
     @classmethod
@@ -89,4 +100,23 @@ def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) ->
     """Train the recipe's model on the shards in `data`, checkpointing into `out`; returns the final metrics."""
     recipe = read_recipe(recipe_path)
     dataset = ShardDataset(data)
+    if recipe.latent is not None:
+        dataset = latent_dataset(recipe, data, out)
     return train(recipe.generator_config(dataset.captions()), recipe.train, dataset, out, resume=resume)
+
+
+def latent_dataset(recipe: Recipe, data: Path, out: Path) -> ShardDataset:
+    """The shards' latents by the recipe's autoencoder, with controls at `control_scale` times the latent grid;
+    the autoencoder is copied into the run folder, where the pipeline and `kinema export` find it."""
+    source = Path(recipe.latent.autoencoder)
+    identity = autoencoder_identity(source)
+    channels = identity["config"]["latent_channels"]
+    if recipe.dit.in_channels != channels:
+        raise DiTError(f"the recipe's dit.in_channels is {recipe.dit.in_channels}, but the autoencoder {source} "
+                       f"makes {channels}-channel latents; set dit.in_channels: {channels}")
+    frame_side = json.loads(str(read_shard(ShardDataset(data).shards[0], ("spec",))["spec"]))["size"]
+    if frame_side % DOWNSAMPLE:
+        raise DiTError(f"the shards' frames are {frame_side} pixels wide, not a multiple of {DOWNSAMPLE}; make them "
+                       "with `kinema dataset --size 256`")
+    attach_autoencoder(source, out)
+    return ShardDataset(data, latents=identity, control_size=frame_side // DOWNSAMPLE * recipe.dit.control_scale)
