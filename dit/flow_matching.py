@@ -21,7 +21,9 @@ from torch import Tensor
 from dit.errors import DiTError
 
 Velocity = Callable[[Tensor, Tensor], Tensor]  # (x [B, ...], t [B]) -> v [B, ...]
-GuidedVelocity = Callable[[Tensor, Tensor, bool, bool], Tensor]  # (x, t, use_text, use_controls) -> v
+Condition = tuple[bool, bool]  # (use_text, use_controls)
+# (x, t, conditions) -> one velocity per condition, all computed in one batched model call
+GuidedVelocity = Callable[[Tensor, Tensor, list[Condition]], list[Tensor]]
 MAX_GUIDANCE = 20.0  # scales in use run from 1 to about 15; far beyond, every step overshoots into saturated frames
 
 
@@ -71,9 +73,9 @@ class Guidance:
           = (1 - text) * v_uncond + (text - controls) * v_text + controls * v_text_controls
 
     v_uncond: neither text nor controls; v_text: text only; v_text_controls: both (the fully conditioned
-    velocity). A model call whose weight in the second line is zero is skipped: with both scales 1 the result
-    is v_text_controls at one call per step; controls = 0 is plain text guidance, text = controls is joint
-    guidance, two calls each. A scale of 0 removes that condition; above 1 pushes further toward it, up to
+    velocity). A condition whose weight in the second line is zero is not computed: with both scales 1 the
+    result is v_text_controls alone; controls = 0 is plain text guidance, text = controls is joint guidance,
+    two conditions each. The conditions needed are computed together, as one batch. A scale of 0 removes that condition; above 1 pushes further toward it, up to
     MAX_GUIDANCE. A NaN or infinite scale would make NaN frames (black once stored), so scales are checked.
     """
 
@@ -89,11 +91,12 @@ class Guidance:
 
 
 def guided_velocity(velocity_fn: GuidedVelocity, x: Tensor, t: Tensor, guidance: Guidance) -> Tensor:
-    """The guided velocity of `Guidance`; the weights sum to 1, so at least one call is made."""
+    """The guided velocity of `Guidance` from one call for every condition with a nonzero weight (the weights
+    sum to 1, so there is at least one)."""
     weights = {(False, False): 1 - guidance.text, (True, False): guidance.text - guidance.controls,
                (True, True): guidance.controls}  # (use_text, use_controls) -> weight
-    return sum(weight * velocity_fn(x, t, use_text, use_controls)
-               for (use_text, use_controls), weight in weights.items() if weight != 0)
+    needed = [condition for condition, weight in weights.items() if weight != 0]
+    return sum(weights[condition] * v for condition, v in zip(needed, velocity_fn(x, t, needed)))
 
 
 @torch.no_grad()
@@ -141,8 +144,8 @@ def sample(velocity_fn: GuidedVelocity, shape: tuple[int, ...], steps: int, gene
            dtype: torch.dtype = torch.float32, known: Tensor | None = None) -> Tensor:
     """Draw noise of `shape` [B, ...] from `generator` and integrate the guided velocity to data (t = 0).
 
-    `velocity_fn(x, t, use_text, use_controls)` runs the model with or without its text and its controls;
-    "without" must mean what training's dropout meant (see `Guidance` for how the calls combine). `known`
+    `velocity_fn(x, t, conditions)` runs the model, with or without its text and its controls, once per
+    (use_text, use_controls) condition; "without" must mean what training's dropout meant (see `Guidance` for how the calls combine). `known`
     fixes the first frames (see `integrate`).
     """
     noise = draw_noise(shape, generator, device, dtype)

@@ -16,6 +16,7 @@ maps. Training drops each independently, so the sampler can guide on text and on
 from typing import Annotated, Any, Literal, Self
 
 import torch
+import torch.nn.functional as F
 from pydantic import Field, model_validator
 from torch import Tensor, nn
 
@@ -221,12 +222,30 @@ class VideoGenerator(nn.Module):
         control_mask = {name: m.to(device) for name, m in (control_mask or {}).items()} or None
         scene = self.scene_inputs({"instance_text": instance_text, "light": light})
 
-        def velocity(x: Tensor, t: Tensor, use_text: bool, use_controls: bool) -> Tensor:
-            text = with_text if use_text else without_text
-            if not use_controls:
-                return self.dit_velocity(x, t, text.tokens, text.mask, text.pooled, light=scene["light"])
-            return self.dit_velocity(x, t, text.tokens, text.mask, text.pooled, controls, control_mask,
-                                     control_scales, **scene)
+        def velocity(x: Tensor, t: Tensor, conditions: list[tuple[bool, bool]]) -> list[Tensor]:
+            """One batched DiT call for every (use_text, use_controls) condition: "without controls" rows have
+            every branch masked off, which adds exactly nothing, as when no branch is given."""
+            texts = [with_text if use_text else without_text for use_text, _ in conditions]
+            length = max(text.tokens.shape[1] for text in texts)
+            tokens = torch.cat([F.pad(text.tokens, (0, 0, 0, length - text.tokens.shape[1])) for text in texts])
+            mask = torch.cat([F.pad(text.mask, (0, length - text.mask.shape[1])) for text in texts])
+            pooled = torch.cat([text.pooled for text in texts])
+            rows = len(conditions)
+            light = None if scene["light"] is None else scene["light"].repeat(rows, 1)
+            branch_args: dict[str, Any] = {}
+            if controls and any(use_controls for _, use_controls in conditions):
+                uses = torch.tensor([use for _, use in conditions], device=device).repeat_interleave(batch_size)
+                given = {name: torch.ones(batch_size, dtype=torch.bool, device=device) for name in controls}
+                given.update(control_mask or {})
+                instance_text = scene["instance_text"]
+                branch_args = dict(
+                    controls={name: c.repeat(rows, *([1] * (c.dim() - 1))) for name, c in controls.items()},
+                    control_mask={name: m.repeat(rows) & uses for name, m in given.items()},
+                    control_scales=control_scales,
+                    instance_text=None if instance_text is None else instance_text.repeat(rows, 1, 1))
+            v = self.dit_velocity(x.repeat(rows, *([1] * (x.dim() - 1))), t.repeat(rows), tokens, mask, pooled,
+                                  light=light, **branch_args)
+            return list(v.split(batch_size))
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
         video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames)

@@ -110,16 +110,16 @@ class Recorder:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, x, t, use_text, use_controls):
-        self.calls.append((use_text, use_controls))
-        return torch.full_like(x, self.values[use_text, use_controls])
+    def __call__(self, x, t, conditions):
+        self.calls.append(list(conditions))
+        return [torch.full_like(x, self.values[condition]) for condition in conditions]
 
 
 def test_guidance_one_is_the_fully_conditioned_velocity_in_one_call():
     recorder = Recorder()
     v = guided_velocity(recorder, torch.zeros(2, 3), torch.full((2,), 0.5), Guidance(text=1.0, controls=1.0))
     assert torch.equal(v, torch.full((2, 3), 10.0))
-    assert recorder.calls == [(True, True)]
+    assert recorder.calls == [[(True, True)]]
 
 
 @pytest.mark.parametrize("text, controls, calls", [
@@ -130,7 +130,7 @@ def test_guidance_combines_text_and_controls_separately(text, controls, calls):
     v_uncond, v_text, v_both = 1.0, 3.0, 10.0
     expected = v_uncond + text * (v_text - v_uncond) + controls * (v_both - v_text)
     assert v.item() == pytest.approx(expected)
-    assert len(recorder.calls) == calls
+    assert len(recorder.calls) == 1 and len(recorder.calls[0]) == calls  # every condition in one call
 
 
 @pytest.mark.parametrize("field, name", [("text", "text"), ("controls", "control")])
@@ -158,8 +158,8 @@ def test_guidance_accepts_the_ends_of_its_range():
 
 
 def test_seeded_sampling_is_deterministic_and_the_seed_matters():
-    def velocity_fn(x, t, use_text, use_controls):
-        return torch.sin(x) * t.reshape(-1, 1, 1) + (0.5 if use_controls else 0.0)
+    def velocity_fn(x, t, conditions):
+        return [torch.sin(x) * t.reshape(-1, 1, 1) + (0.5 if use_controls else 0.0) for _, use_controls in conditions]
 
     def run(seed, method):
         return sample(velocity_fn, (2, 3, 4), 8, generator(seed), method, Guidance(text=2.0, controls=1.5))
@@ -173,9 +173,9 @@ def test_seeded_sampling_is_deterministic_and_the_seed_matters():
 def test_sample_starts_from_the_generators_noise_and_calls_the_model_at_decreasing_times():
     times = []
 
-    def velocity_fn(x, t, use_text, use_controls):
+    def velocity_fn(x, t, conditions):
         times.append(t[0].item())
-        return torch.zeros_like(x)
+        return [torch.zeros_like(x)]
 
     result = sample(velocity_fn, (3, 4), 4, generator(5), "heun")
     assert torch.equal(result, torch.randn(3, 4, generator=generator(5)))  # a zero field leaves the noise
@@ -185,8 +185,8 @@ def test_sample_starts_from_the_generators_noise_and_calls_the_model_at_decreasi
 def test_known_frames_are_kept_and_the_rest_integrated():
     known = torch.full((1, 3, 2, 4, 4), 0.5)
 
-    def velocity(x, t, use_text, use_controls):  # the exact velocity toward a video of zeros
-        return x / t.view(-1, 1, 1, 1, 1).clamp_min(1e-3)
+    def velocity(x, t, conditions):  # the exact velocity toward a video of zeros
+        return [x / t.view(-1, 1, 1, 1, 1).clamp_min(1e-3)]
 
     video = sample(velocity, (1, 3, 6, 4, 4), steps=8, generator=torch.Generator().manual_seed(0), known=known)
     assert torch.allclose(video[:, :, :2], known)

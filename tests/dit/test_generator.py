@@ -9,6 +9,7 @@ from tiny_generator import BRANCHES, batch_of, squares, tiny_config, tiny_genera
 from dit.config import preset
 from dit.errors import DiTError
 from dit.flow_matching import Guidance
+from dit.flow_matching import sample as sample_flow
 from dit.generator import GeneratorConfig, VideoGenerator
 from dit.text import TextEncoderConfig
 
@@ -158,15 +159,32 @@ def test_sample_is_a_seeded_video_in_range():
     (Guidance(text=3.0, controls=0.0), 2, [(False, False), (True, False)]),
     (Guidance(text=3.0, controls=2.0), 3, [(False, False), (True, False), (True, True)]),
 ])
-def test_guidance_calls_the_model_with_and_without_text_and_controls(guidance, calls_per_step, uses):
+def test_guidance_batches_the_model_with_and_without_text_and_controls(guidance, calls_per_step, uses):
     generator = trained_like(tiny_generator())
     spy = Spy(generator)
     batch = batch_of(squares(), [0, 1])
-    generator.sample(batch["caption"], batch["controls"], num_frames=4, height=16, width=16, steps=2,
-                     method="euler", guidance=guidance)
-    assert len(spy.calls) == 2 * calls_per_step
-    seen = [(bool((c["text_mask"].sum(1) > 1).all()), c["controls"] is not None) for c in spy.calls]
-    assert seen[:calls_per_step] == uses
+    guided = generator.sample(batch["caption"], batch["controls"], num_frames=4, height=16, width=16, steps=2,
+                              method="euler", guidance=guidance)
+    assert len(spy.calls) == 2  # one batched forward per step, whatever the guidance
+    call = spy.calls[0]
+    with_text = (call["text_mask"].sum(1) > 1).tolist()  # [conditions * B]
+    with_controls = ([False] * len(with_text) if call["controls"] is None
+                     else call["control_mask"]["depth"].tolist())
+    assert list(zip(with_text, with_controls))[::2] == uses and len(with_text) == 2 * calls_per_step
+    # the same video as one model call per condition
+    captions, controls = batch["caption"], batch["controls"]
+
+    def one_call_each(x, t, conditions):
+        velocities = []
+        for use_text, use_controls in conditions:
+            text = generator.encode_text(captions if use_text else [""] * len(captions))
+            given = controls if use_controls else None
+            velocities.append(generator.dit_velocity(x, t, text.tokens, text.mask, text.pooled, given))
+        return velocities
+
+    separately = sample_flow(one_call_each, tuple(guided.shape), 2, torch.Generator().manual_seed(0), "euler",
+                             guidance).clamp(-1, 1)
+    assert torch.allclose(guided, separately, atol=1e-5)
 
 
 def test_generator_parameters_include_the_text_encoder():
