@@ -4,10 +4,11 @@
                            [--steps 20] [--seed 0] [--out benchmarks/results/drift.json]
 
 The video is generated in rolling windows (`hybrid.pipeline.window_starts`); the simulator's segmentation and
-depth say which generated pixels show body k, the sky and the floor. Per window, each region's mean colour
-(uint8 levels, R, G, B) is taken over the window's frames; a body's drift is the largest per-channel difference
-between its colour in the last window where it is seen and in the first, the background's the largest over
-every window. A model that keeps appearance across windows drifts a few levels; one that forgets it, tens.
+depth say which generated pixels show each body, the sky, the walls and the floor (`hybrid.metrics.
+colour_regions`). Per window, each region's mean colour (grey levels, R, G, B) is taken over the window's frames;
+a body's drift is the largest per-channel difference between its colour in the last window where it is seen and
+in the first, the background's the largest over every window. A model that keeps appearance across windows
+drifts a few levels; one that forgets it, tens.
 """
 
 import argparse
@@ -17,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from fileio import write_atomically
+from hybrid.metrics import colour_regions
 from hybrid.pipeline import OVERLAP, WINDOW, Pipeline, PipelineOutput, window_starts
-from scenes.graph import SceneGraph
-from sim.frames import Frames
 
 MIN_PIXELS = 16  # a region seen in fewer pixels over a window has no colour there
 
@@ -34,19 +34,11 @@ def window_colours(video: np.ndarray, masks: np.ndarray, starts: list[int]) -> l
     return colours
 
 
-def regions(frames: Frames, graph: SceneGraph) -> dict[str, np.ndarray]:
-    """Name -> mask [T, H, W]: each body by its id ("body ball_1"), then the sky and the floor."""
-    masks = {f"body {body.id}": frames.segmentation == k for k, body in enumerate(graph.bodies, start=1)}
-    masks["sky"] = frames.depth == 0
-    masks["floor"] = frames.ground_mask()
-    return masks
-
-
 def drift(result: PipelineOutput) -> dict:
     """The report of one generated video: per region its colour in each window and its drift in levels."""
     starts = window_starts(len(result.video))
     report = {}
-    for name, mask in regions(result.frames, result.graph).items():
+    for name, mask in colour_regions(result.frames, result.graph).items():
         colours = window_colours(result.video, mask, starts)
         seen = [colour for colour in colours if colour is not None]
         if len(seen) < 2:

@@ -97,6 +97,32 @@ def psnr(video: np.ndarray, reference: np.ndarray) -> float:
     return float("inf") if error == 0 else float(10 * np.log10(255.0**2 / error))
 
 
+def psnr_at(video: np.ndarray, reference: np.ndarray, side: int = 64) -> float:
+    """PSNR with both videos first averaged down to `side` x `side` pixels per frame (box filter): what a model
+    that cannot know seeded textures pixel for pixel is scored on (layout, colours, shading)."""
+    return psnr(_box_downsample(video, side), _box_downsample(reference, side))
+
+
+def colour_regions(frames: Frames, graph: SceneGraph) -> dict[str, np.ndarray]:
+    """Name -> mask [T, H, W] of what the render shows: each body by its id ("body red_ball"), then the sky, the
+    walls and the floor (a region the render never shows is left out)."""
+    masks = {f"body {body.id}": frames.segmentation == k for k, body in enumerate(graph.bodies, start=1)}
+    masks.update(sky=frames.depth == 0, walls=frames.wall_mask(), floor=frames.ground_mask())
+    return {name: mask for name, mask in masks.items() if mask.any()}
+
+
+def colour_errors(video: np.ndarray, frames: Frames, graph: SceneGraph,
+                  min_pixels: int = MIN_PIXELS) -> dict[str, float]:
+    """Per region of `colour_regions` covering at least `min_pixels` over the clip, the largest per-channel
+    difference (grey levels, 0-255) between the mean colour of `video` and of the render there."""
+    errors = {}
+    for name, mask in colour_regions(frames, graph).items():
+        if mask.sum() >= min_pixels:
+            made, rendered = (pixels[mask].astype(np.float64).mean(axis=0) for pixels in (video, frames.rgb))
+            errors[name] = float(np.abs(made - rendered).max())
+    return errors
+
+
 def centroid_error(video: np.ndarray, frames: Frames, graph: SceneGraph, min_pixels: int = MIN_PIXELS) -> float:
     """Mean distance in pixels between the keyed and the true centroid of each keyable group, over the frames
     where the group covers at least `min_pixels` in the truth; a frame where the video lacks the group (fewer
@@ -404,6 +430,16 @@ def _box_mean(images: np.ndarray, side: int) -> np.ndarray:
     total = table[..., side:, side:] - table[..., :-side, side:] - table[..., side:, :-side] \
         + table[..., :-side, :-side]
     return total / side**2
+
+
+def _box_downsample(video: np.ndarray, side: int) -> np.ndarray:
+    """uint8 [T, H, W, 3] -> float [T, side, side, 3], each output pixel the mean of its block of input pixels
+    (H and W must be multiples of side)."""
+    frames, height, width, channels = video.shape
+    if height % side or width % side:
+        raise ValueError(f"frames of {height}x{width} do not divide into {side}x{side} blocks")
+    blocks = video.astype(np.float64).reshape(frames, side, height // side, side, width // side, channels)
+    return blocks.mean(axis=(2, 4))
 
 
 def _mean_or_nan(values) -> float:

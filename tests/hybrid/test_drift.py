@@ -26,3 +26,4 @@ def test_drift_is_the_change_of_each_regions_colour_between_windows():
     assert 9 <= report[f"body {first_id}"]["drift_levels"] <= 10  # a few pixels may clip at 255
     assert report[f"body {second_id}"]["drift_levels"] < 1  # at rest: its shading barely changes
     assert report["floor"]["drift_levels"] >= 0 and len(report["floor"]["window_colours"]) == 3
+

@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 
 from hybrid.metrics import (
-    BETTER, _count_components, centroid_error, count_error, flicker, mask_iou, motion_ratio, permanence,
-    is_better, psnr, relation_compliance, score_all, ssim, velocity_error, warping_error,
+    BETTER, _count_components, centroid_error, colour_errors, count_error, flicker, mask_iou, motion_ratio,
+    permanence, is_better, psnr, psnr_at, relation_compliance, score_all, ssim, velocity_error, warping_error,
 )
 from hybrid.physics_iq import Takes
 from scenes.parser import parse_prompt
 from scenes.schema import Relation
+from scenes.script import LIBRARY_DIR, load_script
+from sim import render as render_scene
+from sim import simulate
 from sim.frames import Frames
 from sim.rollout import Rollout
 
@@ -316,3 +319,17 @@ def test_the_sampler_keeps_bodies_off_every_colour_a_wall_paint_hides_from_keyin
                   if min(_scaled_distance(np.asarray(rgb)[None], wall).min(),
                          _scaled_distance(wall, np.asarray(rgb)[None]).min()) < MAX_DISTANCE}
         assert hidden <= set(WALL_LOOKALIKES[paint]), paint
+
+
+def test_colour_errors_and_psnr_at_64_score_regions_and_layout():
+    graph = load_script(LIBRARY_DIR / "stack_on_crate.yaml")
+    frames = render_scene(simulate(graph, seconds=0.5, fps=8), graph, size=128)
+    assert all(error == 0 for error in colour_errors(frames.rgb, frames, graph).values())
+    video = frames.rgb.copy()
+    sky = frames.depth == 0
+    video[sky] = (video[sky].astype(np.int16) - 12).clip(0, 255).astype(np.uint8)  # a sky 12 levels darker
+    errors = colour_errors(video, frames, graph)
+    assert 11 <= errors["sky"] <= 12 and errors["floor"] == 0 and set(errors) >= {"sky", "floor"}
+    noisy = (frames.rgb.astype(np.int16) + np.random.default_rng(0).choice([-30, 30], frames.rgb.shape))
+    noisy = noisy.clip(0, 255).astype(np.uint8)  # fine noise a downsampled view averages away
+    assert psnr_at(noisy, frames.rgb) > psnr(noisy, frames.rgb) + 5  # 2x2 blocks halve the noise: +6 dB
