@@ -20,17 +20,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the dit package, not benchmarks/dit.py beside this
 
-from scenes.bodies import add_bodies, colour, material
-from scenes.graph import SceneGraph
-from scenes.layout import lay_out
-from scenes.parser import parse_prompt
-from scenes.schema import Action, Ground, Settings
-from scenes.seeding import scene_rng
-from sim import render, simulate
-from fileio import write_atomically
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from fileio import write_atomically  # noqa: E402
+from scenes.bodies import add_bodies, colour, material  # noqa: E402
+from scenes.graph import SceneGraph  # noqa: E402
+from scenes.layout import lay_out  # noqa: E402
+from scenes.parser import parse_prompt  # noqa: E402
+from scenes.schema import Action, Ground, Settings  # noqa: E402
+from scenes.seeding import scene_rng  # noqa: E402
+from sim import render, simulate  # noqa: E402
 
 
 def falling_bodies(count: int) -> SceneGraph:
@@ -70,8 +72,8 @@ def rendering(sizes: list[int], frames: int) -> list[dict]:
     rollout = simulate(graph, seconds=frames / 8, fps=8)
     rows = []
     for size in sizes:
-        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=3)
-        flat = time_call(lambda: render(rollout, graph, size=size, aspect="1:1", shadows=False), repeats=3)
+        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=5)
+        flat = time_call(lambda: render(rollout, graph, size=size, aspect="1:1", shadows=False), repeats=5)
         timings = render_stage_timings(rollout, graph, size)
         rows.append({"size": size, "frames": rollout.num_frames, "ms_per_frame_all_maps": 1000 * total / frames,
                      "ms_per_frame_all_maps_without_shadows": 1000 * flat / frames,

@@ -37,8 +37,8 @@ def exact_flow(
     height, width = depth_t.shape
     depth = depth_t.astype(np.float64)
     points = back_project(depth, K_t)  # [H, W, 3] camera t
-    steps = _camera_steps(world_from_camera_t, world_from_camera_t1, body_world_t, body_world_t1)[seg_t]  # [H, W, 4, 4]
-    moved = points + np.einsum("hwij,hwj->hwi", steps[..., :3, :3], points) + steps[..., :3, 3]  # camera t + 1
+    steps = _camera_steps(world_from_camera_t, world_from_camera_t1, body_world_t, body_world_t1)  # [N + 1, 4, 4]
+    moved = _moved(points, seg_t, steps)  # [H, W, 3] camera t + 1
     ahead = (depth > 0) & (moved[..., 2] < 0)
     u_t, v_t = _project(points, K_t)
     u_t1, v_t1 = _project(moved, K_t1)
@@ -50,6 +50,22 @@ def exact_flow(
     landing_depth = -moved[..., 2]
     visible = (surface == 0) | (landing_depth <= surface * (1 + OCCLUSION_RELATIVE) + OCCLUSION_ABSOLUTE)
     return flow.astype(np.float32), inside & visible
+
+
+def _moved(points: np.ndarray, seg: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """points [H, W, 3] moved by the step of their id, points + (step - I) points: the static step for every
+    pixel at once, then the bodies' for the few pixels they cover (no [H, W, 4, 4] gather, no matmul of
+    [H * W, 3] by [3, 3], which numpy runs ten times slower than these products)."""
+    flat = points.reshape(-1, 3)
+    x, y, z = flat[:, 0], flat[:, 1], flat[:, 2]
+    static = steps[0]
+    moved = flat + np.stack([row[0] * x + row[1] * y + row[2] * z + row[3] for row in static[:3]], axis=1)
+    on_body = np.flatnonzero(seg)  # [M] pixels showing a body
+    if len(on_body):
+        p = flat[on_body]  # [M, 3]
+        step = steps[seg.reshape(-1)[on_body], :3]  # [M, 3, 4]
+        moved[on_body] = p + np.einsum("mij,mj->mi", step[..., :3], p) + step[..., 3]
+    return moved.reshape(points.shape)
 
 
 def _camera_steps(world_from_camera_t, world_from_camera_t1, body_world_t, body_world_t1) -> np.ndarray:

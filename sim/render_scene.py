@@ -49,6 +49,7 @@ class RenderScene:
                                   bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(AMBIENT,) * 3)
         seed = graph.settings.seed
         ground = self.scene.add(_ground_mesh(graph.ground, centre[:2], scene_rng(seed, "texture", 0)))
+        self.scene.receivers_only = [ground.mesh]  # nothing lies under the floor: it casts no shadow
         scenery = [ground] + [self.scene.add(mesh) for mesh in _wall_meshes(graph.backdrop, centre, forward, right,
                                                                               beyond, scene_rng(seed, "texture", 1))]
         patterns = _BodyPatterns(seed)
@@ -75,15 +76,33 @@ class RenderScene:
 
 
 class _ShadowScene(pyrender.Scene):
-    """A pyrender scene whose shadow cameras aim at `centre` from `depth` metres away.
+    """A pyrender scene whose shadow cameras aim at `centre` from `depth` metres away, and whose meshes and
+    lights are drawn in the order they were added.
 
     pyrender places a directional light's shadow camera from the scene's bounding box, which the 40 m floor
-    and the walls would make so large that the shadow map's texels grow to centimetres.
+    and the walls would make so large that the shadow map's texels grow to centimetres. It keeps nodes in sets,
+    whose order follows memory addresses: where two surfaces tie in depth (a wall's foot on the floor) the one
+    drawn first shows, and lights are summed in that order, so the same scene could give other pixels on
+    another call. Insertion order makes them the same on every call.
     """
 
     def __init__(self, centre, depth: float, **kwargs):
+        self._added: dict = {}  # node -> the order it was added in (add_node runs inside pyrender's __init__)
+        self.receivers_only: list = []  # meshes left out of the shadow maps (see sim.renderer._Renderer)
         super().__init__(**kwargs)
         self._shadow_centre, self._shadow_depth = np.asarray(centre, dtype=float), depth
+
+    def add_node(self, node, parent_node=None) -> None:
+        self._added.setdefault(node, len(self._added))
+        super().add_node(node, parent_node)
+
+    @property
+    def mesh_nodes(self) -> list:
+        return sorted(super().mesh_nodes, key=self._added.__getitem__)
+
+    @property
+    def light_nodes(self) -> list:
+        return sorted(super().light_nodes, key=self._added.__getitem__)
 
     @property
     def centroid(self) -> np.ndarray:

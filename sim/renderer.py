@@ -1,7 +1,7 @@
 """`render`: a rollout and its graph -> `Frames` (RGB, planar depth, instance segmentation, exact flow).
 
-One OpenGL renderer and one pyrender scene serve every frame of a call; between frames only the poses (and
-the intrinsics, for focal zooms) change. Each frame takes two passes:
+One pyrender scene serves every frame of a call, drawn by the thread's OpenGL renderer, which is kept between
+calls; between frames only the poses (and the intrinsics, for focal zooms) change. Each frame takes two passes:
 - colour: lit, shadowed (a shadow map per directional light), anti-aliased (4x MSAA) RGBA on a transparent
   background, over which the backdrop's sky gradient is painted by each pixel's viewing elevation;
 - segmentation: flat id colours with multisampling off, so every pixel holds exactly one id, and its depth
@@ -10,6 +10,10 @@ the intrinsics, for focal zooms) change. Each frame takes two passes:
 The state past the last frame is rendered too (segmentation pass only): its depth decides occlusion for the
 last frame's flow.
 """
+
+import atexit
+import contextlib
+import threading
 
 import numpy as np
 from pyrender.shader_program import ShaderProgramCache
@@ -27,6 +31,7 @@ from sim.rollout import Rollout
 from sim.transforms import pose_matrices
 
 COLOUR_FLAGS = pyrender.RenderFlags.RGBA | pyrender.RenderFlags.SHADOWS_DIRECTIONAL
+_KEPT = threading.local()  # .renderer: this thread's OpenGL renderer (an EGL context is current in one thread)
 
 
 def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "1:1",
@@ -66,7 +71,7 @@ def _draw(stage: RenderScene, sky: Sky, flags: int, body_poses: np.ndarray, view
     rgb = np.empty((frames, height, width, 3), dtype=np.uint8)
     depth = np.empty((frames + 1, height, width), dtype=np.float32)
     segmentation = np.empty((frames + 1, height, width), dtype=np.int32)
-    renderer = _open_renderer(width, height)
+    renderer = _kept_renderer(width, height)
     try:
         for t in tqdm(range(frames + 1), desc="render", unit="frame", disable=not progress):
             stage.pose(body_poses[t], views[t], ks[t])
@@ -76,9 +81,29 @@ def _draw(stage: RenderScene, sky: Sky, flags: int, body_poses: np.ndarray, view
             ids, depth[t] = renderer.render(stage.scene, flags=pyrender.RenderFlags.SEG,
                                             seg_node_map=stage.seg_node_map)
             segmentation[t] = decode_ids(ids)
-    finally:
-        _close(renderer)
+    except BaseException:
+        _forget_renderer()  # a renderer that failed mid-frame is not trusted with the next call
+        raise
     return rgb, depth, segmentation
+
+
+def _kept_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:
+    """This thread's renderer, opened on first use and kept between calls, resized in place: opening one and
+    compiling its shaders costs ~0.1 s, a sixth of a 16-frame 256x256 render (benchmarks/sim_render.py). pyrender
+    deletes the previous scene's meshes and textures when the next one is drawn. The output is bit-identical
+    to a fresh renderer's (tests/sim/test_renderer.py)."""
+    renderer = getattr(_KEPT, "renderer", None)
+    if renderer is None:
+        renderer = _KEPT.renderer = _open_renderer(width, height)
+    renderer.viewport_width, renderer.viewport_height = width, height
+    return renderer
+
+
+def _forget_renderer() -> None:
+    renderer, _KEPT.renderer = getattr(_KEPT, "renderer", None), None
+    if renderer is not None:
+        with contextlib.suppress(Exception):  # it is being dropped because it failed
+            _close(renderer)
 
 
 def _over_sky(rgba: np.ndarray, sky: Sky, world_from_camera: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -110,6 +135,22 @@ def _close(renderer: pyrender.OffscreenRenderer) -> None:
     renderer._renderer = renderer._platform = None
 
 
+class _Renderer(pyrender.renderer.Renderer):
+    """pyrender's renderer, except that the scene's `receivers_only` meshes (the floor) stay out of the shadow
+    maps: they shade nothing, and the floor covers the whole map (a million texels per light and frame on a CPU
+    rasteriser, ~3 ms of a 256x256 frame)."""
+
+    def _shadow_mapping_pass(self, scene, light_node, flags):
+        hidden = getattr(scene, "receivers_only", [])
+        for mesh in hidden:
+            mesh.is_visible = False
+        try:
+            super()._shadow_mapping_pass(scene, light_node, flags)
+        finally:
+            for mesh in hidden:
+                mesh.is_visible = True
+
+
 def _open_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:
     try:
         renderer = pyrender.OffscreenRenderer(width, height)
@@ -117,5 +158,9 @@ def _open_renderer(width: int, height: int) -> pyrender.OffscreenRenderer:
         raise SimError(
             f"cannot open an OpenGL context for rendering ({type(error).__name__}: {error}); headless machines need "
             f"EGL (libegl1) or, with PYOPENGL_PLATFORM=osmesa, libosmesa6 and PyOpenGL 3.1.10") from None
-    renderer._renderer._program_cache = ShaderProgramCache(shader_dir())  # pyrender offers no public setter
+    renderer._renderer._program_cache = ShaderProgramCache(shader_dir())  # pyrender offers no public setters
+    renderer._renderer.__class__ = _Renderer
     return renderer
+
+
+atexit.register(_forget_renderer)  # the main thread's; other threads' go with their contexts

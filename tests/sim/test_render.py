@@ -1,4 +1,4 @@
-"""Rendering: exact planar depth, stable instance ids, recognisable colours, shapes upright, one renderer per call."""
+"""Rendering: exact planar depth, stable instance ids, recognisable colours, shapes upright, one kept renderer."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,13 @@ from handmade import body, rollout, scene
 from sim import Frames, camera_track, render
 from sim.errors import SimError
 from sim.appearance import TEXTURE_PERIOD
-from sim import render_scene
+from scenes.script import LIBRARY_DIR, load_script
+from sim import render_scene, renderer
 from sim.gl import pyrender
+
+
+def library_graph(name: str):
+    return load_script(LIBRARY_DIR / f"{name}.yaml")
 
 
 def facing_crate():
@@ -65,7 +70,7 @@ def test_a_mesh_body_and_a_tile_are_drawn():
     assert (seg == 1).sum() > 20 and (seg == 2).sum() > 20
 
 
-def test_one_renderer_and_one_scene_serve_every_frame(monkeypatch):
+def test_one_renderer_serves_every_call_and_draws_as_a_fresh_one_would(monkeypatch):
     made = {"renderers": 0, "scenes": 0}
 
     class CountedRenderer(pyrender.OffscreenRenderer):
@@ -80,9 +85,17 @@ def test_one_renderer_and_one_scene_serve_every_frame(monkeypatch):
 
     monkeypatch.setattr(pyrender, "OffscreenRenderer", CountedRenderer)
     monkeypatch.setattr(render_scene, "_ShadowScene", CountedScene)
-    graph = facing_crate()
-    render(rollout(graph, 5), graph, size=32)
-    assert made == {"renderers": 1, "scenes": 1}
+    renderer._forget_renderer()
+    crate, other = facing_crate(), library_graph("stack_on_crate")
+    first = render(rollout(crate, 5), crate, size=32)
+    render(rollout(other, 3), other, size=48, aspect="16:9")  # another scene and size in between
+    again = render(rollout(crate, 5), crate, size=32)
+    assert made == {"renderers": 1, "scenes": 3}  # one scene per call, one renderer for all
+    renderer._forget_renderer()
+    fresh = render(rollout(crate, 5), crate, size=32)
+    for name in ("rgb", "depth", "segmentation", "flow", "valid_flow"):
+        assert np.array_equal(getattr(again, name), getattr(first, name)), name
+        assert np.array_equal(getattr(fresh, name), getattr(first, name)), name
 
 
 def test_sizes_come_from_size_and_aspect_or_from_the_camera_track():
@@ -140,3 +153,18 @@ def test_ground_uv_is_the_ground_textures_coordinates_and_its_checker_phase_matc
     brightness = frames.rgb[0].astype(float).mean(-1)
     assert clear.sum() > 300
     assert abs(brightness[clear & diagonal].mean() - brightness[clear & ~diagonal].mean()) > 25
+
+
+def test_meshes_and_lights_are_drawn_in_the_order_they_were_added():
+    """pyrender keeps nodes in sets ordered by memory address; where surfaces tie in depth (a wall's foot on the
+    floor) the first drawn shows, so the order must be the scene's own for the same pixels on every call."""
+    graph = library_graph("dominoes")  # a room corner: two walls standing on the floor
+    moving = rollout(graph, 3)
+    stage = render_scene.RenderScene(graph, camera_track(graph, moving, 64, 64), moving.positions)
+    scenery = [node for node in stage.seg_node_map if node not in stage.body_nodes]
+    assert stage.scene.mesh_nodes == scenery + stage.body_nodes
+    assert len(stage.scene.light_nodes) >= 1
+    first = render(moving, graph, size=96)
+    for _ in range(3):
+        renderer._forget_renderer()
+        assert np.array_equal(render(moving, graph, size=96).rgb, first.rgb)
