@@ -7,6 +7,7 @@ machine; the latents are a cache of (shard, autoencoder), made again with `kinem
 """
 
 import json
+import re
 import shutil
 import zipfile
 import zlib
@@ -119,8 +120,10 @@ def attach_autoencoder(source: Path, model_folder: Path, replace: bool = False) 
 
 
 def find_autoencoder(checkpoint: Path) -> Path | None:
-    """The autoencoder of a latent model: in its folder, or in the run folder of a training checkpoint."""
-    for place in (Path(checkpoint) / AUTOENCODER_FOLDER, Path(checkpoint).parent / AUTOENCODER_FOLDER):
-        if place.is_dir():
-            return place
-    return None
+    """The autoencoder of a latent model: in its folder or, for a training checkpoint (RUN/step_NNNNNN), in its
+    run folder; None for a pixel model. A model folder's neighbours are other models, never looked at."""
+    checkpoint = Path(checkpoint)
+    places = [checkpoint / AUTOENCODER_FOLDER]
+    if re.fullmatch(r"step_\d+", checkpoint.name):
+        places.append(checkpoint.parent / AUTOENCODER_FOLDER)
+    return next((place for place in places if place.is_dir()), None)
