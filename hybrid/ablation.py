@@ -38,8 +38,10 @@ from scenes.seeding import scene_rng
 from sim.errors import SimError
 from fileio import write_atomically
 
-# variant -> control branches; "all" (None) is every branch the model has
-VARIANTS = {"none": (), **{name: (name,) for name in BRANCHES}, "all": None}
+# variant -> control branches; "all" (None) is every branch the model has; "first-frame" has none but starts
+# from the simulator's first frame (PINNED)
+VARIANTS = {"none": (), "first-frame": (), **{name: (name,) for name in BRANCHES}, "all": None}
+PINNED = {"first-frame"}  # variants given the simulator's first frame (image-to-video) and no controls
 RANDOM_SCENES = 10
 MAX_SEEDS = 100  # seeds per scene and variant: 100 already makes 10,800 runs of the library suite
 # Training drew throws and pushes at 1-4 m/s, drops from 0.5-2.5 m, towers of 3-5, rows of 4-8 and a few bodies
@@ -113,7 +115,8 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
         if record.exists():
             _check_same_setting(record, setting)
             continue
-        result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed)
+        result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed,
+                      first_frame=variant in PINNED)
         if takes_of != (name, seed):
             takes, takes_of = _takes(result, name, seed), (name, seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph, takes)

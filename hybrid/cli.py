@@ -261,7 +261,7 @@ def cmd_autoencoder_encode(args: argparse.Namespace) -> None:
 
 
 CONTROLS = ("depth", "flow", "segmentation", "uv")  # conditioning.BRANCHES, without importing torch for the parser
-VARIANTS = ("none", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
+VARIANTS = ("none", "first-frame", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
 
 
 def _names_among(choices: tuple[str, ...]):
@@ -508,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="library (example scenes), random (held-out sampled scenes) or ood (outside the "
                         "training ranges); default library")
     ablate.add_argument("--variants", type=_names_among(VARIANTS), default=None,
-                        help="comma-separated control sets among none, depth, flow, segmentation, uv and all "
+                        help="comma-separated control sets among none, first-frame (no controls, the "
+                        "simulator's first frame pinned: image-to-video), depth, flow, segmentation, uv and all "
                         "(default: none, each of the model's branches alone, and all)")
     ablate.add_argument("--seeds", type=_whole_number(1, MAX_ABLATION_SEEDS), default=1,
                         help=f"seeds per scene and variant, 1 to {MAX_ABLATION_SEEDS} (default 1)")

@@ -109,12 +109,14 @@ class Pipeline:
     def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
                  width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),
                  controls: tuple[str, ...] | list[str] | None = None, control_scales: dict[str, float] | None = None,
-                 seed: int = 0, method: str = "heun", progress: bool = False) -> PipelineOutput:
+                 seed: int = 0, method: str = "heun", progress: bool = False,
+                 first_frame: bool = False) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `num_frames` defaults to the scene's duration times `fps`; `controls` are the branches that steer the
         model (None: every branch it has; empty for text only); `seed` lays out a prompt's scene and draws the
-        noise.
+        noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
+        controls, that is image-to-video, the setting Physics-IQ scores.
         """
         timings = {}
         started = time.perf_counter()
@@ -144,7 +146,7 @@ class Pipeline:
         text = caption(graph)
         video = self._denoise(frames, starts, window, text, instance_phrases(graph),
                               torch.from_numpy(light_features(graph))[None], tuple(controls), control_scales,
-                              num_steps, guidance, method, seed, progress)
+                              num_steps, guidance, method, seed, progress, first_frame)
         timings["denoise"] = time.perf_counter() - started
         return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted),
                               rollout=rollout.first(frames_wanted), camera=camera.first(frames_wanted), graph=graph,
@@ -152,9 +154,11 @@ class Pipeline:
 
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,
-                 num_steps: int, guidance: Guidance, method: str, seed: int, progress: bool) -> np.ndarray:
+                 num_steps: int, guidance: Guidance, method: str, seed: int, progress: bool,
+                 first_frame: bool) -> np.ndarray:
         """[T, H, W, 3] uint8 over all windows; each window's first OVERLAP frames are the previous one's last
-        (in latent space for a latent model, decoded at the end)."""
+        (in latent space for a latent model, decoded at the end); with `first_frame`, the first window's first
+        frame is the render's."""
         noise = torch.Generator().manual_seed(seed)
         width, height = frames.size
         cell, scale = self.pixels_per_cell, self.generator.config.dit.control_scale
@@ -164,7 +168,8 @@ class Pipeline:
         previous = None
         for start in tqdm(starts, desc="denoise", unit="window", disable=not progress):
             maps = encode_controls(frames.window(start, start + window), size=control_size, branches=controls)
-            known = None if previous is None else previous[:, :, -OVERLAP:]
+            known = self._first_frame(frames) if previous is None and first_frame else None
+            known = known if previous is None else previous[:, :, -OVERLAP:]
             clip = self.generator.sample(
                 [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=grid_height,
                 width=grid_width, steps=num_steps, method=method, guidance=guidance, generator=noise,
@@ -178,6 +183,15 @@ class Pipeline:
                 video = self.autoencoder.decode(video.float() / self.autoencoder.scaling_factor)  # [1, 3, T', H, W]
         pixels = (video[0].permute(1, 2, 3, 0).float().cpu().numpy() + 1) * 127.5  # [T', H, W, 3]
         return pixels.round().clip(0, 255).astype(np.uint8)
+
+    def _first_frame(self, frames: Frames) -> torch.Tensor:
+        """The render's first frame as the DiT sees it: [1, C, 1, h, w] (pixels in [-1, 1], or scaled latents)."""
+        pixels = torch.from_numpy(frames.rgb[:1]).permute(3, 0, 1, 2)[None].float() / 127.5 - 1  # [1, 3, 1, H, W]
+        if self.autoencoder is None:
+            return pixels.to(self.generator.device)
+        with torch.inference_mode():
+            latents = self.autoencoder.encode(pixels.to(self.generator.device))  # [1, C, 1, h, w]
+        return latents * self.autoencoder.scaling_factor
 
     def _check(self, num_frames, fps, height, width, num_steps, controls, seed) -> None:
         """One clear error for the first impossible parameter."""

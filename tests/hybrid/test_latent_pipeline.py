@@ -44,6 +44,9 @@ def test_a_latent_model_trains_exports_and_generates(encoded, tmp_path, capsys, 
     assert pipe.autoencoder is not None and pipe.pixels_per_cell == 8
     result = pipe("a red ball falls onto a blue box", num_frames=4, height=64, width=64, num_steps=2)
     assert result.video.shape == (4, 64, 64, 3) and result.video.dtype == np.uint8
+    pinned = pipe("a red ball falls onto a blue box", num_frames=4, height=64, width=64, num_steps=2, controls=(),
+                  first_frame=True)  # the first frame pinned in latent space, as the autoencoder encodes it
+    assert pinned.video.shape == (4, 64, 64, 3) and not np.array_equal(pinned.video, result.video)
     again = Pipeline.from_pretrained(tmp_path / "run")("a red ball falls onto a blue box", num_frames=4, height=64,
                                                        width=64, num_steps=2)
     assert np.array_equal(again.video, result.video)  # the run's checkpoint finds the same autoencoder

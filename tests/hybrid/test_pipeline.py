@@ -97,6 +97,19 @@ def test_text_only_runs_without_any_control(tiny_pipeline, monkeypatch):
     assert seen == [{}]
 
 
+def test_first_frame_pins_the_simulators_first_frame_and_gives_no_controls(tiny_pipeline, monkeypatch):
+    seen = []
+    sample = tiny_pipeline.generator.sample
+    monkeypatch.setattr(tiny_pipeline.generator, "sample",
+                        lambda *a, **k: seen.append((k["controls"], k["known_frames"])) or sample(*a, **k))
+    result = tiny_pipeline(PROMPT, num_frames=20, height=32, width=32, num_steps=2, controls=(), first_frame=True)
+    assert np.array_equal(result.video[0], result.frames.rgb[0])  # image-to-video: frame 0 is the render's
+    assert seen[0][0] == {} and seen[0][1].shape == (1, 3, 1, 32, 32)
+    assert seen[1][1].shape[2] == OVERLAP  # later windows pin their overlap, as always
+    unpinned = tiny_pipeline(PROMPT, num_frames=20, height=32, width=32, num_steps=2, controls=())
+    assert not np.array_equal(unpinned.video[0], result.frames.rgb[0])
+
+
 @pytest.mark.parametrize("change, message", [
     ({"height": 30}, "height must be a multiple of 4"),
     ({"width": 8}, "width must be a multiple of 4 pixels from 16 to 1024"),
