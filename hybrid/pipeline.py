@@ -168,8 +168,10 @@ class Pipeline:
         previous = None
         for start in tqdm(starts, desc="denoise", unit="window", disable=not progress):
             maps = encode_controls(frames.window(start, start + window), size=control_size, branches=controls)
-            known = self._first_frame(frames) if previous is None and first_frame else None
-            known = known if previous is None else previous[:, :, -OVERLAP:]
+            if previous is not None:
+                known = previous[:, :, -OVERLAP:]
+            else:
+                known = self._first_frame(frames) if first_frame else None
             clip = self.generator.sample(
                 [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=grid_height,
                 width=grid_width, steps=num_steps, method=method, guidance=guidance, generator=noise,
