@@ -19,7 +19,7 @@ from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
 from dit.autoencoder import DOWNSAMPLE
 from hybrid.dataset import ShardDataset, read_shard
-from hybrid.latents import attach_autoencoder, autoencoder_identity
+from hybrid.latents import attach_autoencoder, autoencoder_identity, read_latents
 
 
 class TextSection(Config):
@@ -118,5 +118,8 @@ def latent_dataset(recipe: Recipe, data: Path, out: Path) -> ShardDataset:
     if frame_side % DOWNSAMPLE:
         raise DiTError(f"the shards' frames are {frame_side} pixels wide, not a multiple of {DOWNSAMPLE}; make them "
                        "with `kinema dataset --size 256`")
+    dataset = ShardDataset(data, latents=identity, control_size=frame_side // DOWNSAMPLE * recipe.dit.control_scale)
+    for shard in dataset.shards:  # missing or stale latents are one line now, not at the first batch
+        read_latents(shard, identity)
     attach_autoencoder(source, out)
-    return ShardDataset(data, latents=identity, control_size=frame_side // DOWNSAMPLE * recipe.dit.control_scale)
+    return dataset

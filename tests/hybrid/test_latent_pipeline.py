@@ -58,3 +58,17 @@ def test_a_latent_recipe_must_match_its_autoencoder(encoded, tmp_path, capsys):
     recipe.write_text(RECIPE.format(scale=8, autoencoder=autoencoder).replace("in_channels: 16", "in_channels: 8"))
     assert main(["train", "--config", str(recipe), "--data", str(data), "--out", str(tmp_path / "run")]) == 2
     assert "makes 16-channel latents; set dit.in_channels: 16" in capsys.readouterr().err
+
+
+def test_training_on_shards_without_latents_stops_before_any_work(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_shard(data, DatasetSpec(seed=1, clips=2, size=64, frames=4), 0, 1)
+    torch.manual_seed(0)
+    config = AutoencoderConfig(channels=[4, 8, 8, 16], encoder_blocks=[0, 1, 0, 1], decoder_blocks=[0, 1, 0, 1])
+    FrameAutoencoder(config).save_pretrained(tmp_path / "ae")
+    recipe = tmp_path / "latent.yaml"
+    recipe.write_text(RECIPE.format(scale=8, autoencoder=tmp_path / "ae"))
+    assert main(["train", "--config", str(recipe), "--data", str(data), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "latents-00000-of-00001.npz is missing; encode the dataset with `kinema autoencoder encode" in err
+    assert not (tmp_path / "run").exists()
