@@ -75,8 +75,9 @@ class Guidance:
     v_uncond: neither text nor controls; v_text: text only; v_text_controls: both (the fully conditioned
     velocity). A condition whose weight in the second line is zero is not computed: with both scales 1 the
     result is v_text_controls alone; controls = 0 is plain text guidance, text = controls is joint guidance,
-    two conditions each. The conditions needed are computed together, as one batch. A scale of 0 removes that condition; above 1 pushes further toward it, up to
-    MAX_GUIDANCE. A NaN or infinite scale would make NaN frames (black once stored), so scales are checked.
+    two conditions each. The conditions needed are computed together, as one batch. A scale of 0 removes that
+    condition; above 1 pushes further toward it, up to MAX_GUIDANCE. A NaN or infinite scale would make NaN
+    frames (black once stored), so scales are checked.
     """
 
     text: float = 1.0
@@ -145,8 +146,8 @@ def sample(velocity_fn: GuidedVelocity, shape: tuple[int, ...], steps: int, gene
     """Draw noise of `shape` [B, ...] from `generator` and integrate the guided velocity to data (t = 0).
 
     `velocity_fn(x, t, conditions)` runs the model, with or without its text and its controls, once per
-    (use_text, use_controls) condition; "without" must mean what training's dropout meant (see `Guidance` for how the calls combine). `known`
-    fixes the first frames (see `integrate`).
+    (use_text, use_controls) condition; "without" must mean what training's dropout meant (see `Guidance` for
+    how the conditions combine). `known` fixes the first frames (see `integrate`).
     """
     noise = draw_noise(shape, generator, device, dtype)
     if known is not None:

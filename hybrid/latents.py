@@ -6,6 +6,7 @@ latents came from another autoencoder is refused rather than trained on. Encodin
 machine; the latents are a cache of (shard, autoencoder), made again with `kinema autoencoder encode`.
 """
 
+import contextlib
 import json
 import re
 import shutil
@@ -70,32 +71,52 @@ def encode_dataset(folder: Path, autoencoder_folder: Path, progress: bool = Fals
     return written
 
 
-def read_latents(shard: Path, identity: dict) -> np.ndarray:
-    """The latents [n, C, T, h, w] float16 of `shard`'s clips, by the autoencoder `identity`; a missing file,
-    one from another autoencoder or for other clips is one SimError saying how to make it again."""
+def check_latents(shard: Path, identity: dict) -> Path:
+    """The latents file of `shard` if it was made by the autoencoder `identity` for this shard's clips (read
+    without decompressing the latents); else one SimError saying how to make it again."""
     path = latents_path(shard)
-    again = f"encode the dataset with `kinema autoencoder encode --model DIR --data {shard.parent}`"
     if not path.is_file():
-        raise SimError(f"{path} is missing; {again}")
+        raise SimError(f"{path} is missing; {_again(shard)}")
     expected = read_shard(shard, ("clip", "spec"))
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            latents, clips, spec = data["latents"], data["clip"], data["spec"]
-            stored = json.loads(str(data["autoencoder"]))
-    except (ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise SimError(f"{path} is not a readable latents file ({type(error).__name__}); {again}") from None
+    with _opened(path) as data:
+        clips, spec, stored = data["clip"], data["spec"], json.loads(str(data["autoencoder"]))
     if stored != identity:
         raise SimError(f"{path} was encoded by another autoencoder (weights {stored['sha256'][:12]}..., not "
-                       f"{identity['sha256'][:12]}...); {again}")
-    if not (np.array_equal(clips, expected["clip"]) and str(spec) == str(expected["spec"])
-            and len(latents) == len(clips)):
-        raise SimError(f"{path} holds the latents of other clips than {shard.name}; {again}")
+                       f"{identity['sha256'][:12]}...); {_again(shard)}")
+    if not (np.array_equal(clips, expected["clip"]) and str(spec) == str(expected["spec"])):
+        raise SimError(f"{path} holds the latents of other clips than {shard.name}; {_again(shard)}")
+    return path
+
+
+def read_latents(shard: Path, identity: dict) -> np.ndarray:
+    """The latents [n, C, T, h, w] float16 of `shard`'s clips, checked as `check_latents` does."""
+    path = check_latents(shard, identity)
+    with _opened(path) as data:
+        latents, clips = data["latents"], data["clip"]
+    if len(latents) != len(clips):
+        raise SimError(f"{path} holds the latents of other clips than {shard.name}; {_again(shard)}")
     return latents
+
+
+@contextlib.contextmanager
+def _opened(path: Path):
+    """np.load of a latents file, any unreadable content (cut short, corrupt, arrays missing) one SimError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            yield data
+    except (ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise SimError(f"{path} is not a readable latents file ({type(error).__name__}); "
+                       f"{_again(path)}") from None
+
+
+def _again(file: Path) -> str:
+    """How to make the latents of the dataset `file` (a shard or a latents file) belongs to."""
+    return f"encode the dataset with `kinema autoencoder encode --model DIR --data {file.parent}`"
 
 
 def _up_to_date(shard: Path, identity: dict) -> bool:
     try:
-        read_latents(shard, identity)
+        check_latents(shard, identity)
         return True
     except SimError:
         return False

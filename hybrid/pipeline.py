@@ -72,9 +72,10 @@ class Pipeline:
         if autoencoder is None and channels != 3:
             raise GenerationError(f"the model denoises {channels}-channel latents but comes with no autoencoder; "
                                   f"put its autoencoder in {model_path or 'MODEL'}/{AUTOENCODER_FOLDER}")
-        if autoencoder is not None and autoencoder.latent_shape(1, 8, 8)[0] != channels:
-            raise GenerationError(f"the autoencoder makes {autoencoder.latent_shape(1, 8, 8)[0]}-channel latents, "
-                                  f"but the model denoises {channels} channels; use the autoencoder it was trained on")
+        latent_channels = None if autoencoder is None else autoencoder.latent_shape(1, DOWNSAMPLE, DOWNSAMPLE)[0]
+        if latent_channels not in (None, channels):
+            raise GenerationError(f"the autoencoder makes {latent_channels}-channel latents, but the model "
+                                  f"denoises {channels} channels; use the autoencoder it was trained on")
         self.generator = generator.eval()
         self.model_path = model_path
         self.model_sha256 = model_sha256

@@ -19,7 +19,7 @@ from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
 from dit.autoencoder import DOWNSAMPLE
 from hybrid.dataset import ShardDataset, read_shard
-from hybrid.latents import attach_autoencoder, autoencoder_identity, read_latents
+from hybrid.latents import attach_autoencoder, autoencoder_identity, check_latents
 
 
 class TextSection(Config):
@@ -101,25 +101,25 @@ def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) ->
     recipe = read_recipe(recipe_path)
     dataset = ShardDataset(data)
     if recipe.latent is not None:
-        dataset = latent_dataset(recipe, data, out)
+        dataset = latent_dataset(recipe, dataset, data, out)
     return train(recipe.generator_config(dataset.captions()), recipe.train, dataset, out, resume=resume)
 
 
-def latent_dataset(recipe: Recipe, data: Path, out: Path) -> ShardDataset:
-    """The shards' latents by the recipe's autoencoder, with controls at `control_scale` times the latent grid;
-    the autoencoder is copied into the run folder, where the pipeline and `kinema export` find it."""
+def latent_dataset(recipe: Recipe, pixels: ShardDataset, data: Path, out: Path) -> ShardDataset:
+    """The shards' latents by the recipe's autoencoder, with controls at `control_scale` times the latent grid
+    (`pixels`: the same shards read as RGB); the autoencoder is copied into the run folder, where the pipeline
+    and `kinema export` find it."""
     source = Path(recipe.latent.autoencoder)
     identity = autoencoder_identity(source)
     channels = identity["config"]["latent_channels"]
     if recipe.dit.in_channels != channels:
         raise DiTError(f"the recipe's dit.in_channels is {recipe.dit.in_channels}, but the autoencoder {source} "
                        f"makes {channels}-channel latents; set dit.in_channels: {channels}")
-    frame_side = json.loads(str(read_shard(ShardDataset(data).shards[0], ("spec",))["spec"]))["size"]
+    for shard in pixels.shards:  # missing or stale latents are one line now, not at the first batch
+        check_latents(shard, identity)
+    frame_side = json.loads(str(read_shard(pixels.shards[0], ("spec",))["spec"]))["size"]
     if frame_side % DOWNSAMPLE:
         raise DiTError(f"the shards' frames are {frame_side} pixels wide, not a multiple of {DOWNSAMPLE}; make them "
                        "with `kinema dataset --size 256`")
-    dataset = ShardDataset(data, latents=identity, control_size=frame_side // DOWNSAMPLE * recipe.dit.control_scale)
-    for shard in dataset.shards:  # missing or stale latents are one line now, not at the first batch
-        read_latents(shard, identity)
     attach_autoencoder(source, out)
-    return dataset
+    return ShardDataset(data, latents=identity, control_size=frame_side // DOWNSAMPLE * recipe.dit.control_scale)

@@ -114,7 +114,8 @@ def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
         ablate("library", variants=("normals",), out=tmp_path)
     with pytest.raises(SystemExit):
         main(["ablate", "--variants", "depth,normals"])
-    assert "expected a comma-separated list of none, first-frame, depth, flow, segmentation, uv, all" in capsys.readouterr().err
+    expected = "expected a comma-separated list of none, first-frame, depth, flow, segmentation, uv, all"
+    assert expected in capsys.readouterr().err
 
 
 def test_default_variants_are_the_models_branches_and_a_branch_it_lacks_is_refused(tmp_path, tiny_model,
