@@ -131,11 +131,20 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
 # ---------------------------------------------------------------------------------------------- training
 
 
+# What a model may change about the space it denoises when it starts from another's weights (a pixel model's
+# blocks starting a latent model): these config fields, and with them the shapes of the tensors that read or
+# write that space (the video patch embedder, the output layer, a branch's map embedder), which start fresh.
+VIDEO_SPACE_FIELDS = ("dit.in_channels", "dit.patch_size", "dit.control_scale")
+VIDEO_SPACE_TENSORS = ("dit.x_embedder.", "dit.final_layer.linear.", "dit.control.")
+
+
 def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[str]:
     """Load the model weights of checkpoint or model folder `path` into a fresh `generator` that has the same
-    config plus control branches the source lacks (a ControlNet added to a trained model); returns the new
-    branches. Each starts as ControlNet's `from_transformer` does: its blocks copied from the source's trained
-    base blocks, its projections zero, so the source's outputs are unchanged.
+    config plus control branches the source lacks (a ControlNet added to a trained model) and possibly another
+    video space (`VIDEO_SPACE_FIELDS`); returns the new branches. Each starts as ControlNet's
+    `from_transformer` does: its blocks copied from the source's trained base blocks, its projections zero, so
+    the source's outputs are unchanged. Tensors whose shape a new video space changes keep their fresh
+    initialisation; every other tensor is copied.
     """
     path = resolve_checkpoint(path)
     config, meta = read_config(path)
@@ -146,21 +155,26 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
         data["dit"]["control_branches"] = kept
         data["dit"]["control_channels"] = {name: data["dit"]["control_channels"][name] for name in kept}
         data["control_dropout"] = {name: p for name, p in data["control_dropout"].items() if name in kept}
-    differ = _differences(source, target)
+    differences = _differences(source, target)
+    differ = [name for name in differences if name not in VIDEO_SPACE_FIELDS]
     if differ:
         raise DiTError(f"cannot start from {path}: its model differs in {', '.join(differ[:6])} beyond new control "
-                       f"branches; use a recipe with the same architecture and vocabulary")
+                       f"branches and the video space; use a recipe with the same architecture and vocabulary")
     tensors = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify=True)
     state = generator.state_dict()
     fresh = {name for name in state if any(name.startswith(f"dit.control.{branch}.") for branch in added)}
-    _check_state({**tensors, **{name: state[name] for name in fresh}}, generator, f"{MODEL_FILE} in {path}")
+    reshaped = {name for name, tensor in tensors.items()
+                if differ != differences and name in state and tensor.shape != state[name].shape
+                and name.startswith(VIDEO_SPACE_TENSORS)}
+    _check_state({**tensors, **{name: state[name] for name in fresh | reshaped}}, generator,
+                 f"{MODEL_FILE} in {path}")
     with torch.no_grad():
         for name, tensor in tensors.items():
-            state[name].copy_(tensor.to(state[name].dtype))
+            if name not in reshaped:
+                state[name].copy_(tensor.to(state[name].dtype))
     for branch in added:
         generator.dit.control[branch].init_from_base(generator.dit.blocks)
     return added
-
 
 
 @dataclass

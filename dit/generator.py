@@ -76,12 +76,15 @@ class GeneratorConfig(Config):
 
     @classmethod
     def from_captions(cls, captions: list[str], dit: DiTConfig, *, min_count: int = 1, text_depth: int = 2,
-                      text_heads: int = 4, max_length: int = 256, **fields: Any) -> "GeneratorConfig":
+                      text_heads: int = 4, max_length: int = 256, vocabulary: list[str] | None = None,
+                      **fields: Any) -> "GeneratorConfig":
         """A config whose tokenizer is built from a caption corpus and whose text encoder is `dit.text_dim` wide.
 
-        `fields` sets the other fields (text_dropout, control_dropout, time_mean, time_std, prediction).
+        `vocabulary` (a model's that the run starts from) replaces the one the captions would build; `fields`
+        sets the other fields (text_dropout, control_dropout, time_mean, time_std, prediction).
         """
-        tokenizer = Tokenizer.build(list(captions), min_count=min_count)
+        tokenizer = Tokenizer(vocabulary) if vocabulary is not None else Tokenizer.build(list(captions),
+                                                                                         min_count=min_count)
         text = TextEncoderConfig(vocab_size=len(tokenizer), dim=dit.text_dim, depth=text_depth, heads=text_heads,
                                  max_length=max_length)
         return cls(dit=dit, text=text, vocabulary=tokenizer.vocabulary, **fields)

@@ -465,7 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seconds", type=_positive(_finite), default=None,
                           help="video length (default: the scene's duration, 3 s unless the prompt says)")
     generate.add_argument("--aspect", default="1:1", help="aspect ratio: 1:1 (default), 16:9, 9:16 or 4:3")
-    generate.add_argument("--resolution", default="64p", help="shorter side: 64p (default, as trained) or 128p")
+    generate.add_argument("--resolution", default="256p",
+                          help="shorter side: 256p (default, as trained; 16:9 is 256x448), 128p or 64p")
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
     generate.add_argument("--seed", type=_seed, default=0,
                           help=f"seed of the layout and the noise, {SEEDS} (default 0)")

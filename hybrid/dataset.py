@@ -165,7 +165,9 @@ class ShardDataset(torch.utils.data.Dataset):
 
     A latent DiT's data (`latents`: the identity of the autoencoder, `hybrid.latents.autoencoder_identity`)
     gives as "video" the shard's latents times the autoencoder's scaling factor, [C, T, H / 8, W / 8]; the
-    controls stay at `control_size` (a square side; None: the frames' own size).
+    controls stay at `control_size` (a square side; None: the frames' own size). Such a shard's items are made
+    all at once when it is first read and kept instead of its full-resolution maps (a 256p shard of 160 clips
+    holds 1.8 GB of them; its items at a 64x64 control size 0.5 GB), so each clip's maps are encoded once.
     """
 
     def __init__(self, folder: Path, latents: dict | None = None, control_size: int | None = None):
@@ -177,6 +179,7 @@ class ShardDataset(torch.utils.data.Dataset):
             self.index += [(number, row) for row in range(len(read_shard(path, ("clip",))["clip"]))]
         self.latents, self.control_size = latents, control_size
         self._loaded: dict[int, dict] = {}
+        self._latent_items: dict[int, list[dict]] = {}
 
     def __len__(self) -> int:
         return len(self.index)
@@ -211,16 +214,31 @@ class ShardDataset(torch.utils.data.Dataset):
         return frames, str(shard["caption"][row]), str(shard["graph"][row])
 
     def __getitem__(self, item: int) -> dict:
+        if self.latents is not None:
+            number, row = self.index[item]
+            return self._latent_shard(number)[row]
         frames, text, graph_json = self.frames(item)
+        video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
+        return self._item(frames, text, graph_json, video)
+
+    def _latent_shard(self, number: int) -> list[dict]:
+        """Every item of latent shard `number`, made once; its full-resolution arrays are then let go."""
+        if number not in self._latent_items:
+            scale = self.latents["config"]["scaling_factor"]
+            first = self.index.index((number, 0))
+            items = []
+            for row in range(sum(1 for shard, _ in self.index if shard == number)):
+                frames, text, graph_json = self.frames(first + row)
+                video = torch.from_numpy(self._shard(number)["latents"][row]).float() * scale  # [C, T, H/8, W/8]
+                items.append(self._item(frames, text, graph_json, video))
+            self._latent_items[number] = items
+            del self._loaded[number]
+        return self._latent_items[number]
+
+    def _item(self, frames: Frames, text: str, graph_json: str, video: torch.Tensor) -> dict:
         graph = SceneGraph.from_json(graph_json)
         side = self.control_size
         controls = encode_controls(frames, size=None if side is None else (side, side))
-        if self.latents is None:
-            video = torch.from_numpy(frames.rgb).permute(3, 0, 1, 2).float() / 127.5 - 1.0  # [3, T, H, W]
-        else:
-            number, row = self.index[item]
-            scale = self.latents["config"]["scaling_factor"]
-            video = torch.from_numpy(self._shard(number)["latents"][row]).float() * scale  # [C, T, H / 8, W / 8]
         return {"video": video, "caption": text,
                 "controls": {name: tensor[0] for name, tensor in controls.maps.items()},
                 "control_mask": {name: bool(present[0]) for name, present in controls.present.items()},

@@ -1,6 +1,6 @@
 """Drift over rolling windows: does a long video keep each body's colour, the sky and the floor?
 
-    python -m hybrid.drift [--scene two_balls_collide] [--seconds 16] [--model default] [--size 64]
+    python -m hybrid.drift [--scene two_balls_collide] [--seconds 16] [--model default] [--size 256]
                            [--steps 20] [--seed 0] [--out benchmarks/results/drift.json]
 
 The video is generated in rolling windows (`hybrid.pipeline.window_starts`); the simulator's segmentation and
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene", default="two_balls_collide", help="a library scene, script or prompt")
     parser.add_argument("--seconds", type=float, default=16.0, help="video length (default 16)")
     parser.add_argument("--model", default="default", help="model folder (default: the shipped one)")
-    parser.add_argument("--size", type=int, default=64, help="square frame side in pixels (default 64)")
+    parser.add_argument("--size", type=int, default=256, help="square frame side in pixels (default 256)")
     parser.add_argument("--steps", type=int, default=20, help="denoising steps per window (default 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fps", type=int, default=8)

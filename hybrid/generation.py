@@ -33,7 +33,8 @@ from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from sim.camera import ASPECTS
 
-RESOLUTIONS = {"64p": 64, "128p": 128}  # shorter side in pixels; the default model was trained at 64p
+# shorter side in pixels; the default model was trained at 256p (hybrid/models/pixel-64 at 64p)
+RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
 _pipelines: dict[tuple[str, str], Pipeline] = {}  # a process loads each model once
@@ -59,7 +60,7 @@ def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
 
 
 def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
-             resolution: str = "64p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
+             resolution: str = "256p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
              steps: int = 20, controls: tuple[str, ...] | list[str] | None = None, guidance: Guidance = Guidance(),
              model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
@@ -96,6 +97,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     started = time.perf_counter()
     pipe = pipeline(model, device)
     load_seconds = time.perf_counter() - started
+    height, width = video_size(resolution, aspect_ratio, pipe.size_multiple)  # 16:9 at 256p: 256 x 448
     controls = pipe.branches if controls is None else tuple(controls)
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
     result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,

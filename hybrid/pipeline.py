@@ -7,6 +7,7 @@ windows: each window's first frames are fixed to the previous window's last ones
 keep their appearance across windows.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,12 @@ class Pipeline:
     def pixels_per_cell(self) -> int:
         """Pixels per side of one cell of the grid the DiT denoises: 8 for a latent model, else 1."""
         return 1 if self.autoencoder is None else DOWNSAMPLE
+
+    @property
+    def size_multiple(self) -> int:
+        """What a frame's height and width must be a multiple of: one DiT patch, in pixels."""
+        _, patch_h, patch_w = self.patch
+        return math.lcm(patch_h, patch_w) * self.pixels_per_cell
 
     def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
                  width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),

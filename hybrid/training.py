@@ -18,6 +18,7 @@ from dit.errors import DiTError
 from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
 from dit.autoencoder import DOWNSAMPLE
+from dit.checkpoint import read_config, resolve_checkpoint
 from hybrid.dataset import ShardDataset, read_shard
 from hybrid.latents import attach_autoencoder, autoencoder_identity, check_latents
 
@@ -78,9 +79,9 @@ class Recipe(Config):
         self.generator_config([])
         return self
 
-    def generator_config(self, captions: list[str]) -> GeneratorConfig:
-        """The model this recipe trains, with a tokenizer built from the training captions."""
-        return GeneratorConfig.from_captions(captions, self.dit, text_depth=self.text.depth,
+    def generator_config(self, captions: list[str], vocabulary: list[str] | None = None) -> GeneratorConfig:
+        """The model this recipe trains, with a tokenizer built from the training captions (or `vocabulary`)."""
+        return GeneratorConfig.from_captions(captions, self.dit, text_depth=self.text.depth, vocabulary=vocabulary,
                                              text_heads=self.text.heads, text_dropout=self.dropout.text,
                                              control_dropout=self.dropout.controls, **dict(self.objective))
 
@@ -102,7 +103,10 @@ def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) ->
     dataset = ShardDataset(data)
     if recipe.latent is not None:
         dataset = latent_dataset(recipe, dataset, data, out)
-    return train(recipe.generator_config(dataset.captions()), recipe.train, dataset, out, resume=resume)
+    # a run that starts from a model continues its text encoder, so it keeps that model's tokenizer
+    vocabulary = read_config(resolve_checkpoint(recipe.train.init_from))[0].vocabulary if recipe.train.init_from \
+        else None
+    return train(recipe.generator_config(dataset.captions(), vocabulary), recipe.train, dataset, out, resume=resume)
 
 
 def latent_dataset(recipe: Recipe, pixels: ShardDataset, data: Path, out: Path) -> ShardDataset:

@@ -43,6 +43,11 @@ def test_a_dataset_encoded_once_reads_as_scaled_latents(data, tmp_path):
         expected = FrameAutoencoder.from_pretrained(model).encode(frames_item["video"][None])[0]
     assert torch.allclose(item["video"], 2.0 * expected.half().float())  # times the scaling factor
     assert collate([latent_data[0], latent_data[1]])["video"].shape == (2, 16, 4, 2, 2)
+    # a latent shard's items are made once, with the controls the pixel path encodes, and its
+    # full-resolution maps are then let go
+    small = ShardDataset(data, latents=identity, control_size=2)
+    assert all(torch.equal(tensor, frames_item["controls"][name]) for name, tensor in small[2]["controls"].items())
+    assert small[2] is small[2] and not small._loaded
 
 
 def test_latents_of_another_autoencoder_or_other_clips_are_refused(data, tmp_path):

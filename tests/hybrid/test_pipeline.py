@@ -141,7 +141,8 @@ def test_video_sizes_follow_resolution_and_aspect():
     assert video_size("64p", "1:1") == (64, 64)
     assert video_size("64p", "16:9") == (64, 112) and video_size("64p", "9:16") == (112, 64)
     assert video_size("128p", "4:3") == (128, 172)
-    with pytest.raises(GenerationError, match="unsupported resolution '1080p'; choose one of 64p, 128p"):
+    assert video_size("256p", "16:9", multiple=16) == (256, 448)  # a latent model's 2x2 patches of 8x8 pixels
+    with pytest.raises(GenerationError, match="unsupported resolution '1080p'; choose one of 64p, 128p, 256p"):
         video_size("1080p", "1:1")
     with pytest.raises(GenerationError, match="unsupported aspect ratio '2:1'"):
         video_size("64p", "2:1")
@@ -159,7 +160,8 @@ def test_generate_writes_video_preview_and_sidecar(tmp_path, tiny_model):
     assert sidecar["parameters"]["controls"] == ["depth", "flow", "segmentation"]  # every branch of the model
     assert set(sidecar["timings_seconds"]) == {"load_model", "parse", "simulate", "render", "denoise", "write"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ball.json", "ball.mp4", "ball.preview.mp4"]
-    generate(PROMPT, duration_seconds=1, steps=1, out=tmp_path / "gif.mp4", model=tiny_model, gif=True)
+    generate(PROMPT, duration_seconds=1, resolution="64p", steps=1, out=tmp_path / "gif.mp4", model=tiny_model,
+             gif=True)
     assert json.loads((tmp_path / "gif.json").read_text())["outputs"]["gif"] == "gif.gif"
     assert len(imageio.mimread(tmp_path / "gif.gif")) == 8
 
