@@ -87,7 +87,8 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
            out: str | Path = "runs/ablation", model: str | Path = "default", num_frames: int | None = None,
            steps: int = 20, device: str = "cpu", progress: bool = False) -> AblationTable:
     """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
-    grid videos; returns the table. `variants` defaults to none, each of the model's branches alone, and all;
+    grid videos; returns the table. `variants` defaults to none, first-frame, each of the model's branches alone
+    and all;
     `num_frames` defaults to each scene's duration at 8 fps."""
     if variants is not None:
         unknown = [v for v in variants if v not in VARIANTS]
@@ -98,7 +99,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
         raise GenerationError(f"seeds must be a whole number from 1 to {MAX_SEEDS}, got {seeds!r}")
     out = Path(out)
     pipe = Pipeline.from_pretrained(model, device=device)
-    variants = ("none", *pipe.branches, "all") if variants is None else tuple(variants)
+    variants = ("none", "first-frame", *pipe.branches, "all") if variants is None else tuple(variants)
     lacking = [v for v in variants if VARIANTS[v] and any(name not in pipe.branches for name in VARIANTS[v])]
     if lacking:
         raise GenerationError(f"the model has no {', '.join(lacking)} branch (it has {', '.join(pipe.branches)}); "

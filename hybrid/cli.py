@@ -302,7 +302,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
                       seed=args.seed, progress=True)
     table = summary(scores)
     report = {"model": str(pipe.model_path), "sha256": pipe.model_sha256, "scenes": args.scenes,
-              "frames": args.frames, "size": args.size, "steps": args.steps, "seed": args.seed, "summary": table,
+              "frames": args.frames, "size": args.size or pipe.native_side, "steps": args.steps, "seed": args.seed,
+              "summary": table,
               "per_scene": as_records(scores)}
     write_atomically(Path(args.out), lambda temporary: temporary.write_text(json.dumps(report, indent=2) + "\n"))
     for variant, row in table.items():
@@ -494,8 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     _model_arguments(evaluate)
     evaluate.add_argument("--scenes", type=_positive(int), default=20, help="held-out scenes (default 20)")
     evaluate.add_argument("--frames", type=_positive(int), default=16, help="frames per clip (default 16)")
-    evaluate.add_argument("--size", type=_positive(int), default=64,
-                          help="square frame side in pixels (default 64; 256 for a 256p model)")
+    evaluate.add_argument("--size", type=_positive(int), default=None,
+                          help="square frame side in pixels (default: the model's own, 256 for the shipped one)")
     evaluate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
                           help=f"sampler steps, 1 to {MAX_STEPS} (default 20)")
     evaluate.add_argument("--seed", type=_seed, default=0, help=f"seed, {SEEDS} (default 0)")

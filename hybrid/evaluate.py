@@ -53,7 +53,7 @@ def held_out_scenes(count: int) -> list[tuple[str, SceneGraph]]:
     return library + prompt + sampled
 
 
-def evaluate(pipe: Pipeline, count: int = 20, num_frames: int = 16, size: int = 64, num_steps: int = 20,
+def evaluate(pipe: Pipeline, count: int = 20, num_frames: int = 16, size: int | None = None, num_steps: int = 20,
              seed: int = 0, progress: bool = False) -> list[SceneScore]:
     """Scores of every held-out scene in every variant (same seed, same noise)."""
     scores = []

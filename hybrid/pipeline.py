@@ -38,6 +38,7 @@ DEFAULT_MODEL = Path(__file__).parent / "models" / "default"
 WINDOW = 16  # frames per denoising window: the clip length the default model was trained on
 OVERLAP = 4  # frames a window shares with the one before it
 MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer videos are refused
+NATIVE_PATCHES = 16  # patches per frame side at which kinema's models are trained
 MAX_SIDE = 1024  # pixels; attention over a larger frame does not fit in a CPU machine's memory
 
 
@@ -114,21 +115,30 @@ class Pipeline:
         _, patch_h, patch_w = self.patch
         return math.lcm(patch_h, patch_w) * self.pixels_per_cell
 
-    def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8, height: int = 64,
-                 width: int = 64, num_steps: int = 20, guidance: Guidance = Guidance(),
+    @property
+    def native_side(self) -> int:
+        """The square frame side the model was trained at: 16 x 16 patches (64 px for the 64p pixel model, 256 px
+        for the latent one)."""
+        return NATIVE_PATCHES * self.size_multiple
+
+    def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int = 8,
+                 height: int | None = None, width: int | None = None, num_steps: int = 20,
+                 guidance: Guidance = Guidance(),
                  controls: tuple[str, ...] | list[str] | None = None, control_scales: dict[str, float] | None = None,
                  seed: int = 0, method: str = "heun", progress: bool = False,
                  first_frame: bool = False) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
-        `num_frames` defaults to the scene's duration times `fps`; `controls` are the branches that steer the
-        model (None: every branch it has; empty for text only); `seed` lays out a prompt's scene and draws the
+        `num_frames` defaults to the scene's duration times `fps`, `height` and `width` to `native_side`;
+        `controls` are the branches that steer the model (None: every branch it has; empty for text only); `seed` lays out a prompt's scene and draws the
         noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
         controls, that is image-to-video, the setting Physics-IQ scores.
         """
         timings = {}
         started = time.perf_counter()
         controls = self.branches if controls is None else controls
+        height = self.native_side if height is None else height  # None: the side the model was trained at
+        width = self.native_side if width is None else width
         self._check(num_frames, fps, height, width, num_steps, controls, seed)
         graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
         if num_frames is None and graph.settings.duration > MAX_SECONDS:

@@ -155,3 +155,27 @@ def test_only_the_first_seeds_scenes_are_laid_out_before_the_first_run(tmp_path,
         ablate("library", variants=("none",), seeds=ablation.MAX_SEEDS, out=tmp_path, model=tiny_model, num_frames=4,
                steps=1)
     assert events == [("scenes", 0), ("run", 0)]
+
+
+def test_the_ablation_page_is_written_from_the_runs(tmp_path, tiny_model, small_suite):
+    from hybrid.ablation_report import main as report_main
+
+    folders = []
+    for suite in ("library", "ood"):
+        folders.append(tmp_path / suite)
+        ablate(suite, variants=("none", "first-frame", "all"), out=folders[-1], model=tiny_model, num_frames=4,
+               steps=1)
+    out = tmp_path / "docs" / "ablation.md"
+    assert report_main([*map(str, folders), "--out", str(out)]) == 0
+    page = out.read_text()
+    library = json.loads((tmp_path / "library" / "results.json").read_text())
+    iou = library["summary"]["first-frame"]["mask_iou"]["mean"]
+    # the findings quote the runs' own numbers, and each suite's table, plot and results sit beside the page
+    assert f"`first-frame` IoU {iou:.3g}" in page if math.isfinite(iou) else "`first-frame` IoU n/a" in page
+    assert "## Out-of-distribution suite" in page and "![ood](ablation/ood.png)" in page
+    assert (tmp_path / "docs" / "ablation" / "library-results.json").read_text() == \
+        (tmp_path / "library" / "results.json").read_text()
+    assert "kinema ablate --suite ood --seeds 1 --variants none,first-frame,all" in page
+    with pytest.raises(SystemExit) as error:
+        report_main([str(tmp_path / "nothing")])
+    assert error.value.code == 2
