@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from dit.checkpoint import load_generator
+from dit.checkpoint import load_generator, read_config
+from dit.control import control_patch
 from hybrid.cli import main
 from hybrid.dataset import DatasetSpec, write_shard
+from hybrid.latents import autoencoder_identity
 from hybrid.training import read_recipe
 
 QUICK_TRAIN = "train: {steps: 1, batch_size: 2, progress: false}\n"
@@ -44,6 +46,17 @@ def test_the_shipped_recipes_read_as_the_models_they_train():
     assert default.dit.control_branches == ("depth", "flow", "segmentation", "uv")
     assert default.dit.control_channels["uv"] == 4 and default.train.init_from == "runs/base"
     assert default.objective.prediction == "data" and default.dropout.controls["uv"] == 0.1
+
+
+def test_the_latent_recipe_starts_from_the_shipped_pixel_model_in_its_autoencoder_space():
+    latent = read_recipe(RECIPES / "latent.yaml")
+    root = RECIPES.parent
+    identity = autoencoder_identity(root / latent.latent.autoencoder)
+    assert latent.dit.in_channels == identity["config"]["latent_channels"] == 16
+    source, _ = read_config(root / latent.train.init_from)
+    assert source.dit.in_channels == 3 and latent.dit.hidden_size == source.dit.hidden_size
+    # the branches read 2x4x4 map patches, as the pixel model's did: they start trained
+    assert control_patch(latent.dit) == control_patch(source.dit) == (2, 4, 4)
 
 
 @pytest.mark.parametrize("text, message", [
