@@ -36,6 +36,7 @@ from safetensors.torch import save as safetensors_bytes
 
 from fileio import folder_written_atomically, sha256_file, write_bytes_atomically
 
+from dit.control import control_patch
 from dit.errors import DiTError
 from dit.generator import GeneratorConfig, VideoGenerator
 
@@ -132,10 +133,11 @@ def read_config(path: str | os.PathLike) -> tuple[GeneratorConfig, dict[str, Any
 
 
 # What a model may change about the space it denoises when it starts from another's weights (a pixel model's
-# blocks starting a latent model): these config fields, and with them the shapes of the tensors that read or
-# write that space (the video patch embedder, the output layer, a branch's map embedder), which start fresh.
+# blocks starting a latent model). The layers that read or write that space then start fresh, even where their
+# shapes happen to agree: the video patch embedder's kernel and the output layer when the video's channels or
+# patches change, each kept branch's patch kernels when its maps' patches change.
 VIDEO_SPACE_FIELDS = ("dit.in_channels", "dit.patch_size", "dit.control_scale")
-VIDEO_SPACE_TENSORS = ("dit.x_embedder.", "dit.final_layer.linear.", "dit.control.")
+VIDEO_LAYERS = ("dit.x_embedder.proj.weight", "dit.final_layer.linear.weight", "dit.final_layer.linear.bias")
 
 
 def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[str]:
@@ -143,8 +145,8 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
     config plus control branches the source lacks (a ControlNet added to a trained model) and possibly another
     video space (`VIDEO_SPACE_FIELDS`); returns the new branches. Each starts as ControlNet's
     `from_transformer` does: its blocks copied from the source's trained base blocks, its projections zero, so
-    the source's outputs are unchanged. Tensors whose shape a new video space changes keep their fresh
-    initialisation; every other tensor is copied.
+    the source's outputs are unchanged. The layers of a changed video space keep their fresh initialisation;
+    every other tensor is copied.
     """
     path = resolve_checkpoint(path)
     config, meta = read_config(path)
@@ -163,18 +165,25 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
     tensors = _read_tensors(path / MODEL_FILE, meta["files"][MODEL_FILE], verify=True)
     state = generator.state_dict()
     fresh = {name for name in state if any(name.startswith(f"dit.control.{branch}.") for branch in added)}
-    reshaped = {name for name, tensor in tensors.items()
-                if differ != differences and name in state and tensor.shape != state[name].shape
-                and name.startswith(VIDEO_SPACE_TENSORS)}
-    _check_state({**tensors, **{name: state[name] for name in fresh | reshaped}}, generator,
-                 f"{MODEL_FILE} in {path}")
+    fresh |= _video_space_layers(state, video_changed=bool({"dit.in_channels", "dit.patch_size"} & set(differences)),
+                                 maps_changed=control_patch(config.dit) != control_patch(generator.config.dit))
+    _check_state({**tensors, **{name: state[name] for name in fresh}}, generator, f"{MODEL_FILE} in {path}")
     with torch.no_grad():
         for name, tensor in tensors.items():
-            if name not in reshaped:
+            if name not in fresh:
                 state[name].copy_(tensor.to(state[name].dtype))
     for branch in added:
         generator.dit.control[branch].init_from_base(generator.dit.blocks)
     return added
+
+
+def _video_space_layers(state: dict[str, torch.Tensor], video_changed: bool, maps_changed: bool) -> set[str]:
+    """The tensors that read or write a changed video space: VIDEO_LAYERS, and the branches' 5-D patch kernels."""
+    layers = set(VIDEO_LAYERS) if video_changed else set()
+    if maps_changed:
+        layers |= {name for name, tensor in state.items()
+                   if name.startswith("dit.control.") and ".embedder." in name and tensor.dim() == 5}
+    return layers
 
 
 @dataclass

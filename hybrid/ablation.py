@@ -88,8 +88,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
            steps: int = 20, device: str = "cpu", progress: bool = False) -> AblationTable:
     """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
     grid videos; returns the table. `variants` defaults to none, first-frame, each of the model's branches alone
-    and all;
-    `num_frames` defaults to each scene's duration at 8 fps."""
+    and all; `num_frames` defaults to each scene's duration at 8 fps."""
     if variants is not None:
         unknown = [v for v in variants if v not in VARIANTS]
         if unknown or not variants:

@@ -21,6 +21,13 @@ from hybrid.ablation import physics_iq_line, report_table
 SUITE_TITLES = {"library": "Library suite (the example scenes)",
                 "random": "Random held-out suite (sampled scenes of dataset seed 1; training used seed 0)",
                 "ood": "Out-of-distribution suite (prompts outside the training ranges)"}
+RUN_FIELDS = ("model_sha256", "num_frames", "steps", "seconds", "seed", "variant", "scene")
+
+
+class ReportError(ValueError):
+    """An ablation folder the report cannot be written from (one line saying which and why)."""
+
+
 HEADLINE = ("mask_iou", "centroid_error_px", "presence", "psnr", "ssim", "physics_iq_score")
 
 
@@ -40,13 +47,14 @@ def findings(results: dict[str, dict]) -> list[str]:
         variants = list(summary)
         compared = [v for v in ("none", "first-frame", "all") if v in variants]
         cells = "; ".join(f"`{v}` IoU {number(mean(summary, v, 'mask_iou'))}, centroid error "
-                          f"{number(mean(summary, v, 'centroid_error_px'))} px, PSNR {number(mean(summary, v, 'psnr'))}"
-                          f" dB, Physics-IQ {number(iq.get(v, math.nan))}" for v in compared)
+                          f"{number(mean(summary, v, 'centroid_error_px'))} px, PSNR "
+                          f"{number(mean(summary, v, 'psnr'))} dB, Physics-IQ {number(iq.get(v, math.nan))}"
+                          for v in compared)
         lines.append(f"**{suite}**: {cells}.")
         if "all" in variants and "first-frame" in variants:
             gap = mean(summary, "all", "mask_iou") - mean(summary, "first-frame", "mask_iou")
             side = "above" if gap > 0 else "below"
-            lines.append(f"**{suite}**: the simulator's controls put `all` {abs(gap):.3g} IoU {side} `first-frame` "
+            lines.append(f"**{suite}**: the simulator's controls put `all` {number(abs(gap))} IoU {side} `first-frame` "
                          f"(image-to-video from the true first frame) and {number(iq.get('all', math.nan))} vs "
                          f"{number(iq.get('first-frame', math.nan))} in Physics-IQ score.")
         singles = [v for v in variants if v not in ("none", "first-frame", "all")]
@@ -70,16 +78,40 @@ def setting(rows: list[dict]) -> str:
             f"{', '.join(steps)} Heun steps; {seeds} seed(s); {len(rows)} runs, {seconds / 60:.0f} min of generation")
 
 
-def report(folders: list[Path], out: Path) -> str:
-    """Write `out` (and its figures and results beside it, in `<out stem>/`) from the ablation folders."""
+def command(suite: str, result: dict) -> str:
+    """The `kinema ablate` line that made a suite's runs (seeds, variants, frames and steps as they record)."""
+    first = result["rows"][0]
+    frames = f" --frames {first['num_frames']}" if first["num_frames"] else ""
+    return (f"kinema ablate --suite {suite} --seeds {len({row['seed'] for row in result['rows']})} --variants "
+            f"{','.join(result['summary'])}{frames} --steps {first['steps']} --out {result['folder']}")
+
+
+def read_results(folders: list[Path]) -> dict[str, dict]:
+    """suite -> its results.json (plus its folder); ReportError names a folder without results, a plot or the
+    fields a report needs, or a suite given twice."""
     results = {}
     for folder in folders:
+        missing = [name for name in ("results.json", "metrics.png") if not (folder / name).is_file()]
+        if missing:
+            raise ReportError(f"no {' or '.join(missing)} in {folder}; run `kinema ablate --out {folder}` first")
         data = json.loads((folder / "results.json").read_text())
+        lacking = [key for key in ("suite", "rows", "summary", "physics_iq_score") if key not in data]
+        if lacking or not data["rows"] or not all(key in data["rows"][0] for key in RUN_FIELDS):
+            raise ReportError(f"{folder / 'results.json'} lacks {', '.join(lacking) or 'runs or their setting'}; "
+                              f"rerun `kinema ablate --out {folder}` with this version")
+        if data["suite"] in results:
+            raise ReportError(f"two folders hold the {data['suite']} suite ({results[data['suite']]['folder']} and "
+                              f"{folder}); give each suite once")
         results[data["suite"]] = {**data, "folder": folder}
+    return results
+
+
+def report(folders: list[Path], out: Path) -> str:
+    """Write `out` (and its figures and results beside it, in `<out stem>/`) from the ablation folders."""
+    results = read_results(folders)
     assets = out.parent / out.stem
     assets.mkdir(parents=True, exist_ok=True)
     rows = [row for result in results.values() for row in result["rows"]]
-    variants = list(next(iter(results.values()))["summary"]) if results else []
     text = ["# What the physics buys: the ablation of the shipped model", "",
             "Every scene of a suite is generated once per variant with the same seed and the same noise: text "
             "only (`none`), the simulator's first frame pinned and no control (`first-frame`, image-to-video), "
@@ -87,13 +119,12 @@ def report(folders: list[Path], out: Path) -> str:
             "ground truth (`hybrid.metrics.score_all`). Bodies are found by colour keying. This page is written "
             "by `python -m hybrid.ablation_report` from the runs; do not edit it by hand.", "",
             f"Setting: {setting(rows)}.", "", "```bash",
-            *[f"kinema ablate --suite {suite} --seeds {len({r['seed'] for r in result['rows']})} "
-              f"--variants {','.join(result['summary'])} --out {result['folder']}" for suite, result in results.items()],
+            *[command(suite, result) for suite, result in results.items()],
             "```", "", "## Findings", "", *findings(results), "",
             "## Headline numbers", "", "| suite | variant | " + " | ".join(HEADLINE) + " |",
             "| --- | --- |" + " --- |" * len(HEADLINE)]
     for suite, result in results.items():
-        for variant in variants:
+        for variant in result["summary"]:
             text.append(f"| {suite} | {variant} | "
                         + " | ".join(number(mean(result["summary"], variant, m)) for m in HEADLINE) + " |")
     for suite, result in results.items():
@@ -115,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", type=Path, help="kinema ablate output folders, one per suite")
     parser.add_argument("--out", type=Path, default=Path("docs/ablation.md"))
     args = parser.parse_args(argv)
-    missing = [str(folder) for folder in args.folders if not (folder / "results.json").exists()]
-    if missing:
-        parser.exit(2, f"error: no results.json in {', '.join(missing)}; run `kinema ablate --out FOLDER` first\n")
-    report(args.folders, args.out)
+    try:
+        report(args.folders, args.out)
+    except ReportError as error:
+        parser.exit(2, f"error: {error}\n")
     print(f"wrote {args.out}")
     return 0
 

@@ -466,8 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seconds", type=_positive(_finite), default=None,
                           help="video length (default: the scene's duration, 3 s unless the prompt says)")
     generate.add_argument("--aspect", default="1:1", help="aspect ratio: 1:1 (default), 16:9, 9:16 or 4:3")
-    generate.add_argument("--resolution", default="256p",
-                          help="shorter side: 256p (default, as trained; 16:9 is 256x448), 128p or 64p")
+    generate.add_argument("--resolution", default=None,
+                          help="shorter side: 256p, 128p or 64p (default: the model's own, 256p for the shipped "
+                               "one; 16:9 is then 256x448)")
     generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
     generate.add_argument("--seed", type=_seed, default=0,
                           help=f"seed of the layout and the noise, {SEEDS} (default 0)")
@@ -517,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     ablate.add_argument("--variants", type=_names_among(VARIANTS), default=None,
                         help="comma-separated control sets among none, first-frame (no controls, the "
                         "simulator's first frame pinned: image-to-video), depth, flow, segmentation, uv and all "
-                        "(default: none, each of the model's branches alone, and all)")
+                        "(default: none, first-frame, each of the model's branches alone, and all)")
     ablate.add_argument("--seeds", type=_whole_number(1, MAX_ABLATION_SEEDS), default=1,
                         help=f"seeds per scene and variant, 1 to {MAX_ABLATION_SEEDS} (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")

@@ -167,7 +167,9 @@ class ShardDataset(torch.utils.data.Dataset):
     gives as "video" the shard's latents times the autoencoder's scaling factor, [C, T, H / 8, W / 8]; the
     controls stay at `control_size` (a square side; None: the frames' own size). Such a shard's items are made
     all at once when it is first read and kept instead of its full-resolution maps (a 256p shard of 160 clips
-    holds 1.8 GB of them; its items at a 64x64 control size 0.5 GB), so each clip's maps are encoded once.
+    holds 1.8 GB of them; its items at a 64x64 control size 0.5 GB), so each clip's maps are encoded once (per
+    data-loading process). Those items are shared between calls: a caller must not change them in place
+    (`dit.train.collate` copies what it stacks).
     """
 
     def __init__(self, folder: Path, latents: dict | None = None, control_size: int | None = None):
@@ -225,9 +227,9 @@ class ShardDataset(torch.utils.data.Dataset):
         """Every item of latent shard `number`, made once; its full-resolution arrays are then let go."""
         if number not in self._latent_items:
             scale = self.latents["config"]["scaling_factor"]
-            first = self.index.index((number, 0))
+            first = self.index.index((number, 0))  # the shard's rows are consecutive in the index
             items = []
-            for row in range(sum(1 for shard, _ in self.index if shard == number)):
+            for row in range(len(self._shard(number)["clip"])):
                 frames, text, graph_json = self.frames(first + row)
                 video = torch.from_numpy(self._shard(number)["latents"][row]).float() * scale  # [C, T, H/8, W/8]
                 items.append(self._item(frames, text, graph_json, video))

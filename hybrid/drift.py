@@ -1,6 +1,6 @@
 """Drift over rolling windows: does a long video keep each body's colour, the sky and the floor?
 
-    python -m hybrid.drift [--scene two_balls_collide] [--seconds 16] [--model default] [--size 256]
+    python -m hybrid.drift [--scene two_balls_collide] [--seconds 16] [--model default] [--size SIDE]
                            [--steps 20] [--seed 0] [--out benchmarks/results/drift.json]
 
 The video is generated in rolling windows (`hybrid.pipeline.window_starts`); the simulator's segmentation and
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene", default="two_balls_collide", help="a library scene, script or prompt")
     parser.add_argument("--seconds", type=float, default=16.0, help="video length (default 16)")
     parser.add_argument("--model", default="default", help="model folder (default: the shipped one)")
-    parser.add_argument("--size", type=int, default=256, help="square frame side in pixels (default 256)")
+    parser.add_argument("--size", type=int, default=None,
+                        help="square frame side in pixels (default: the model's own, 256 for the shipped one)")
     parser.add_argument("--steps", type=int, default=20, help="denoising steps per window (default 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fps", type=int, default=8)
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     bodies = [row["drift_levels"] for name, row in regions_report.items() if name.startswith("body")]
     background = [row["drift_levels"] for name, row in regions_report.items() if not name.startswith("body")]
     report = {"scene": args.scene, "model": str(pipe.model_path), "sha256": pipe.model_sha256,
-              "seconds": args.seconds, "fps": args.fps, "size": args.size, "steps": args.steps, "seed": args.seed,
+              "seconds": args.seconds, "fps": args.fps, "size": int(result.video.shape[1]), "steps": args.steps,
+              "seed": args.seed,
               "windows": len(window_starts(len(result.video))), "window": WINDOW, "overlap": OVERLAP,
               "max_body_drift_levels": max(bodies, default=None),
               "max_background_drift_levels": max(background, default=None), "regions": regions_report}

@@ -33,7 +33,8 @@ from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from sim.camera import ASPECTS
 
-# shorter side in pixels; the default model was trained at 256p (hybrid/models/pixel-64 at 64p)
+# shorter side in pixels; the default resolution is the model's own (`Pipeline.native_side`): 256p for the
+# shipped latent model, 64p for hybrid/models/pixel-64
 RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
@@ -60,11 +61,12 @@ def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
 
 
 def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
-             resolution: str = "256p", fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
+             resolution: str | None = None, fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
              steps: int = 20, controls: tuple[str, ...] | list[str] | None = None, guidance: Guidance = Guidance(),
              model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
+    `resolution` defaults to the model's own (256p for the shipped model; 16:9 is then 256x448).
     `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
     `controls` are the physics branches that steer the model: None every branch it has, () the text-only model
     (`--no-physics`).
@@ -85,7 +87,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             asked = int(duration_seconds) if float(duration_seconds).is_integer() else duration_seconds  # 30, not 30.0
             raise GenerationError(f"a video of {asked} s is too long: videos are at most {MAX_SECONDS:g} s; ask "
                                   "for a shorter clip")
-    height, width = video_size(resolution, aspect_ratio)
+    video_size(resolution or "64p", aspect_ratio)  # a bad resolution or aspect fails before any model work
     if existing_folder(out.parent) != out.parent:  # a file on the way is named as such, not as a missing folder
         raise GenerationError(f"the output folder {out.parent} does not exist; create it first")
     videos = {"video": out.name, "preview": f"{out.stem}.preview.mp4"}
@@ -97,6 +99,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     started = time.perf_counter()
     pipe = pipeline(model, device)
     load_seconds = time.perf_counter() - started
+    resolution = resolution or f"{pipe.native_side}p"
     height, width = video_size(resolution, aspect_ratio, pipe.size_multiple)  # 16:9 at 256p: 256 x 448
     controls = pipe.branches if controls is None else tuple(controls)
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))

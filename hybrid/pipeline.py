@@ -130,8 +130,8 @@ class Pipeline:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `num_frames` defaults to the scene's duration times `fps`, `height` and `width` to `native_side`;
-        `controls` are the branches that steer the model (None: every branch it has; empty for text only); `seed` lays out a prompt's scene and draws the
-        noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
+        `controls` are the branches that steer the model (None: every branch it has; empty for text only);
+        `seed` lays out a prompt's scene and draws the noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
         controls, that is image-to-video, the setting Physics-IQ scores.
         """
         timings = {}

@@ -18,7 +18,7 @@ from dit.errors import DiTError
 from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
 from dit.train import TrainConfig, train
 from dit.autoencoder import DOWNSAMPLE
-from dit.checkpoint import read_config, resolve_checkpoint
+from dit.checkpoint import find_checkpoint, read_config, resolve_checkpoint
 from hybrid.dataset import ShardDataset, read_shard
 from hybrid.latents import attach_autoencoder, autoencoder_identity, check_latents
 
@@ -100,12 +100,14 @@ def read_recipe(path: Path) -> Recipe:
 def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) -> dict[str, Any]:
     """Train the recipe's model on the shards in `data`, checkpointing into `out`; returns the final metrics."""
     recipe = read_recipe(recipe_path)
+    vocabulary = None
+    if recipe.train.init_from is not None:  # the run continues that model's text encoder, so its tokenizer too
+        # a resumed run reads its own checkpoint: the model it started from may have moved since
+        started = out if resume and out.exists() and find_checkpoint(out) else recipe.train.init_from
+        vocabulary = read_config(resolve_checkpoint(started))[0].vocabulary
     dataset = ShardDataset(data)
     if recipe.latent is not None:
         dataset = latent_dataset(recipe, dataset, data, out)
-    # a run that starts from a model continues its text encoder, so it keeps that model's tokenizer
-    vocabulary = read_config(resolve_checkpoint(recipe.train.init_from))[0].vocabulary if recipe.train.init_from \
-        else None
     return train(recipe.generator_config(dataset.captions(), vocabulary), recipe.train, dataset, out, resume=resume)
 
 

@@ -389,23 +389,30 @@ def test_starting_from_a_model_of_another_architecture_is_refused(tmp_path, targ
 
 
 def in_latent_space(config: GeneratorConfig, **dit) -> GeneratorConfig:
-    """`config` denoising 4-channel latents 4x smaller than its frames, with maps at twice the latent grid."""
+    """`config` denoising latents 4x smaller than its frames, with maps at twice the latent grid."""
     space = dict(in_channels=4, patch_size=(1, 2, 2), control_scale=2)
     return config.model_copy(update={"dit": config.dit.model_copy(update={**space, **dit})})
 
 
-def test_a_latent_model_starts_from_a_pixel_model_with_only_its_video_layers_fresh(tmp_path):
+@pytest.mark.parametrize("channels", [4, 12])  # 12 x 1x2x2 outputs per token, as many as 3 x 1x4x4 pixels
+def test_a_latent_model_starts_from_a_pixel_model_with_only_its_video_layers_fresh(tmp_path, channels):
     source = trained_like(tiny_generator(controls=("depth", "flow")))
     save_generator(source, tmp_path / "source")
     torch.manual_seed(5)
-    target = VideoGenerator(in_latent_space(source.config))
+    target = VideoGenerator(in_latent_space(source.config, in_channels=channels))
     fresh = {name: tensor.clone() for name, tensor in target.state_dict().items()}
     assert initialise_from(tmp_path / "source", target) == []
-    # the embedder's bias keeps its [hidden] shape and is copied
+    # the latent patch layers keep their initialisation even where their shapes agree with the pixel model's
+    # (the embedder's [hidden] bias is copied); blocks, text encoder and branches (whose 1x4x4 map patches
+    # cover the same pixels as before) are the source's
     reset = {"dit.x_embedder.proj.weight", "dit.final_layer.linear.weight", "dit.final_layer.linear.bias"}
     for name, tensor in target.state_dict().items():
-        # the latent patch layers keep their initialisation; blocks, text encoder and branches (whose 1x4x4
-        # map patches cover the same pixels as before) are the source's
         assert torch.equal(tensor, (fresh if name in reset else source.state_dict())[name]), name
+    # maps read through other patches: the branches' patch kernels start fresh too
+    target = VideoGenerator(in_latent_space(source.config, control_scale=1))
+    kernels = {name: tensor.clone() for name, tensor in target.state_dict().items()
+               if name.startswith("dit.control.") and tensor.dim() == 5}
+    initialise_from(tmp_path / "source", target)
+    assert kernels and all(torch.equal(target.state_dict()[name], tensor) for name, tensor in kernels.items())
     with pytest.raises(DiTError, match="cannot start from .*differs in dit.hidden_size"):
         initialise_from(tmp_path / "source", VideoGenerator(in_latent_space(source.config, hidden_size=32)))

@@ -40,6 +40,22 @@ def test_train_writes_a_checkpoint_that_loads_and_resumes(shards, tmp_path, caps
     assert "trained to step 3" in capsys.readouterr().out
 
 
+def test_a_run_started_from_a_model_keeps_its_tokenizer_also_on_other_captions(shards, tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE)
+    assert main(["train", "--config", str(recipe), "--data", str(shards), "--out", str(tmp_path / "source")]) == 0
+    other = tmp_path / "other"
+    write_shard(other, DatasetSpec(seed=5, clips=2, size=16, frames=4), 0, 1)  # other scenes, other words
+    recipe.write_text(RECIPE.replace("train: {", f"train: {{init_from: {tmp_path / 'source'}, "))
+    assert main(["train", "--config", str(recipe), "--data", str(other), "--out", str(tmp_path / "grown")]) == 0
+    vocabulary = load_generator(tmp_path / "source").config.vocabulary
+    assert load_generator(tmp_path / "grown").config.vocabulary == vocabulary
+    (tmp_path / "source").rename(tmp_path / "moved")  # a resume reads the run's own checkpoint, not init_from
+    recipe.write_text(recipe.read_text().replace("steps: 2", "steps: 3"))
+    assert main(["train", "--config", str(recipe), "--data", str(other), "--out", str(tmp_path / "grown"),
+                 "--resume"]) == 0
+
+
 def test_the_shipped_recipes_read_as_the_models_they_train():
     base, default = read_recipe(RECIPES / "base.yaml"), read_recipe(RECIPES / "default.yaml")
     assert base.dit.control_branches == ("depth", "flow", "segmentation") and base.dit.hidden_size == 128
