@@ -100,12 +100,12 @@ def read_recipe(path: Path) -> Recipe:
 def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) -> dict[str, Any]:
     """Train the recipe's model on the shards in `data`, checkpointing into `out`; returns the final metrics."""
     recipe = read_recipe(recipe_path)
+    dataset = ShardDataset(data)
     vocabulary = None
     if recipe.train.init_from is not None:  # the run continues that model's text encoder, so its tokenizer too
         # a resumed run reads its own checkpoint: the model it started from may have moved since
         started = out if resume and out.exists() and find_checkpoint(out) else recipe.train.init_from
         vocabulary = read_config(resolve_checkpoint(started))[0].vocabulary
-    dataset = ShardDataset(data)
     if recipe.latent is not None:
         dataset = latent_dataset(recipe, dataset, data, out)
     return train(recipe.generator_config(dataset.captions(), vocabulary), recipe.train, dataset, out, resume=resume)

@@ -121,7 +121,8 @@ def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
 def test_default_variants_are_the_models_branches_and_a_branch_it_lacks_is_refused(tmp_path, tiny_model,
                                                                                    small_suite):
     table = ablate("library", seeds=1, out=tmp_path, model=tiny_model, num_frames=4, steps=1)
-    assert list(table.summary) == ["none", "depth", "flow", "segmentation", "all"]  # the tiny model has no uv
+    # the tiny model has no uv branch
+    assert list(table.summary) == ["none", "first-frame", "depth", "flow", "segmentation", "all"]
     with pytest.raises(GenerationError, match="the model has no uv branch .*leave uv out"):
         ablate("library", variants=("none", "uv"), out=tmp_path / "uv", model=tiny_model, num_frames=4, steps=1)
 
