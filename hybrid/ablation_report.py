@@ -59,7 +59,8 @@ def findings(results: dict[str, dict]) -> list[str]:
                          f"{number(iq.get('first-frame', math.nan))} in Physics-IQ score.")
         singles = [v for v in variants if v not in ("none", "first-frame", "all")]
         if singles:
-            best = max(singles, key=lambda v: (math.nan_to_num(mean(summary, v, "mask_iou"), nan=-1.0)))
+            best = max(singles, key=lambda v: mean(summary, v, "mask_iou") if math.isfinite(
+                mean(summary, v, "mask_iou")) else -1.0)
             lines.append(f"**{suite}**: of single branches, `{best}` carries most of where bodies are (IoU "
                          f"{number(mean(summary, best, 'mask_iou'))}; all "
                          f"{number(mean(summary, 'all', 'mask_iou'))}); the others: "

@@ -164,8 +164,8 @@ def test_the_ablation_page_is_written_from_the_runs(tmp_path, tiny_model, small_
     folders = []
     for suite in ("library", "ood"):
         folders.append(tmp_path / suite)
-        ablate(suite, variants=("none", "first-frame", "all"), out=folders[-1], model=tiny_model, num_frames=4,
-               steps=1)
+        ablate(suite, variants=("none", "first-frame", "depth", "flow", "all"), out=folders[-1], model=tiny_model,
+               num_frames=4, steps=1)
     out = tmp_path / "docs" / "ablation.md"
     assert report_main([*map(str, folders), "--out", str(out)]) == 0
     page = out.read_text()
@@ -176,7 +176,8 @@ def test_the_ablation_page_is_written_from_the_runs(tmp_path, tiny_model, small_
     assert "## Out-of-distribution suite" in page and "![ood](ablation/ood.png)" in page
     assert (tmp_path / "docs" / "ablation" / "library-results.json").read_text() == \
         (tmp_path / "library" / "results.json").read_text()
-    assert "kinema ablate --suite ood --seeds 1 --variants none,first-frame,all" in page
+    assert "kinema ablate --suite ood --seeds 1 --variants none,first-frame,depth,flow,all --frames 4" in page
+    assert "of single branches, `" in page
     with pytest.raises(SystemExit) as error:
         report_main([str(tmp_path / "nothing")])
     assert error.value.code == 2
