@@ -61,11 +61,10 @@ def findings(results: dict[str, dict]) -> list[str]:
         if singles:
             best = max(singles, key=lambda v: mean(summary, v, "mask_iou") if math.isfinite(
                 mean(summary, v, "mask_iou")) else -1.0)
+            others = ", ".join(f"`{v}` {number(mean(summary, v, 'mask_iou'))}" for v in singles if v != best)
             lines.append(f"**{suite}**: of single branches, `{best}` carries most of where bodies are (IoU "
-                         f"{number(mean(summary, best, 'mask_iou'))}; all "
-                         f"{number(mean(summary, 'all', 'mask_iou'))}); the others: "
-                         + ", ".join(f"`{v}` {number(mean(summary, v, 'mask_iou'))}" for v in singles if v != best)
-                         + ".")
+                         f"{number(mean(summary, best, 'mask_iou'))}; all {number(mean(summary, 'all', 'mask_iou'))})"
+                         + (f"; the others: {others}." if others else "; it was the only single branch run."))
     return [f"- {line}" for line in lines]
 
 
