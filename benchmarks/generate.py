@@ -25,13 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fileio import write_bytes_atomically  # noqa: E402
-
-PROMPT = "a red rubber ball falls onto a blue wooden box, then rolls off to the left"
+from hybrid.evaluate import README_PROMPT  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--prompt", default=PROMPT)
+    parser.add_argument("--prompt", default=README_PROMPT)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--resolution", default="256p")
     parser.add_argument("--steps", type=int, default=20)

@@ -45,25 +45,25 @@ def findings(results: dict[str, dict]) -> list[str]:
     for suite, result in results.items():
         summary, iq = result["summary"], result["physics_iq_score"]
         variants = list(summary)
+        iou = {v: mean(summary, v, "mask_iou") for v in (*variants, "all")}  # NaN for a variant not run
         compared = [v for v in ("none", "first-frame", "all") if v in variants]
-        cells = "; ".join(f"`{v}` IoU {number(mean(summary, v, 'mask_iou'))}, centroid error "
+        cells = "; ".join(f"`{v}` IoU {number(iou[v])}, centroid error "
                           f"{number(mean(summary, v, 'centroid_error_px'))} px, PSNR "
                           f"{number(mean(summary, v, 'psnr'))} dB, Physics-IQ {number(iq.get(v, math.nan))}"
                           for v in compared)
         lines.append(f"**{suite}**: {cells}.")
         if "all" in variants and "first-frame" in variants:
-            gap = mean(summary, "all", "mask_iou") - mean(summary, "first-frame", "mask_iou")
+            gap = iou["all"] - iou["first-frame"]
             side = "above" if gap > 0 else "below"
             lines.append(f"**{suite}**: the simulator's controls put `all` {number(abs(gap))} IoU {side} `first-frame` "
                          f"(image-to-video from the true first frame) and {number(iq.get('all', math.nan))} vs "
                          f"{number(iq.get('first-frame', math.nan))} in Physics-IQ score.")
         singles = [v for v in variants if v not in ("none", "first-frame", "all")]
         if singles:
-            best = max(singles, key=lambda v: mean(summary, v, "mask_iou") if math.isfinite(
-                mean(summary, v, "mask_iou")) else -1.0)
-            others = ", ".join(f"`{v}` {number(mean(summary, v, 'mask_iou'))}" for v in singles if v != best)
+            best = max(singles, key=lambda v: iou[v] if math.isfinite(iou[v]) else -1.0)
+            others = ", ".join(f"`{v}` {number(iou[v])}" for v in singles if v != best)
             lines.append(f"**{suite}**: of single branches, `{best}` carries most of where bodies are (IoU "
-                         f"{number(mean(summary, best, 'mask_iou'))}; all {number(mean(summary, 'all', 'mask_iou'))})"
+                         f"{number(iou[best])}; all {number(iou['all'])})"
                          + (f"; the others: {others}." if others else "; it was the only single branch run."))
     return [f"- {line}" for line in lines]
 
