@@ -4,6 +4,7 @@ The parser, the scene-script loader and the sampler all make bodies here, so "a 
 means the same record whichever way it was written.
 """
 
+import difflib
 import io
 import math
 from pathlib import Path
@@ -15,6 +16,8 @@ from fileio import UserFileError, read_bytes, read_text
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.schema import Body, Colour, Group, Material, Relation
+from scenes.lexicon import volume_ratio
+from scenes.proxies import PROXY_PREFIX, has_proxy_mesh, proxy_files
 from scenes.vocabulary import COLOUR_SYNONYMS, COLOURS, MATERIALS, NOUNS
 
 if TYPE_CHECKING:
@@ -23,7 +26,6 @@ if TYPE_CHECKING:
 # Hollow meshes (bowls) are a thin shell: their mass is this fraction of the bounding box's volume times
 # the density, unless the author gives a mass.
 MESH_FILL_FRACTION = 0.15
-PACKAGED_MESHES = {"bowl": "kinema:bowl"}
 PACKAGED_MESH_DIR = Path(__file__).parent / "library" / "meshes"
 MESH_SUFFIXES = (".obj", ".stl", ".ply")
 # The packaged bowl is 20 KB; a mesh file past this is not a scene prop (V-HACD would take minutes on it).
@@ -33,21 +35,43 @@ MAX_MESH_COORDINATE = 1e9
 
 
 def packaged_meshes() -> list[str]:
-    """The names `kinema:NAME` can take: the meshes shipped in scenes/library/meshes."""
-    return sorted(f"kinema:{path.stem}" for path in PACKAGED_MESH_DIR.glob("*.obj"))
+    """The names `kinema:NAME` can take: the meshes shipped in scenes/library/meshes and the lexicon's proxies."""
+    shipped = {f"{PROXY_PREFIX}{path.stem}" for path in PACKAGED_MESH_DIR.glob("*.obj")}
+    return sorted(shipped | {f"{PROXY_PREFIX}{noun}" for noun, spec in NOUNS.items() if has_proxy_mesh(spec)})
+
+
+def noun_mesh(noun: str) -> str | None:
+    """The packaged mesh a mesh-shaped noun is drawn and simulated with (`kinema:table`), else None."""
+    spec = NOUNS[noun]
+    if spec.shape != "mesh":
+        return None
+    return f"{PROXY_PREFIX}{spec.mesh_file or noun}"
 
 
 def resolve_mesh(mesh: str) -> Path:
-    """The file of a body's mesh: `kinema:NAME` is a mesh shipped in scenes/library/meshes, else a path.
+    """The file of a body's mesh: `kinema:NAME` is a packaged mesh (shipped or made from the lexicon), else a path.
 
     A packaged name is only ever one of those files, so `kinema:../../x` cannot reach a file elsewhere;
     `read_mesh` checks that the file is there and usable.
     """
-    if mesh.startswith("kinema:"):
+    if mesh.startswith(PROXY_PREFIX):
         if mesh not in packaged_meshes():
-            raise SceneError(f"unknown packaged mesh {mesh!r}; packaged meshes: {', '.join(packaged_meshes())}")
-        return PACKAGED_MESH_DIR / f"{mesh[len('kinema:'):]}.obj"
+            close = difflib.get_close_matches(mesh, packaged_meshes(), n=3)
+            raise SceneError(f"unknown packaged mesh {mesh!r}; packaged meshes are kinema:bowl and the lexicon's "
+                             f"objects with a mesh ({', '.join(close or packaged_meshes()[:4])}, ...)")
+        name = mesh[len(PROXY_PREFIX):]
+        if name in NOUNS and has_proxy_mesh(NOUNS[name]):
+            return proxy_files(name, NOUNS[name])[0]
+        return PACKAGED_MESH_DIR / f"{name}.obj"
     return Path(mesh)
+
+
+def convex_parts_file(mesh: str) -> Path | None:
+    """The OBJ of a packaged proxy's exact convex parts (a compound's primitives), or None: decompose the mesh."""
+    name = mesh.removeprefix(PROXY_PREFIX)
+    if mesh.startswith(PROXY_PREFIX) and name in NOUNS and has_proxy_mesh(NOUNS[name]):
+        return proxy_files(name, NOUNS[name])[1]
+    return None
 
 
 def read_mesh(path: Path) -> "trimesh.Trimesh":
@@ -145,6 +169,15 @@ def mass_of(shape: str, size: tuple[float, float, float], density: float, factor
     return density * volume(shape, size) * factor if shape != "plane" else 1.0
 
 
+def noun_mass(noun: str, shape: str, size: tuple[float, float, float], density: float, factor: float = 1.0) -> float:
+    """The mass a body of this noun has unless told: the lexicon's real-world mass, scaled to the body's
+    volume and density, or density x volume for nouns without one (or bodies given another shape)."""
+    spec = NOUNS.get(noun)
+    if spec is None or spec.mass is None or shape != spec.shape:
+        return mass_of(shape, size, density, factor)
+    return spec.mass * volume_ratio(size, spec.size) * density / MATERIALS[spec.material].density * factor
+
+
 def scaled_size(noun: str, scale: float = 1.0, largest_extent: float | None = None) -> tuple[float, float, float]:
     """The noun's default extents, scaled by a size word or set so the largest extent is given."""
     base = NOUNS[noun].size
@@ -177,10 +210,10 @@ def make_body(
         noun=noun,
         shape=spec.shape,
         size=size,
-        mesh=PACKAGED_MESHES.get(noun) if spec.shape == "mesh" else None,
+        mesh=noun_mesh(noun),
         colour=colour(colour_name),
         material=chosen_material,
-        mass=mass if mass is not None else mass_of(spec.shape, size, chosen_material.density, mass_factor),
+        mass=mass if mass is not None else noun_mass(noun, spec.shape, size, chosen_material.density, mass_factor),
         static=spec.static if static is None else static,
         position=(0.0, 0.0, 0.0 if spec.shape == "plane" else size[2] / 2),
         group=group,

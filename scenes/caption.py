@@ -8,7 +8,7 @@ same relations and actions, the same camera motion and duration. Positions are n
 import math
 
 from scenes import vocabulary as vocab
-from scenes.bodies import mass_of, scaled_size
+from scenes.bodies import noun_mass, scaled_size
 from scenes.graph import SceneGraph
 from scenes.schema import Action, Backdrop, Body
 
@@ -40,7 +40,7 @@ def instance_phrases(graph: SceneGraph) -> list[str]:
     writer = _Writer(graph)
     walls = "" if graph.backdrop.kind == "sky" else " and " + backdrop_phrase(graph.backdrop).removeprefix("a ")
     return [writer.floor().removeprefix("there is a ") + walls,
-            *(" ".join([*writer.adjectives(body), body.noun]) for body in graph.bodies)]
+            *(" ".join([*writer.adjectives(body), vocab.noun_words(body.noun)]) for body in graph.bodies)]
 
 
 def number(value: float) -> str:
@@ -63,7 +63,7 @@ class _Writer:
     def adjectives(self, body: Body) -> list[str]:
         """size, mass, static, colour, material: the parser's modifier order."""
         words = [self.size_words(body)]
-        factor = body.mass / max(mass_of(body.shape, body.size, body.material.density), 1e-12)
+        factor = body.mass / max(noun_mass(body.noun, body.shape, body.size, body.material.density), 1e-12)
         words.append(next((w for f, w in vocab.MASS_WORD_FOR_FACTOR.items() if math.isclose(factor, f, rel_tol=1e-3)), ""))
         default_static = vocab.NOUNS[body.noun].static
         words.append("" if body.static == default_static else "static" if body.static else "movable")
@@ -78,7 +78,7 @@ class _Writer:
 
     def weight(self, body: Body) -> str:
         """' weighing 3 kg' when the mass is not the material's (times a mass word)."""
-        factor = body.mass / max(mass_of(body.shape, body.size, body.material.density), 1e-12)
+        factor = body.mass / max(noun_mass(body.noun, body.shape, body.size, body.material.density), 1e-12)
         if body.static or any(math.isclose(factor, f, rel_tol=1e-3) for f in (1.0, *vocab.MASS_WORD_FOR_FACTOR)):
             return ""
         return f" weighing {number(body.mass)} kg"
@@ -86,8 +86,8 @@ class _Writer:
     def phrase(self, body: Body, count: int = 1) -> str:
         words = " ".join(self.adjectives(body))
         if count == 1:
-            return f"{_article(words)} {words} {body.noun}{self.weight(body)}"
-        return f"{vocab.WORD_FOR_NUMBER.get(count, str(count))} {words} {vocab.PLURALS[body.noun]}{self.weight(body)}"
+            return f"{_article(words)} {words} {vocab.noun_words(body.noun)}{self.weight(body)}"
+        return f"{vocab.WORD_FOR_NUMBER.get(count, str(count))} {words} {vocab.noun_words(vocab.PLURALS[body.noun])}{self.weight(body)}"
 
     def declarations(self) -> str:
         """Every body in graph order; alike neighbours are counted, groups named as towers and rows."""
@@ -127,15 +127,15 @@ class _Writer:
     def reference(self, body_id: str) -> str:
         """The shortest definite description that names only this body (else an ordinal)."""
         body = self.graph.body(body_id)
-        material = vocab.MATERIAL_ADJECTIVES[body.material.name]
-        for words, keys in (([body.noun], ()), ([body.colour.name, body.noun], ("colour",)),
-                            ([body.colour.name, material, body.noun], ("colour", "material"))):
+        material, noun = vocab.MATERIAL_ADJECTIVES[body.material.name], vocab.noun_words(body.noun)
+        for words, keys in (([noun], ()), ([body.colour.name, noun], ("colour",)),
+                            ([body.colour.name, material, noun], ("colour", "material"))):
             if len(self._namesakes(body, keys)) == 1:
                 return "the " + " ".join(words)
         namesakes = self._namesakes(body, ("colour", "material"))
         index = namesakes.index(body.id) + 1
         ordinal = vocab.WORD_FOR_ORDINAL.get(index, f"{index}th")
-        return f"the {ordinal} {body.colour.name} {material} {body.noun}"
+        return f"the {ordinal} {body.colour.name} {material} {vocab.noun_words(body.noun)}"
 
     def _namesakes(self, body: Body, keys: tuple[str, ...]) -> list[str]:
         def same(other: Body) -> bool:
@@ -168,7 +168,7 @@ class _Writer:
                      other.model_copy(update={"subject": action.subject}) == action]
             if len(namesakes) > 1 and len(alike) == len(namesakes) and not self._in_group(action.subject):
                 body = self.graph.body(action.subject)
-                who = f"the {body.colour.name} {vocab.MATERIAL_ADJECTIVES[body.material.name]} {vocab.PLURALS[body.noun]}"
+                who = f"the {body.colour.name} {vocab.MATERIAL_ADJECTIVES[body.material.name]} {vocab.noun_words(vocab.PLURALS[body.noun])}"
                 sentences.append(self.action(action, who, plural=True))
                 done.update(alike)
             else:
@@ -184,7 +184,7 @@ class _Writer:
         if who is None and action.action == "topple" and subject.group and subject.group.index == 0 \
                 and subject.group.id in self.nameable_groups:
             words = " ".join([subject.colour.name, vocab.MATERIAL_ADJECTIVES[subject.material.name],
-                              vocab.PLURALS[subject.noun]])
+                              vocab.noun_words(vocab.PLURALS[subject.noun])])
             who = f"the {'tower' if subject.group.kind == 'tower' else 'row'} of {words}"
         who = who or self.reference(action.subject)
         verbs = {"drop": "falls", "roll": "rolls", "push": "is pushed", "slide": "slides", "throw": "is thrown",

@@ -27,6 +27,7 @@ class SceneGraph:
         self.settings = settings or Settings()
         self.backdrop = backdrop or Backdrop()
         self.events: list[Event] = []
+        self.warnings: list[str] = []  # what the parser ignored (not part of the scene: never serialised)
         self.nx.add_node("ground", kind="ground", record=ground)
         self.nx.add_node("camera", kind="camera", record=camera or Camera())
 

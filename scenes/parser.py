@@ -94,20 +94,54 @@ def _known_words() -> set[str]:
 
 
 KNOWN_WORDS = _known_words()
+# Words that only describe, which kinema cannot show or simulate: dropped with a warning, never an error.
+IGNORABLE_MODIFIERS = frozenset("""
+    shiny glossy matte steep vintage antique old new modern ancient classic beautiful pretty cute nice lovely cool
+    realistic photorealistic cinematic dramatic epic vivid pale dark bright deep pastel neon smooth rough polished
+    dusty rusty dirty clean shining sparkling glittering striped spotted dotted colourful colorful multicoloured
+    multicolored round square rectangular cylindrical spherical cubic tall short thin thick wide narrow flat solid
+    hollow empty whole sturdy wobbly fragile delicate sharp soft toy real fake favourite favorite lone same
+    identical similar different various random perfect simple ordinary regular normal standard typical famous
+    massive enormous miniature mini medium sized cheap expensive fancy elegant sleek glassy rubbery transparent
+    translucent opaque frosted glazed painted dry hot cold warm frozen very really super extremely quite rather
+    slightly somewhat even almost nearly lovely gorgeous stunning amazing awesome wooden-looking hd 4k 8k
+""".split())
+TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
+_DETERMINERS = frozenset({"a", "an", "the", "this", "these", "those", "another", "some", "several", "many", "every",
+                          "each", "one", *vocab.NUMBER_WORDS})
+_NOUN_MODIFIERS = frozenset({*vocab.COLOURS, *vocab.COLOUR_SYNONYMS, *vocab.MATERIAL_WORDS, *vocab.SIZE_WORDS,
+                             *vocab.MASS_WORDS, *vocab.FLOOR_TEXTURE_WORDS, "static", "fixed", "stationary", "movable",
+                             "loose"})
 MAX_PROMPT_LENGTH = 2000  # characters: one this long parses and lays out in under 0.3 s
 MAX_COUNT = 50  # bodies one phrase makes ("50 balls")
 _NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
-_TOKEN = re.compile(rf"\d+(?:st|nd|rd|th)\b|{_NUMBER}|m/s|cm/s|[a-z]+(?:'s)?|[,.;!?]")
+_TOKEN = re.compile(rf"\d+(?:st|nd|rd|th)\b|{_NUMBER}|m/s|cm/s|km/h|[a-z]+(?:'[a-z]+)?|[,.;:!?]")
 # A hyphen joining words or numbers ("left-hand", "5-cm", "3-4") reads as a space; a minus sign ("-3") and an
 # exponent's sign ("1e-3") stay, so a negative number is reported rather than read as a positive one.
 _JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
-_SEPARATORS = {",", ".", ";", "!", "?"}
+# Typography read as plain text, one character for one so positions in messages stay right: curly quotes,
+# dashes and brackets; "t=1s" is "at 1s".
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": ",",
+                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": "+"})
+_AT_TIME = re.compile(r"\bt\s?=(?=\s?\d)")
+_SEPARATORS = {",", ".", ";", ":", "!", "?"}
 _ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
+# Forms of several words ("bowling pin", "rubber duck", "clay ball") read as one token, longest first.
+MULTIWORD_FORMS: dict[tuple[str, ...], str] = dict(sorted(
+    ((tuple(form.split("_")), form) for form in [*vocab.NOUN_FORMS, *vocab.OUT_OF_SCOPE] if "_" in form),
+    key=lambda item: -len(item[0])))
+_LONGEST_FORM = max(len(words) for words in MULTIWORD_FORMS)
 
 
-def tokenize(text: str) -> list[Token]:
-    """Lower-cased words, numbers, units and sentence punctuation; an unknown word is an error."""
-    lowered = _JOINING_HYPHEN.sub(" ", text.lower())
+def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
+    """Lower-cased words, numbers, units and sentence punctuation.
+
+    Forms of several words become one token. A word kinema does not know is an error, unless it only
+    modifies (an adjective or adverb such as "shiny" or "slowly"): that one is dropped with a warning appended
+    to `warnings`. Things out of scope (animals, liquids, ...) are refused by category.
+    """
+    lowered = _AT_TIME.sub(lambda match: "at" + " " * (len(match.group()) - 2), text.translate(_TYPOGRAPHY).lower())
+    lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
         chunk, offset = match.group(), match.start()
@@ -119,41 +153,98 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(part.group().removesuffix("'s"), offset + part.start(), len(tokens) + 1))
         if covered != len(chunk) and chunk[covered:].strip("\"'()"):
             _unknown(chunk[covered:], len(tokens) + 1, offset + covered, text)
-    for token in tokens:
+    tokens = _join_forms(tokens)
+    kept: list[Token] = []
+    for k, token in enumerate(tokens):
         word = token.text
-        if not (word in KNOWN_WORDS or word in _SEPARATORS or _is_number(word) or _ORDINAL_NUMBER.match(word)):
-            _unknown(word, token.index, token.start, text)
-    return tokens
+        if word in KNOWN_WORDS or word in _SEPARATORS or _is_number(word) or _ORDINAL_NUMBER.match(word):
+            kept.append(Token(word, token.start, len(kept) + 1))
+            continue
+        if word in vocab.OUT_OF_SCOPE:
+            _out_of_scope(word, token, text)
+        if _only_modifies(tokens, k):
+            if warnings is not None:
+                warnings.append(f"ignored {word!r} at character {token.start + 1}: an unknown word that only "
+                                "describes")
+            continue
+        _unknown(word, token.index, token.start, text)
+    return kept
+
+
+def _join_forms(tokens: list[Token]) -> list[Token]:
+    """Tokens with each run of words that spells a multi-word form ("tennis", "ball") merged into one."""
+    joined: list[Token] = []
+    k = 0
+    while k < len(tokens):
+        for length in range(min(_LONGEST_FORM, len(tokens) - k), 1, -1):
+            form = MULTIWORD_FORMS.get(tuple(t.text for t in tokens[k:k + length]))
+            if form:
+                joined.append(Token(form, tokens[k].start, len(joined) + 1))
+                k += length
+                break
+        else:
+            joined.append(Token(tokens[k].text, tokens[k].start, len(joined) + 1))
+            k += 1
+    return joined
+
+
+def _only_modifies(tokens: list[Token], k: int) -> bool:
+    """Whether the unknown word at `k` only modifies: a listed modifier, an -ly adverb, or a word between an
+    article, number or adjective and a known noun or adjective ("a sparkly red ball") that is not a typo."""
+    word = tokens[k].text
+    if word in IGNORABLE_MODIFIERS or (word.endswith("ly") and len(word) > 4):
+        return True
+    if difflib.get_close_matches(word, KNOWN_WORDS, n=1, cutoff=TYPO_SIMILARITY):
+        return False  # a slip of the keyboard ("blu"): an error that suggests the word meant
+    before = tokens[k - 1].text if k > 0 else ""
+    after = next((t.text for t in tokens[k + 1:k + 4] if t.text in KNOWN_WORDS), "")
+    return (before in _DETERMINERS or before in _NOUN_MODIFIERS or before in IGNORABLE_MODIFIERS
+            or _is_number(before)) and (after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS)
+
+
+def _out_of_scope(word: str, token: Token, text: str) -> None:
+    category, instead = vocab.OUT_OF_SCOPE[word]
+    raise SceneError(f"{vocab.noun_words(word)!r} at character {token.start + 1} is out of scope ({category}): "
+                     f"kinema simulates rigid bodies only; try e.g. '{instead}'")
 
 
 def _unknown(word: str, index: int, start: int, text: str) -> None:
     close = difflib.get_close_matches(word, sorted(KNOWN_WORDS), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; see `kinema parse --help` for the words kinema knows"
-    raise SceneError(f"unknown word {word!r} at word {index} (character {start + 1}) of the prompt{hint}")
+    said = ", ".join(vocab.noun_words(word) for word in close)
+    hint = f"; did you mean {said}?" if close else "; see `kinema parse --help` for the words kinema knows"
+    raise SceneError(f"unknown word {vocab.noun_words(word)!r} at word {index} (character {start + 1}) of the "
+                     f"prompt{hint}")
 
 
 def _is_number(word: str) -> bool:
     return bool(re.fullmatch(_NUMBER, word))
 
 
-def parse_prompt(text: str, seed: int = 0) -> SceneGraph:
-    """Parse an English prompt into a laid-out scene graph; the same text and seed give the same graph."""
-    graph = read_prompt(text, seed)
+def parse_prompt(text: str, seed: int = 0, strict: bool = False) -> SceneGraph:
+    """Parse an English prompt into a laid-out scene graph; the same text and seed give the same graph.
+
+    Words that were ignored are listed in `graph.warnings`; `strict` makes the first of them an error.
+    """
+    graph = read_prompt(text, seed, strict)
     return lay_out(graph, scene_rng(seed, "layout"))
 
 
-def read_prompt(text: str, seed: int = 0) -> SceneGraph:
+def read_prompt(text: str, seed: int = 0, strict: bool = False) -> SceneGraph:
     """Parse a prompt into a scene graph without solving the layout (poses stay at the origin)."""
     if not isinstance(text, str) or not text.strip():
         raise SceneError("the prompt is empty; describe some objects, e.g. 'a red ball falls from 2 m'")
     if len(text) > MAX_PROMPT_LENGTH:
         raise SceneError(f"the prompt is {len(text)} characters long; shorten it to at most {MAX_PROMPT_LENGTH}")
-    parser = _Parser(text, tokenize(text), scene_rng(seed, "content"))
+    warnings: list[str] = []
+    parser = _Parser(text, tokenize(text, warnings), scene_rng(seed, "content"), warnings)
     graph = parser.parse()
     graph.settings = graph.settings.model_copy(update={"seed": seed, "source": text})
     if not graph.bodies:
-        raise SceneError("the prompt names no objects; add one, e.g. 'a red ball' (known objects: "
-                         f"{', '.join(vocab.NOUNS)})")
+        raise SceneError("the prompt names no objects; add one, e.g. 'a red ball' (known objects include "
+                         f"{', '.join(list(vocab.NOUNS)[:12])} and {len(vocab.NOUNS) - 12} more)")
+    if strict and warnings:
+        raise SceneError(f"{warnings[0]} (--strict makes warnings errors)")
+    graph.warnings = warnings
     return graph
 
 
@@ -164,8 +255,8 @@ SI_UNITS = {"length": "m", "speed": "m/s", "time": "s", "mass": "kg"}
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator):
-        self.text, self.tokens, self.rng = text, tokens, rng
+    def __init__(self, text: str, tokens: list[Token], rng: np.random.Generator, warnings: list[str]):
+        self.text, self.tokens, self.rng, self.warnings = text, tokens, rng, warnings
         self.i = 0
         self.graph = SceneGraph(ground=Ground(colour=colour("grey"), material=material("stone")))
         self.used_colours: set[str] = set()
@@ -510,9 +601,10 @@ class _Parser:
                 found["length"] = length
             elif word in vocab.SIZE_WORDS:
                 found["scale"] = vocab.SIZE_WORDS[word]
-            elif word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS:
+            elif (word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS) and \
+                    not (word in vocab.NOUN_FORMS and not self._describes_next()):
                 self._set_once(found, "colour", vocab.COLOUR_SYNONYMS.get(word, word))
-            elif word in vocab.MATERIAL_WORDS and not (word in vocab.NOUN_FORMS and self.peek(1) not in vocab.NOUN_FORMS):
+            elif word in vocab.MATERIAL_WORDS and not (word in vocab.NOUN_FORMS and not self._describes_next()):
                 self._set_once(found, "material", vocab.MATERIAL_WORDS[word])
             elif word in vocab.MASS_WORDS:
                 found["mass_factor"] = vocab.MASS_WORDS[word]
@@ -526,6 +618,11 @@ class _Parser:
                 return found
             if length is None:
                 self.i += 1
+
+    def _describes_next(self) -> bool:
+        """Whether a word that is also a noun ("glass", "stone", "orange") describes what follows it."""
+        after = self.peek(1)
+        return after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS or after in ("floor", "ground", "surface")
 
     def _set_once(self, found: dict, key: str, value: str) -> None:
         if key in found and found[key] != value:

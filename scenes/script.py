@@ -780,7 +780,7 @@ def _body(script: _Script, fields: dict[str, Any], body_id: str, group: Group | 
     if data["shape"] != "mesh" and "mesh" not in fields:
         data["mesh"] = None  # a noun's packaged mesh goes with its mesh shape
     if "mass" not in fields:
-        data["mass"] = bodies.mass_of(data["shape"], data["size"], data["material"].density)
+        data["mass"] = bodies.noun_mass(noun, data["shape"], data["size"], data["material"].density)
     data["pose_from_author"] = "position" in fields
     return script.record(Body, data, where, SCRIPT_NAMES)
 

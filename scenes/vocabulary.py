@@ -6,6 +6,7 @@ understood, written and sampled everywhere at once.
 
 from dataclasses import dataclass
 
+from scenes.lexicon import NounSpec, load_lexicon, plural_forms
 from scenes.schema import Action, Settings
 
 # Canonical colour name -> sRGB in [0, 1] (CSS named-colour values).
@@ -42,6 +43,8 @@ class MaterialSpec:
 # glass 2500, ice 917, ABS plastic 1050, concrete 2400). Friction: dry kinetic coefficients (rubber on
 # concrete ~0.8, wood on wood ~0.4, steel on steel ~0.5, glass on glass ~0.4, ice on ice ~0.03).
 # Restitution: ball-drop values (rubber ball ~0.8, hardwood ~0.5, steel ~0.6, glass ~0.7, ice ~0.3).
+# Porcelain ~2400 kg/m^3; paperboard ~700, book paper ~800 (the lexicon gives hollow cardboard boxes their own
+# mass); polyurethane foam ~30, dead (restitution ~0.2) and grippy.
 MATERIALS: dict[str, MaterialSpec] = {
     "rubber": MaterialSpec(density=1100.0, friction=0.8, restitution=0.8),
     "wood": MaterialSpec(density=700.0, friction=0.4, restitution=0.5),
@@ -50,13 +53,19 @@ MATERIALS: dict[str, MaterialSpec] = {
     "ice": MaterialSpec(density=917.0, friction=0.03, restitution=0.3),
     "plastic": MaterialSpec(density=1050.0, friction=0.35, restitution=0.6),
     "stone": MaterialSpec(density=2400.0, friction=0.6, restitution=0.3),
+    "ceramic": MaterialSpec(density=2400.0, friction=0.5, restitution=0.4),
+    "cardboard": MaterialSpec(density=700.0, friction=0.5, restitution=0.2),
+    "paper": MaterialSpec(density=800.0, friction=0.45, restitution=0.2),
+    "foam": MaterialSpec(density=30.0, friction=0.9, restitution=0.2),
 }
 
 # Adjective or noun as written -> canonical material name.
 MATERIAL_WORDS: dict[str, str] = {
     "rubber": "rubber", "bouncy": "rubber", "wooden": "wood", "wood": "wood", "metal": "metal",
     "metallic": "metal", "steel": "metal", "iron": "metal", "glass": "glass", "ice": "ice", "icy": "ice",
-    "plastic": "plastic", "stone": "stone", "concrete": "stone", "marble": "stone",
+    "plastic": "plastic", "stone": "stone", "concrete": "stone", "marble": "stone", "ceramic": "ceramic",
+    "porcelain": "ceramic", "china": "ceramic", "clay": "ceramic", "cardboard": "cardboard", "paper": "paper",
+    "foam": "foam", "styrofoam": "foam",
 }
 
 # The adjective a caption gives each floor texture, and the words the parser reads as one.
@@ -80,56 +89,24 @@ BACKDROP_ODDS = (0.5, 0.3, 0.2)  # how often the sampler draws a sky, a back wal
 # The adjective the caption writer uses for each material.
 MATERIAL_ADJECTIVES: dict[str, str] = {
     "rubber": "rubber", "wood": "wooden", "metal": "metal", "glass": "glass", "ice": "ice",
-    "plastic": "plastic", "stone": "stone",
+    "plastic": "plastic", "stone": "stone", "ceramic": "ceramic", "cardboard": "cardboard", "paper": "paper",
+    "foam": "foam",
 }
 
 
-@dataclass(frozen=True)
-class NounSpec:
-    """What an everyday noun means: a primitive shape, default extents (x, y, z in metres), defaults."""
-
-    shape: str
-    size: tuple[float, float, float]
-    material: str
-    static: bool = False
-    tilt_deg: float = 0.0  # ramps are tilted about their width axis
+# Everyday nouns and their physical proxies: scenes/lexicon.yaml (data), read once here.
+LEXICON = load_lexicon()
+NOUNS: dict[str, NounSpec] = LEXICON.nouns
+NOUN_FORMS: dict[str, str] = LEXICON.forms  # every form ("bowling_pin", "pins", "skittle") -> canonical noun
+PLURAL_NOUN_FORMS = plural_forms(LEXICON)
+PLURALS: dict[str, str] = LEXICON.plurals  # canonical noun -> the plural captions write
+OUT_OF_SCOPE: dict[str, tuple[str, str]] = LEXICON.out_of_scope  # word -> (category, nearest in-scope prompt)
 
 
-NOUNS: dict[str, NounSpec] = {
-    "ball": NounSpec("sphere", (0.3, 0.3, 0.3), "rubber"),
-    "sphere": NounSpec("sphere", (0.3, 0.3, 0.3), "plastic"),
-    "cube": NounSpec("box", (0.3, 0.3, 0.3), "wood"),
-    "box": NounSpec("box", (0.4, 0.4, 0.4), "wood"),
-    "crate": NounSpec("box", (0.6, 0.6, 0.6), "wood"),
-    "block": NounSpec("box", (0.4, 0.25, 0.2), "wood"),
-    "brick": NounSpec("box", (0.3, 0.15, 0.1), "stone"),
-    "domino": NounSpec("box", (0.06, 0.25, 0.5), "wood"),
-    "plank": NounSpec("box", (1.2, 0.3, 0.05), "wood"),
-    "ramp": NounSpec("box", (1.8, 0.7, 0.08), "wood", static=True, tilt_deg=20.0),
-    "wall": NounSpec("box", (1.6, 0.2, 0.9), "stone", static=True),
-    "can": NounSpec("cylinder", (0.15, 0.15, 0.25), "metal"),
-    "cylinder": NounSpec("cylinder", (0.3, 0.3, 0.4), "wood"),
-    "barrel": NounSpec("cylinder", (0.5, 0.5, 0.7), "wood"),
-    "pillar": NounSpec("cylinder", (0.3, 0.3, 1.0), "stone"),
-    "capsule": NounSpec("capsule", (0.2, 0.2, 0.5), "plastic"),
-    "pill": NounSpec("capsule", (0.2, 0.2, 0.5), "plastic"),
-    "cone": NounSpec("cone", (0.3, 0.3, 0.4), "plastic"),
-    "tile": NounSpec("plane", (1.0, 1.0, 0.0), "stone", static=True),
-    "bowl": NounSpec("mesh", (0.8, 0.8, 0.3), "plastic"),
-}
+def noun_words(form: str) -> str:
+    """A noun or form as written in English: "bowling_pin" -> "bowling pin"."""
+    return form.replace("_", " ")
 
-# Plural and synonym forms -> canonical noun.
-NOUN_FORMS: dict[str, str] = {noun: noun for noun in NOUNS} | {
-    "balls": "ball", "spheres": "sphere", "cubes": "cube", "boxes": "box", "crates": "crate",
-    "blocks": "block", "bricks": "brick", "dominoes": "domino", "dominos": "domino", "planks": "plank",
-    "board": "plank", "boards": "plank", "ramps": "ramp", "slope": "ramp", "incline": "ramp",
-    "walls": "wall", "cans": "can", "tin": "can", "cylinders": "cylinder", "tube": "cylinder",
-    "barrels": "barrel", "pillars": "pillar", "column": "pillar", "columns": "pillar",
-    "capsules": "capsule", "pills": "pill", "cones": "cone", "tiles": "tile", "bowls": "bowl",
-    "orb": "sphere", "marble": "ball", "marbles": "ball",
-}
-
-PLURAL_NOUN_FORMS = {form for form, noun in NOUN_FORMS.items() if form != noun and form.endswith("s")}
 
 # Size words -> scale factor on the noun's default extents. The caption writer uses the first word of each.
 SIZE_WORDS: dict[str, float] = {
@@ -180,8 +157,3 @@ DEFAULT_SPEED = {"roll": 2.0, "push": 2.0, "slide": 2.0, "throw": 4.0, "topple":
 DEFAULT_ZOOM = 0.4  # fraction of the distance (dolly) or of the field of view (focal) a zoom covers
 DEFAULT_ORBIT_DEGREES = 60.0
 DEFAULT_PAN_DEGREES = 20.0
-
-PLURALS: dict[str, str] = {}
-for _form, _noun in NOUN_FORMS.items():
-    if _form in (_noun + "s", _noun + "es"):
-        PLURALS.setdefault(_noun, _form)  # the first listed form: "dominoes", not "dominos"

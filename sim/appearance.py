@@ -65,6 +65,10 @@ FINISHES = {
     "glass": Finish(metallic=0.0, roughness=0.05),
     "ice": Finish(metallic=0.0, roughness=0.15),
     "metal": Finish(metallic=0.6, roughness=0.3),
+    "ceramic": Finish(metallic=0.0, roughness=0.2),  # glazed
+    "cardboard": Finish(metallic=0.0, roughness=0.95),
+    "paper": Finish(metallic=0.0, roughness=0.85),
+    "foam": Finish(metallic=0.0, roughness=1.0),
 }
 DEFAULT_FINISH = Finish(metallic=0.0, roughness=0.6)
 

@@ -4,7 +4,7 @@ The body frame sits at the centre of the body's extents (the point scene graphs 
 of). Cones and meshes become triangle meshes centred there and scaled per axis so their bounding box
 matches `body.size`. A static mesh collides as its exact triangles; a dynamic one as the convex parts of
 PyBullet's V-HACD decomposition (its convex hull would fill a bowl's hollow), computed once per mesh file
-and cached, since V-HACD takes seconds. Convex hulls carry PyBullet's 1 mm collision margin.
+and cached, since V-HACD takes seconds; the lexicon's compounds bring their exact convex parts (scenes.proxies). Convex hulls carry PyBullet's 1 mm collision margin.
 """
 
 import contextlib
@@ -19,7 +19,7 @@ import numpy as np
 from sim.bullet import p
 import trimesh
 
-from scenes.bodies import read_mesh, resolve_mesh
+from scenes.bodies import convex_parts_file, read_mesh, resolve_mesh
 from scenes.schema import Body
 from sim.errors import SimError
 from fileio import write_atomically
@@ -61,7 +61,7 @@ def collision_shape(body: Body, client: int) -> int:
         concave = {"indices": mesh.faces.reshape(-1).tolist(), "flags": p.GEOM_FORCE_CONCAVE_TRIMESH} \
             if body.shape == "mesh" else {}  # vertices alone make a convex hull
         return p.createCollisionShape(p.GEOM_MESH, vertices=mesh.vertices.tolist(), **concave, physicsClientId=client)
-    parts = convex_parts(read_mesh(resolve_mesh(body.mesh)))
+    parts = convex_parts_file(body.mesh) or convex_parts(read_mesh(resolve_mesh(body.mesh)))
     bounds = read_mesh(parts).bounds  # V-HACD's parts bulge ~0.5 % past the mesh: fit theirs to the body's size
     scale = _scale(bounds, body.size)
     offset = -bounds.mean(axis=0) * scale  # [3] moves the parts' box centre to the body's origin

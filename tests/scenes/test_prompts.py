@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from scenes import vocabulary as vocab
+from scenes.bodies import noun_mass
 from scenes.caption import caption, same_scene
 from scenes.geometry import bodies_overlap, half_extents_world, rotation_matrix
 from scenes.parser import parse_prompt, read_prompt
@@ -38,7 +39,7 @@ PROMPTS = [
     P("three red balls", {"bodies": Counter({("ball", "red", "rubber"): 3})}, id="count-three"),
     P("a pair of blue cubes", {"bodies": Counter({("cube", "blue", "wood"): 2})}, id="count-pair"),
     P("a dozen yellow balls", {"bodies": Counter({("ball", "yellow", "rubber"): 12})}, id="count-dozen"),
-    P("many small marbles", {"min_count": {"ball": 10}, "bodies": Counter(), "sizes": {"ball_1": 0.195}},
+    P("many small marbles", {"min_count": {"marble": 10}, "bodies": Counter(), "sizes": {"marble_1": 0.0104}},
       id="count-many"),
     P("several boxes", {"count_range": {"box": (3, 5)}, "bodies": Counter()}, id="count-several"),
     P("a crimson ball and a violet cube",
@@ -284,8 +285,8 @@ PROMPTS = [
       id="slide-across-floor"),
     # motion(): the bounce branch drops the target it parsed ('on a stone tile')
     P("a small glass marble bounces on a stone tile",
-      {"bodies": Counter({("ball", None, "glass"): 1, ("tile", None, "stone"): 1}), "static": {"tile_1"},
-       "sizes": {"ball_1": 0.195}, "actions": {("ball_1", "drop", "tile_1", None)}}, id="bounce-on"),
+      {"bodies": Counter({("marble", None, "glass"): 1, ("tile", None, "stone"): 1}), "static": {"tile_1"},
+       "sizes": {"marble_1": 0.0104}, "actions": {("marble_1", "drop", "tile_1", None)}}, id="bounce-on"),
     # predicates(): every relation attaches to the clause subject, not to the previous object
     P("a yellow cone on a purple box on a green crate",
       {"bodies": Counter({("cone", "yellow", "plastic"): 1, ("box", "purple", "wood"): 1,
@@ -360,11 +361,6 @@ def top(body) -> float:
     return body.position[2] + half_extents_world(body)[2]
 
 
-def volume(body) -> float:
-    x, y, z = body.size
-    return {"sphere": math.pi / 6 * x * y * z, "box": x * y * z}[body.shape]
-
-
 def is_ramp(body) -> bool:
     return body.noun == "ramp"
 
@@ -418,7 +414,7 @@ def test_prompt_gives_the_expected_graph(prompt, expected):
     for body_id, colour_name in expected.get("colour_of", {}).items():
         assert bodies[body_id].colour.name == colour_name
 
-    # materials and colours carry the vocabulary's values, and mass follows from density and volume
+    # materials and colours carry the vocabulary's values, and mass follows from the lexicon (or density x volume)
     for body in graph.bodies:
         spec = vocab.MATERIALS[body.material.name]
         assert (body.material.density, body.material.friction, body.material.restitution) == \
@@ -426,7 +422,8 @@ def test_prompt_gives_the_expected_graph(prompt, expected):
         assert body.colour.rgb == pytest.approx(vocab.COLOURS[body.colour.name])
         if body.shape in ("sphere", "box") and body.id not in expected.get("mass", {}):
             factor = expected.get("mass_factor", {}).get(body.id, 1.0)
-            assert body.mass == pytest.approx(factor * body.material.density * volume(body), rel=1e-6)
+            assert body.mass == pytest.approx(
+                factor * noun_mass(body.noun, body.shape, body.size, body.material.density), rel=1e-6)
     for body_id, kg in expected.get("mass", {}).items():
         assert bodies[body_id].mass == pytest.approx(kg)
     for body_id, extent in expected.get("sizes", {}).items():
@@ -615,7 +612,7 @@ def test_caption_round_trip(prompt):
 @pytest.mark.parametrize("word", sorted(vocab.NOUN_FORMS))
 def test_every_noun_word_makes_its_object(word):
     count = 2 if word in vocab.PLURAL_NOUN_FORMS else 1
-    graph = read_prompt(f"{'two' if count == 2 else 'a'} {word}", seed=0)
+    graph = read_prompt(f"{'two' if count == 2 else 'a'} {vocab.noun_words(word)}", seed=0)
     assert [body.noun for body in graph.bodies] == [vocab.NOUN_FORMS[word]] * count
 
 

@@ -4,6 +4,7 @@ from collections import Counter
 
 from scenes import sample_scene, scene_rng
 from scenes import vocabulary as vocab
+from scenes.sampler import SAMPLED_MATERIALS
 from scenes.schema import ACTIONS, CAMERA_MOTIONS, RELATIONS, SHAPES
 
 
@@ -28,7 +29,7 @@ def test_covers_every_shape_colour_material_relation_motion_and_camera_move():
         seen[("texture", graph.ground.texture)] += 1
         seen[("after_fall", True)] += sum(a.after_fall for a in graph.actions)
     expected = {("shape", s) for s in SHAPES} | {("colour", c) for c in vocab.COLOURS}
-    expected |= {("material", m) for m in vocab.MATERIALS} | {("relation", r) for r in RELATIONS}
+    expected |= {("material", m) for m in SAMPLED_MATERIALS} | {("relation", r) for r in RELATIONS}
     expected |= {("action", a) for a in ACTIONS} | {("camera", m) for m in CAMERA_MOTIONS}
     expected |= {("group", "tower"), ("group", "row"), ("texture", "checker"), ("after_fall", True)}
     missing = {key for key in expected if seen[key] == 0}

@@ -377,7 +377,7 @@ def test_mesh_may_not_escape_the_folder_unless_allowed(tmp_path):
 @pytest.mark.parametrize("mesh, fragment", [
     ("meshes/none.obj", "no mesh file at"),
     ("notes.txt", "not in a known format"),
-    ("kinema:cup", "unknown packaged mesh 'kinema:cup'; packaged meshes: kinema:bowl"),
+    ("kinema:spaceship", "unknown packaged mesh 'kinema:spaceship'; packaged meshes are kinema:bowl and"),
     ('"kinema:../../../../../../outside/evil"', "unknown packaged mesh 'kinema:../../../../../../outside/evil'"),
     ("empty.obj", "has no triangles"),
     ("binary.obj", "binary.obj:1: the mesh file is not UTF-8 text (byte 0x80)"),
