@@ -180,7 +180,8 @@ class _Writer:
 
     def action(self, action: Action, who: str | None = None, plural: bool = False) -> str:
         subject = self.graph.body(action.subject)
-        lead = "then " if action.after_fall else ""
+        lead = f"after {number(action.delay)} seconds, " if action.delay is not None else \
+            "then " if action.after_fall else ""
         if who is None and action.action == "topple" and subject.group and subject.group.index == 0 \
                 and subject.group.id in self.nameable_groups:
             words = " ".join([subject.colour.name, vocab.MATERIAL_ADJECTIVES[subject.material.name],
@@ -241,7 +242,7 @@ def scene_content(graph: SceneGraph) -> dict:
                    for b in graph.bodies],
         "relations": sorted((index[r.subject], r.relation, index[r.object]) for r in graph.relations),
         "actions": sorted((index[a.subject], a.action, index.get(a.target), a.direction, rounded(a.speed),
-                           rounded(a.height), a.via, a.after_fall) for a in graph.actions),
+                           rounded(a.height), a.via, a.after_fall, rounded(a.delay)) for a in graph.actions),
         "camera": (path.motion, path.direction, round(math.degrees(path.amount), 1), path.zoom_mode,
                    index.get(path.target)),
         "duration": round(graph.settings.duration, 2),

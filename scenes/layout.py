@@ -434,6 +434,9 @@ class _Solver:
             spin = np.zeros(3)
             if action.action == "roll" and body.shape == "sphere":
                 spin = np.cross([0.0, 0.0, 1.0], velocity) / (body.size[0] / 2)  # rolling without slipping
+            if action.delay is not None:
+                self._kick(body, round(action.delay * self.graph.settings.fps), velocity, spin)
+                continue
             if action.after_fall:
                 self._kick_on_landing(action, body, velocity, spin)
                 continue
@@ -448,7 +451,10 @@ class _Solver:
         gravity = -self.graph.settings.gravity[2]
         clearance = drop.height if drop.height is not None else DEFAULT_DROP_HEIGHT
         landing = math.sqrt(2 * clearance / gravity) if gravity > 0 else 0.0
-        frame = math.ceil(landing * self.graph.settings.fps) + 1
+        self._kick(body, math.ceil(landing * self.graph.settings.fps) + 1, velocity, spin)
+
+    def _kick(self, body: Body, frame: int, velocity: np.ndarray, spin: np.ndarray) -> None:
+        """An impulse at `frame` giving a body at rest `velocity` (and a ball `spin`)."""
         inertia = 0.1 * body.mass * body.size[0] ** 2 if body.shape == "sphere" else 0.0  # 2/5 m r^2
         self.graph.add_event(Event(frame=frame, body=body.id,
                                    impulse=tuple(float(c) for c in body.mass * velocity),

@@ -7,6 +7,7 @@ known words, never skipped.
 """
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
@@ -48,12 +49,14 @@ MOTION_VERBS: dict[str, str] = {
     **dict.fromkeys(["falls", "fall", "drops", "drop", "dropped", "dropping", "falling", "lands", "land",
                      "plummets", "tumbles"], "drop"),
     **dict.fromkeys(["rolls", "roll", "rolled", "rolling"], "roll"),
-    **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked"], "push"),
+    **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked", "goes", "go",
+                     "going", "passes", "pass", "passing", "travels", "crosses", "kick", "kicks"], "push"),
     **dict.fromkeys(["slides", "slide", "sliding", "slid", "glides", "glide", "skids"], "slide"),
     **dict.fromkeys(["thrown", "throws", "throw", "tossed", "tosses", "launched", "flies", "fly", "lobbed"], "throw"),
     **dict.fromkeys(["topples", "topple", "toppling", "toppled", "collapses", "collapse", "tips", "tip"], "topple"),
     **dict.fromkeys(["collides", "collide", "colliding", "hits", "hit", "crashes", "crash", "bumps", "bump",
-                     "strikes", "strike", "smashes", "knocks"], "collide"),
+                     "strikes", "strike", "smashes", "knocks", "knocked", "knock", "struck", "rams", "rammed",
+                     "slams", "smashed", "crashed", "bumped"], "collide"),
     **dict.fromkeys(["bounces", "bounce", "bouncing"], "bounce"),
 }
 COPULAS = {"is", "are", "sits", "sit", "sitting", "rests", "rest", "resting", "stands", "stand", "standing",
@@ -82,8 +85,60 @@ STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", 
              "animation", "simulation", "showing", "against", "across", "past", "ones"}
 
 
+# Openings of a request, read past at the start of a clause: "show me", "can you make", "I want to see".
+OPENINGS: list[tuple[str, ...]] = sorted((tuple(phrase.split()) for phrase in (
+    "can you show me", "can you make", "can you show", "can you generate", "can you create", "can you render",
+    "can you simulate", "could you show me", "could you make", "could you show", "could you generate",
+    "could you create", "would you make", "would you show me", "please", "show me", "show us", "show",
+    "i want to see", "i would like to see", "i would like", "i'd like to see", "i'd like", "i want", "i wanna see",
+    "i need", "let me see", "let's see", "lets see", "let's watch", "give me", "make me", "generate", "create",
+    "render", "simulate", "animate", "film", "make", "imagine", "picture", "here is", "what if",
+    "what happens when", "what happens if", "watch", "how about", "now", "ok", "okay",
+)), key=lambda phrase: -len(phrase))
+# Verbs that open an imperative ("drop a ball from 2 m"): the action they give their object, or None for
+# verbs that only place ("put a cube on the box"); "stack" and "line up" also arrange what they name.
+IMPERATIVES: dict[str, str | None] = {
+    **dict.fromkeys(["drop", "release"], "drop"), "roll": "roll", "slide": "slide", "bounce": "bounce",
+    **dict.fromkeys(["throw", "toss", "launch", "fling", "lob", "hurl", "shoot"], "throw"),
+    **dict.fromkeys(["push", "shove", "kick", "nudge", "flick"], "push"),
+    **dict.fromkeys(["topple", "tip"], "topple"),
+    **dict.fromkeys(["place", "put", "set", "position", "lay", "stand", "add", "build", "construct",
+                     "arrange", "spawn", "include", "have"], None),
+    **dict.fromkeys(["stack", "pile"], "tower"), "line": "row",
+}
+ARRANGING_IMPERATIVES = {"tower", "row"}
+PARTICIPLE_MOTIONS = {"drop", "roll", "slide", "push"}  # "a rolling ball", "a falling cube"
+# Passive forms whose agent follows "by": "the tower is knocked over by a ball" (the ball hits the tower).
+PASSIVE_FORMS = {"knocked", "hit", "struck", "pushed", "shoved", "kicked", "bumped", "toppled", "rammed", "smashed",
+                 "tipped", "nudged", "moved", "struck", "crashed"}
+# "one after another": bodies that fall land in turn, this many seconds apart.
+IN_TURN_PHRASES = [("one", "after", "another"), ("one", "after", "the", "other"), ("one", "by", "one"),
+                   ("one", "at", "a", "time"), ("in", "turn"), ("in", "sequence"), ("in", "succession")]
+IN_TURN_SECONDS = 0.25
+# Phrases that add nothing the physics does not already show: "comes out the other side" after passing behind.
+NO_OP_PHRASES = sorted([tuple(phrase.split()) for phrase in (
+    "comes out the other side", "comes out on the other side", "comes out", "emerges on the other side",
+    "emerges from behind it", "reappears on the other side", "on the other side", "and back", "each time",
+    "in the middle of the floor", "in the middle of the scene", "in the middle", "in the center",
+    "in the centre", "at the center", "at the centre", "side by side", "in slow motion", "in real time",
+)], key=lambda phrase: -len(phrase))
+VIEW_PHRASES = [tuple(phrase.split()) for phrase in (
+    "side view", "top view", "front view", "top down view", "overhead view", "bird's eye view", "birds eye view",
+    "close up", "closeup", "wide shot", "wide angle", "low angle", "high angle", "view from above", "view",
+)]
+REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+SIZE_AFTER_WORDS = {"across", "wide", "tall", "high", "long", "big", "diameter"}  # "a ball 20 cm across"
+VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
+MAX_BOUNCE_DROP = 5.0  # m: the highest drop "bounces N times" chooses on its own
+OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
+
+
 def _known_words() -> set[str]:
     words = set(STOPWORDS) | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS)
+    words |= {word for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, IN_TURN_PHRASES) for phrase in table
+              for word in phrase}
+    words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS | {"times", "between", "middle", "later",
+                                                                     "off", "each", "other", "up", "t"}
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
     words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
     words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
@@ -123,7 +178,7 @@ _JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
 # dashes and brackets; "t=1s" is "at 1s".
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": ",",
                              "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": "+"})
-_AT_TIME = re.compile(r"\bt\s?=(?=\s?\d)")
+_AT_TIME = re.compile(r"(?:\bat\s+)?\bt\s?=(?=\s?\d)")
 _SEPARATORS = {",", ".", ";", ":", "!", "?"}
 _ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
 # Forms of several words ("bowling pin", "rubber duck", "clay ball") read as one token, longest first.
@@ -140,7 +195,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     modifies (an adjective or adverb such as "shiny" or "slowly"): that one is dropped with a warning appended
     to `warnings`. Things out of scope (animals, liquids, ...) are refused by category.
     """
-    lowered = _AT_TIME.sub(lambda match: "at" + " " * (len(match.group()) - 2), text.translate(_TYPOGRAPHY).lower())
+    lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , "))
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
@@ -169,6 +224,11 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
             continue
         _unknown(word, token.index, token.start, text)
     return kept
+
+
+def _at_time(match: re.Match) -> str:
+    """'t=1s' -> 'at 1s', 'at t=1s' -> 'at   1s': as long as what it replaces."""
+    return "at" + " " * (len(match.group()) - 2)
 
 
 def _join_forms(tokens: list[Token]) -> list[Token]:
@@ -265,6 +325,12 @@ class _Parser:
         self.duration: float | None = None
         self.camera_said = False
         self.backdrop_said = False
+        self.verb = ""  # the motion verb being read, as written (passive forms take an agent after "by")
+        self.delay: float | None = None  # seconds before this clause's motions start ("after 2 seconds")
+        self.in_turn: list[list[str]] = []  # subjects that move "one after another"
+        self.sides: dict[str, str] = {}  # body -> "left" / "right": "on the left"
+        self.bounce_seconds = 0.0  # how long "bounces N times" needs
+        self.imperative_said = False  # "stack three boxes and throw a ball": base verbs go on commanding
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -334,14 +400,23 @@ class _Parser:
     # --- sentences and clauses ---------------------------------------------------------------------------
     def parse(self) -> SceneGraph:
         while not self.at_end():
-            if not self.accept_any(_SEPARATORS | CONNECTORS):
+            if self._delay():  # before connectors: "after" is one too
+                continue
+            separator = self.accept_any(_SEPARATORS | CONNECTORS)
+            if separator in (".", ";", "!", "?"):
+                self.delay = None  # "after 2 seconds" holds for its sentence
+            elif separator is None:
                 self.clause()
         self.finish()
         return self.graph
 
     def clause(self) -> None:
-        """A camera clause, a duration, or a subject (possibly implied: 'and bounces') with its predicates."""
-        if self.framing() or self.duration_phrase() or self.camera_clause():
+        """A camera clause, a duration, an imperative, or a subject (possibly implied: 'and bounces') with its
+        predicates; an opening ("show me"), a view ("side view") or a delay ("after 2 seconds") may lead it."""
+        self._openings()
+        if self.framing() or self.camera_clause() or self._view() or self._delay() or self.duration_phrase():
+            return
+        if self._imperative():
             return
         self.accept("there", "is") or self.accept("there", "are") or self.accept("we", "see")
         subject = self.noun_phrase_list()
@@ -353,10 +428,80 @@ class _Parser:
             self.last_subject = subject
         self.predicates(subject)
 
+    def _openings(self) -> None:
+        while any(self.accept(*phrase) for phrase in OPENINGS):
+            pass
+
+    def _view(self) -> bool:
+        """'side view', 'close up': a framing the default camera cannot take, ignored with a warning."""
+        for phrase in VIEW_PHRASES:
+            if self.accept(*phrase):
+                self.warnings.append(f"ignored the view '{' '.join(phrase)}': kinema frames every scene with its own "
+                                     "camera (say 'the camera orbits', 'zooms in', 'pans' or 'follows X' to move it)")
+                return True
+        return False
+
+    def _delay(self) -> bool:
+        """'after 2 seconds', 'at t = 1 s', '2 seconds later': the motions of this clause start then."""
+        start = self.i
+        if self.accept("after") or self.accept("at"):
+            self.accept("t")
+            seconds = self.measure("time", "a delay", 0, vocab.MAX_DURATION)
+            if seconds is not None:
+                self.delay = seconds
+                return True
+            if self.tokens[start].text == "after" and self.accept("a", "second"):
+                self.delay = 1.0
+                return True
+        self.i = start
+        seconds = self.measure("time", "a delay", 0, vocab.MAX_DURATION)
+        if seconds is not None and self.accept("later"):
+            self.delay = seconds
+            return True
+        self.i = start
+        return False
+
+    def _imperative(self) -> bool:
+        """'drop a ball from 2 m', 'stack three boxes', 'put a cube on the table': the verb acts on its object."""
+        verb = self.peek()
+        if verb not in IMPERATIVES or not self._imperative_here():
+            return False
+        start = self.i
+        self.i += 1
+        self.accept("up")  # "line up five dominoes", "set up a tower"
+        kind = IMPERATIVES[verb]
+        if not self._starts_reference():
+            self.i = start
+            return False
+        self.imperative_said = True
+        arrangement = kind if kind in ARRANGING_IMPERATIVES else None
+        subject = self.noun_phrase(create=True, arrangement=arrangement)
+        if subject is None or subject in ([GROUND], [BACKDROP]):
+            raise self.fail(f"an object to {verb}")
+        while self.peek() == "and" and self._starts_noun_phrase(1) and not self._camera_ahead(1):
+            self.i += 1
+            subject = subject + self.noun_phrase(create=True, arrangement=arrangement)
+        self.accept("up")
+        self.last_subject = subject
+        if kind is not None and kind not in ARRANGING_IMPERATIVES:
+            self.verb = verb
+            self.motion(subject, kind)
+        self.predicates(subject)
+        return True
+
+    def _imperative_here(self) -> bool:
+        """A base-form verb opens an imperative at the start of a sentence, or after a single subject
+        ('a ball falls and roll...' cannot be meant); after a plural one it is that subject's verb."""
+        if not self._starts_reference(1) and self.peek(1) != "up":
+            return False
+        previous = self.tokens[self.i - 1].text if self.i > 0 else "."
+        return previous in (".", ";", ":", "!", "?") or not self.last_subject or len(self.last_subject) == 1 \
+            or self.imperative_said
+
     def _starts_predicate(self) -> bool:
         start = self.i
         found = self.peek() in MOTION_VERBS or self.peek() in COPULAS or self.peek() in ADVERBS \
-            or self.relation_phrase() is not None
+            or self.relation_phrase() is not None or self._no_op()
         self.i = start
         return found
 
@@ -364,10 +509,13 @@ class _Parser:
         """Relations, motions, weights and durations of `subject`, up to the next separator or connector."""
         chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
-            if self.duration_phrase() or self.accept_any(COPULAS | ADVERBS):
+            if self.duration_phrase() or self.accept_any(COPULAS | ADVERBS) or self._no_op():
+                continue
+            if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._middle_of(subject):
                 continue
             verb = self.accept_any(MOTION_VERBS)
             if verb:
+                self.verb = verb
                 self.motion(subject, MOTION_VERBS[verb])
                 continue
             start = self.i
@@ -393,6 +541,63 @@ class _Parser:
                                     "'against a white back wall')")
                 continue
             raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
+
+    def _no_op(self) -> bool:
+        return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
+
+    def _in_turn(self, subject: list[str]) -> bool:
+        """'one after another': the subject's bodies fall in turn (each from a little higher than the last)."""
+        if any(self.accept(*phrase) for phrase in IN_TURN_PHRASES):
+            self.in_turn.append(subject)
+            return True
+        return False
+
+    def _side(self, subject: list[str]) -> bool:
+        """'on the left', 'on the far right' (not 'of' anything): the subject stands on that side of the rest."""
+        start = self.i
+        if self.accept_any({"on", "at", "to"}) and self.accept("the"):
+            self.accept("far")
+            side = self.accept_any({"left", "right"})
+            if side and self.peek() != "of":
+                self.accept("side")
+                for body_id in subject:
+                    self.sides[body_id] = side
+                return True
+        self.i = start
+        return False
+
+    def _between(self, subject: list[str]) -> bool:
+        """'between A and B': right of A and left of B, as the camera sees them."""
+        start = self.i
+        self.accept("in")
+        if not self.accept("between"):
+            self.i = start
+            return False
+        first = self.noun_phrase(create=True)
+        if first is None or not self.accept("and"):
+            raise self.fail("two objects after 'between' ('between the red box and the blue box')")
+        second = self.noun_phrase(create=True)
+        if second is None:
+            raise self.fail("a second object after 'and'")
+        for body_id in subject:
+            self.graph.add_relation(Relation(subject=body_id, relation="right_of", object=self._target_of(first, False)))
+            self.graph.add_relation(Relation(subject=body_id, relation="left_of", object=self._target_of(second, False)))
+        return True
+
+    def _middle_of(self, subject: list[str]) -> bool:
+        """'in the middle of the table': on it (the middle of the floor is where layout puts the scene anyway)."""
+        start = self.i
+        if not (self.accept("in", "the", "middle", "of") or self.accept("in", "the", "center", "of")
+                or self.accept("in", "the", "centre", "of")):
+            return False
+        support = self.noun_phrase(create=True)
+        if support is None:
+            self.i = start
+            return False
+        if support not in ([GROUND], [BACKDROP]):
+            for body_id in subject:
+                self.graph.add_relation(Relation(subject=body_id, relation="on", object=self._target_of(support, True)))
+        return True
 
     def _starts_noun_phrase(self, offset: int = 0) -> bool:
         word = self.peek(offset)
@@ -478,8 +683,9 @@ class _Parser:
     def _camera_ahead(self, offset: int) -> bool:
         return "camera" in (self.peek(offset), self.peek(offset + 1), self.peek(offset + 2))
 
-    def noun_phrase(self, create: bool) -> list[str] | None:
-        """Body ids (or [GROUND]) of the noun phrase at the cursor, creating bodies for indefinite ones."""
+    def noun_phrase(self, create: bool, arrangement: str | None = None) -> list[str] | None:
+        """Body ids (or [GROUND]) of the noun phrase at the cursor, creating bodies for indefinite ones
+        (`arrangement`: how several new ones stand unless the phrase says, "stack three boxes")."""
         start = self.i
         if self.accept_any({"it", "itself"}):
             return self._pronoun(single=True)
@@ -488,7 +694,6 @@ class _Parser:
             return self._pronoun(single=False)
         definite = bool(self.accept("the") or self.accept_any({"this", "these", "those"}))
         count: int | None = None
-        arrangement: str | None = None
         ordinal: int | None = None
         if not definite:
             count = self._count()
@@ -608,6 +813,8 @@ class _Parser:
                 self._set_once(found, "material", vocab.MATERIAL_WORDS[word])
             elif word in vocab.MASS_WORDS:
                 found["mass_factor"] = vocab.MASS_WORDS[word]
+            elif word.endswith("ing") and MOTION_VERBS.get(word) in PARTICIPLE_MOTIONS and self._describes_next():
+                found["motion"] = MOTION_VERBS[word]  # "a rolling ball"
             elif word in ("static", "fixed", "stationary"):
                 found["static"] = True
             elif word in ("movable", "loose"):
@@ -630,10 +837,14 @@ class _Parser:
         found[key] = value
 
     def _post_modifiers(self) -> dict:
-        """'made of wood', 'of glass', 'weighing 2 kg' after a noun."""
+        """'made of wood', 'of glass', 'weighing 2 kg', '20 cm across' after a noun."""
         start = self.i
         if self.accept("weighing"):
             return {"mass": self.mass()}
+        length = self.measure("length", "a size", *vocab.SIZE_RANGE)
+        if length is not None:
+            self.accept_any(SIZE_AFTER_WORDS) or self.accept("in", "diameter")
+            return {"length": length}
         if self.accept("made", "of") or (self.peek() == "of" and self.peek(1) in vocab.MATERIAL_WORDS
                                          and self.accept("of")):
             word = self.accept_any(vocab.MATERIAL_WORDS)
@@ -755,14 +966,17 @@ class _Parser:
         if self.body_count > MAX_BODIES:  # counted up to this phrase: reading on would lay out the excess
             raise SceneError(f"the prompt asks for {self.body_count} objects up to '{self.said(start)}' (word "
                              f"{self.tokens[start].index}); a scene may have at most {MAX_BODIES}, so ask for fewer")
-        colour_name = modifiers.get("colour") or self._draw_colour()
+        colour_name = modifiers.get("colour") or vocab.NOUNS[noun].colour or self._draw_colour()
         self.used_colours.add(colour_name)
         if noun == "domino" and count >= 2 and arrangement is None:
             arrangement = "row"  # dominoes stand in a row unless said otherwise
         size = scaled_size(noun, modifiers.get("scale", 1.0), modifiers.get("length"))
-        return add_bodies(self.graph, noun, count, colour_name, modifiers.get("material"), size,
-                          modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement,
-                          modifiers.get("mass"))
+        ids = add_bodies(self.graph, noun, count, colour_name, modifiers.get("material"), size,
+                         modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement,
+                         modifiers.get("mass"))
+        for body_id in ids if "motion" in modifiers else []:
+            self._add_action(Action(subject=body_id, action=modifiers["motion"]))
+        return ids
 
     def _draw_colour(self) -> str:
         """A seeded colour, distinct from those already used while any remain (objects stay tellable apart)."""
@@ -817,12 +1031,45 @@ class _Parser:
         if subject == [BACKDROP]:
             raise SceneError("the sky and walls stay put; only objects move (e.g. 'a red ball falls in front of a "
                              "white back wall')")
-        args = self.motion_arguments(direct_object=action == "collide")
+        passive = self.verb in PASSIVE_FORMS
+        args = self.motion_arguments(direct_object=action == "collide" and not passive)
+        if "agent" in args:  # "the tower is knocked over by a ball": the ball hits the tower
+            self._collide(args["agent"], {"target": self._target_of(subject, top=False), "speed": args.get("speed")})
+            return
+        if args.get("each_other"):
+            self._collide(subject, {"speed": args.get("speed")})
+            return
+        for body_id in subject if "relation" in args else []:
+            relation, other = args["relation"]
+            if other != body_id:
+                self.graph.add_relation(Relation(subject=body_id, relation=relation, object=other))
+            if relation in ("left_of", "right_of") and "direction" not in args and action in ("roll", "push", "slide"):
+                args["direction"] = relation.removesuffix("_of")
+        if "times" in args and action != "bounce":
+            self.warnings.append(f"ignored '{args['times']} times': only a bounce repeats on its own")
+        if "delay" in args:
+            if action in ("drop", "bounce", "topple"):
+                self.warnings.append(f"ignored the start time {args['delay']:g} s: falls start on the first frame "
+                                     "(kinema cannot hold a body in the air)")
+            else:
+                self.delay = args["delay"]
+        if args.get("off") is None and "off" in args:  # "rolls off": off what it stands on, if anything
+            args.pop("off")
+            support = self._support_of(subject[0])
+            if support:
+                args["off"] = support
+        if "off" in args:
+            self._off(subject, action, args)
+            return
+        if action == "collide" and passive and "target" not in args and len(subject) >= 1:
+            action = "topple"  # "the tower is knocked over": it falls
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
                 if not any(a.action == "drop" for a in self._actions_of(body_id)):
                     self._add_action(Action(subject=body_id, action="drop", height=args.get("height"),
                                             target=args.get("target")))
+                if "times" in args:
+                    self._bounce_times(body_id, args["times"], args.get("height"))
             return
         if action == "drop" and self._is_group(subject) and not {"height", "target"} & set(args):
             action = "topple"  # "the tower falls", "the dominoes fall": they topple
@@ -839,6 +1086,59 @@ class _Parser:
                 self._add_action(Action(subject=body_id, action=action, target=args.get("target"),
                                         direction=args.get("direction"), speed=args.get("speed"),
                                         height=args.get("height"), via=args.get("via")))
+
+    def _off(self, subject: list[str], action: str, args: dict) -> None:
+        """'falls off the table', 'slides off the shelf', 'bounces off the box': it starts on (or above) the
+        support and moves off its edge, fast enough to clear it; a ramp is rolled down."""
+        support = args["off"]
+        support_body = self.graph.body(support)
+        for body_id in subject:
+            body = self.graph.body(body_id)
+            if action == "bounce":
+                self._add_action(Action(subject=body_id, action="drop", target=support, height=args.get("height")))
+                continue
+            if support_body.noun == "ramp":
+                self._add_action(Action(subject=body_id, action="roll" if body.shape == "sphere" else "slide",
+                                        target=support, via="down", speed=args.get("speed")))
+                continue
+            self.graph.add_relation(Relation(subject=body_id, relation="on", object=support))
+            kind = action if action in ("roll", "slide", "push") else "roll" if body.shape == "sphere" else "push"
+            direction = args.get("direction") or str(self.rng.choice(["left", "right"]))
+            self._add_action(Action(subject=body_id, action=kind, direction=direction,
+                                    speed=args.get("speed") or self._speed_off(body, support_body)))
+
+    def _support_of(self, body_id: str) -> str | None:
+        return next((r.object for r in self.graph.relations if r.subject == body_id and r.relation == "on"), None)
+
+    def _speed_off(self, body, support) -> float:
+        """A speed that carries `body` from the middle of `support`'s top over its edge (Coulomb friction
+        at the pair's geometric-mean coefficient slows a slider; a rolling ball barely slows)."""
+        distance = max(support.size[:2]) / 2 + max(body.size[:2]) / 2
+        gravity = -self.graph.settings.gravity[2]
+        friction = 0.0 if body.shape == "sphere" else math.sqrt(body.material.friction * support.material.friction)
+        return round(min(math.sqrt(2 * friction * gravity * distance) + OFF_EDGE_SPEED, vocab.MAX_SPEED), 3)
+
+    def _bounce_times(self, body_id: str, times: int, height: float | None) -> None:
+        """Restitution and drop height for about `times` bounces higher than VISIBLE_BOUNCE.
+
+        Bounce k rises to h e^(2k) for a combined restitution e (the geometric mean of the body's and the floor's):
+        e^2 = (VISIBLE_BOUNCE / h)^(1 / (times + 0.5)) puts bounce `times` above the line and the next below it.
+        The body's restitution is e^2 / e_floor, at most 1; a floor too dead for that raises the drop instead.
+        """
+        floor = self.graph.ground.material.restitution
+        body = self.graph.body(body_id)
+        if height is None:
+            height = min(max(VISIBLE_BOUNCE / floor ** (times + 0.5), vocab.DEFAULT_DROP_HEIGHT), MAX_BOUNCE_DROP)
+        squared = (VISIBLE_BOUNCE / height) ** (1 / (times + 0.5))
+        restitution = min(squared / floor, 1.0)
+        material = body.material.model_copy(update={"restitution": round(restitution, 4)})
+        self.graph.replace_body(body.model_copy(update={"material": material}))
+        drop = next(a for a in self._actions_of(body_id) if a.action == "drop")
+        self.graph.remove_action(drop)
+        self.graph.add_action(drop.model_copy(update={"height": round(height, 4)}))
+        e = math.sqrt(min(squared, floor))
+        seconds = math.sqrt(2 * height / -self.graph.settings.gravity[2]) * (1 + 2 * sum(e**k for k in range(1, times + 1)))
+        self.bounce_seconds = max(self.bounce_seconds, seconds + 0.5)
 
     def _is_group(self, subject: list[str]) -> bool:
         return len(subject) > 1 and all(self.graph.body(b).group for b in subject)
@@ -861,6 +1161,14 @@ class _Parser:
         for body_id, other in pairs:
             moving = next((a for a in self._actions_of(body_id) if not a.after_fall
                            and a.action in ("roll", "push", "slide", "throw")), None)
+            if moving and moving.via == "down":
+                # "rolls down a ramp and hits the tower": the tower stands where the ramp runs out
+                self.graph.remove_action(moving)
+                self.graph.add_action(moving.model_copy(update={"direction": moving.direction or "right"}))
+                side = f"{moving.direction or 'right'}_of"
+                if not any(r.subject == other for r in self.graph.relations):
+                    self.graph.add_relation(Relation(subject=other, relation=side, object=moving.target))
+                continue
             if moving and moving.target in (None, other) and moving.via is None:
                 # "is pushed to the left and collides with a wall": the push is aimed at the wall
                 self.graph.remove_action(moving)
@@ -870,8 +1178,11 @@ class _Parser:
             self._add_action(Action(subject=body_id, action=kind, target=other, speed=args.get("speed")))
 
     def _add_action(self, action: Action) -> None:
-        """Add a motion; one said after the body's fall starts when it lands ('falls onto X, then rolls')."""
+        """Add a motion; one said after the body's fall starts when it lands ('falls onto X, then rolls'), one
+        said after a delay starts then ('after 2 seconds the ball is pushed')."""
         said = self._actions_of(action.subject)
+        if self.delay is not None and action.action not in ("drop", "topple"):
+            action = action.model_copy(update={"delay": self.delay})
         if action.action != "drop" and any(a.action == "drop" for a in said):
             action = action.model_copy(update={"after_fall": True})
         for existing in said:
@@ -895,8 +1206,38 @@ class _Parser:
         if direct_object and self._starts_reference():
             args["target"] = self._target_of(self.noun_phrase(create=True), top=False)
         while not self.at_end():
+            if self.peek() == "off" and not self._starts_reference(1) and self.peek(1) != "of":
+                self.i += 1
+                args["off"] = None  # off whatever it stands on
+                continue
             if self.accept_any(ADVERBS) or (self.peek() in PARTICLES and not self._starts_reference(1)
                                             and self.accept_any(PARTICLES)):
+                continue
+            if self.peek() == "at" and self.peek(1) == "t" or self.peek() == "at" and self._time_ahead(1):
+                self.i += 1 + (self.peek(1) == "t")
+                args["delay"] = self.measure("time", "a start time", 0, vocab.MAX_DURATION)
+                continue
+            if self.verb in PASSIVE_FORMS and self.peek() == "by" and self._starts_reference(1):
+                self.i += 1
+                args["agent"] = self.noun_phrase(create=True)
+                if args["agent"] in (None, [GROUND], [BACKDROP]):
+                    raise self.fail("the object that does it, after 'by' ('is knocked over by a ball')")
+                continue
+            if self.peek() in ("toward", "towards", "into", "at", "with") and self.peek(1) == "each" \
+                    and self.peek(2) == "other":
+                self.i += 3
+                args["each_other"] = True
+                continue
+            times = self._times()
+            if times is not None:
+                args["times"] = times
+                continue
+            if self.peek() == "off" and self._starts_reference(1 + (self.peek(1) == "of")):
+                self.i += 1 + (self.peek(1) == "of")
+                support = self.noun_phrase(create=True)
+                if support in ([GROUND], [BACKDROP]):
+                    raise self.fail("an object to move off (a table, a shelf, a box)")
+                args["off"] = self._target_of(support, top=True)
                 continue
             if self.accept("from"):
                 self.accept("a", "height", "of")
@@ -911,6 +1252,10 @@ class _Parser:
                 if speed is None:
                     raise self.fail("a speed such as '3 m/s'")
                 args["speed"] = speed
+                continue
+            side = self._side_relation()
+            if side:
+                args["relation"] = side
                 continue
             direction = self._direction()
             if direction:
@@ -930,9 +1275,37 @@ class _Parser:
                 raise SceneError(f"nothing moves {lead} a sky or walls: they stand behind the scene (say e.g. "
                                  "'rolls left in front of a white back wall')")
             args["target"] = self._target_of(target, top=lead in ("onto", "on", "on top of", "into", "at"))
-            if lead in ("behind", "in front of", "down"):
+            if lead in ("behind", "in front of", "down") and not (direct_object and lead == "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args
+
+    def _time_ahead(self, offset: int) -> bool:
+        word, unit = self.peek(offset), self.peek(offset + 1)
+        return (_is_number(word) or word in vocab.NUMBER_WORDS) and unit in UNITS and UNITS[unit][0] == "time"
+
+    def _side_relation(self) -> tuple[str, str] | None:
+        """'to the right of the box' after a motion: where the body ends up, (relation, body)."""
+        start = self.i
+        relation = self.relation_phrase()
+        if relation in ("left_of", "right_of", "in_front_of") and self._starts_reference():
+            target = self.noun_phrase(create=True)
+            if target not in (None, [GROUND], [BACKDROP]):
+                return relation, self._target_of(target, top=False)
+        self.i = start
+        return None
+
+    def _times(self) -> int | None:
+        """'three times', '3 times', 'twice': how often a motion repeats."""
+        if self.accept_any(REPEAT_WORDS):
+            return REPEAT_WORDS[self.tokens[self.i - 1].text]
+        start = self.i
+        count = self.number()
+        if count is not None and self.accept("times"):
+            if not (1 <= count <= 20 and count == int(count)):
+                raise SceneError(f"'{self.said(start)}' is not a count of bounces; use a whole number from 1 to 20")
+            return int(count)
+        self.i = start
+        return None
 
     def _motion_lead(self) -> str | None:
         for phrase in (("toward",), ("towards",), ("at",), ("into",), ("onto",), ("on", "top", "of"), ("on",),
@@ -982,6 +1355,28 @@ class _Parser:
         self.graph.camera = self.graph.camera.model_copy(update={"path": path or CameraPath()})
         return True
 
+    def _place_sides(self) -> None:
+        """Bodies said to be 'on the left' stand left of every other free-standing body, 'on the right' right."""
+        supported = {r.subject for r in self.graph.relations if r.relation in SUPPORTS}
+        free = [b for b in self.graph.body_ids if b not in supported]
+        for body_id, side in self.sides.items():
+            for other in free:
+                if other != body_id and self.sides.get(other) != side and body_id not in supported:
+                    if side == "right" and self.sides.get(other) == "left":
+                        continue  # said once, as the left one's relation
+                    self.graph.add_relation(Relation(subject=body_id, relation=f"{side}_of", object=other))
+
+    def _fall_in_turn(self, subject: list[str]) -> None:
+        """Bodies that fall 'one after another' land IN_TURN_SECONDS apart: each falls from higher up."""
+        gravity = -self.graph.settings.gravity[2]
+        drops = [a for body_id in subject for a in self._actions_of(body_id) if a.action == "drop"]
+        for k, drop in enumerate(drops):
+            first = drop.height if drop.height is not None else vocab.DEFAULT_DROP_HEIGHT
+            landing = math.sqrt(2 * first / gravity) + k * IN_TURN_SECONDS
+            self.graph.remove_action(drop)
+            self.graph.add_action(drop.model_copy(update={"height": round(min(gravity * landing**2 / 2,
+                                                                              vocab.MAX_DROP_HEIGHT), 4)}))
+
     def _camera_motion(self, adjective: str | None) -> CameraPath | None:
         if self.accept_any({"static", "fixed", "still", "stationary"}) or self.accept("does", "not", "move"):
             return CameraPath(motion="static")
@@ -990,7 +1385,7 @@ class _Parser:
                 amount = self._amount_fraction(DEFAULT_ZOOM)
                 if self.accept("in") or self.accept("closer"):
                     if self.accept("on"):  # "zooms in on the ball": the zoom aims at the scene's centre anyway
-                        self.noun_phrase(create=False)
+                        self.noun_phrase(create=True)
                     return CameraPath(motion="zoom_in", amount=self._amount_fraction(amount), zoom_mode=mode)
                 if self.accept("out") or self.accept("away"):
                     return CameraPath(motion="zoom_out", amount=self._amount_fraction(amount), zoom_mode=mode)
@@ -1047,6 +1442,12 @@ class _Parser:
     def finish(self) -> None:
         if self.duration is not None:
             self.graph.settings = self.graph.settings.model_copy(update={"duration": self.duration})
+        elif self.bounce_seconds > self.graph.settings.duration:
+            self.graph.settings = self.graph.settings.model_copy(
+                update={"duration": min(round(self.bounce_seconds, 1), vocab.MAX_DURATION)})
+        self._place_sides()
+        for subject in self.in_turn:
+            self._fall_in_turn(subject)
         path = self.graph.camera.path
         if path.motion == "track" and path.target not in self.graph.body_ids:
             raise SceneError(f"the camera follows {path.target}, which is not in the scene")

@@ -230,6 +230,8 @@ class Action(Record):
     via: Literal["behind", "in_front", "down"] | None = Field(
         default=None, description="behind, in_front: pass the target; down: start at the top of the target ramp")
     after_fall: bool = Field(default=False, description="starts when the body lands from its drop ('then')")
+    delay: float | None = Field(default=None, ge=0.0, le=60.0,
+                                description="s: starts this long after the clip begins ('after 2 seconds')")
 
 
 class Event(Record):
