@@ -22,6 +22,7 @@ EXIT_BAD_INPUT = 2
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program SIGPIPE ended, as `yes | head` does
 EXIT_INTERRUPTED = 128 + 2  # what a shell reports for a program SIGINT (Ctrl-C) ended
 SEEDS = f"0 to {MAX_SEED}"
+STRICT_HELP = "refuse the prompt if it has words kinema would ignore (unknown describing words, views)"
 # Limits checked again where they live, mirrored so the parser names the option without importing torch:
 MAX_STEPS = 1000  # hybrid.pipeline.Pipeline._check's sampler steps
 MAX_GUIDANCE = 20.0  # dit.flow_matching.MAX_GUIDANCE
@@ -73,8 +74,15 @@ def cmd_parse(args: argparse.Namespace) -> None:
     from hybrid.summary import summarize
     from scenes.parser import parse_prompt
 
-    graph = parse_prompt(args.prompt, seed=args.seed)
+    graph = parse_prompt(args.prompt, seed=args.seed, strict=args.strict)
+    _warn(graph.warnings)
     print(graph.to_json() if args.json else summarize(graph))
+
+
+def _warn(warnings: list[str]) -> None:
+    """Each ignored word of a prompt on its own line of stderr."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> None:
@@ -282,8 +290,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
     out = generate(args.prompt, duration_seconds=args.seconds, aspect_ratio=args.aspect, resolution=args.resolution,
                    fps=args.fps, seed=args.seed, out=Path(args.out), steps=args.steps, controls=controls,
                    guidance=Guidance(text=args.text_guidance, controls=args.control_guidance),
-                   model=args.model, device=args.device, gif=args.gif, progress=True)
+                   model=args.model, device=args.device, gif=args.gif, progress=True, strict=args.strict)
     sidecar = json.loads(out.with_suffix(".json").read_text())
+    _warn(sidecar["warnings"])
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sidecar["timings_seconds"].items())
     video = sidecar["video"]
     others = ", ".join(str(out.with_name(name)) for kind, name in sidecar["outputs"].items() if kind != "video")
@@ -358,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("prompt", help='the prompt, e.g. "a red ball falls onto a blue box"')
     parse.add_argument("--seed", type=_seed, default=0, help=f"seed of every random choice, {SEEDS} (default 0)")
     parse.add_argument("--json", action="store_true", help="print the graph as JSON instead of a summary")
+    parse.add_argument("--strict", action="store_true", help=STRICT_HELP)
     parse.set_defaults(run=cmd_parse)
 
     check = commands.add_parser("check", help="validate a scene script",
@@ -485,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"control guidance scale, 0 to {MAX_GUIDANCE:g} (default 1)")
     _model_arguments(generate)
     generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
+    generate.add_argument("--strict", action="store_true", help=STRICT_HELP)
     generate.set_defaults(run=cmd_generate)
 
     evaluate = commands.add_parser(

@@ -63,7 +63,8 @@ def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
 def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
              resolution: str | None = None, fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
              steps: int = 20, controls: tuple[str, ...] | list[str] | None = None, guidance: Guidance = Guidance(),
-             model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False) -> Path:
+             model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False,
+             strict: bool = False) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
     `resolution` defaults to the model's own (256p for the shipped model; 16:9 is then 256x448).
@@ -104,7 +105,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     controls = pipe.branches if controls is None else tuple(controls)
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
     result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,
-                  guidance=guidance, controls=controls, seed=seed, progress=progress)
+                  guidance=guidance, controls=controls, seed=seed, progress=progress, strict=strict)
 
     started = time.perf_counter()
     pictures = {"video": result.video, "preview": preview_strip(result.frames, result.video), "gif": result.video}
@@ -113,7 +114,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             write_video(out.parent / name, pictures[kind], fps, save=outputs.write)
         timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
         sidecar = {
-            "prompt": prompt, "caption": result.caption,
+            "prompt": prompt, "caption": result.caption, "warnings": result.warnings,
             "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
                            "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
                            "controls": list(controls), "guidance": asdict(guidance), "method": "heun",

@@ -51,6 +51,7 @@ class PipelineOutput:
     graph: SceneGraph  # the laid-out scene
     caption: str  # the text the model read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    warnings: list[str] = field(default_factory=list)  # words of the prompt that were ignored
 
 
 def window_starts(num_frames: int, window: int = WINDOW, overlap: int = OVERLAP) -> list[int]:
@@ -126,13 +127,14 @@ class Pipeline:
                  guidance: Guidance = Guidance(),
                  controls: tuple[str, ...] | list[str] | None = None, control_scales: dict[str, float] | None = None,
                  seed: int = 0, method: str = "heun", progress: bool = False,
-                 first_frame: bool = False) -> PipelineOutput:
+                 first_frame: bool = False, strict: bool = False) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `num_frames` defaults to the scene's duration times `fps`, `height` and `width` to `native_side`;
         `controls` are the branches that steer the model (None: every branch it has; empty for text only);
         `seed` lays out a prompt's scene and draws the noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
-        controls, that is image-to-video, the setting Physics-IQ scores.
+        controls, that is image-to-video, the setting Physics-IQ scores. `strict` makes the prompt's warnings
+        (words it ignored) errors; otherwise they are in the output's `warnings`.
         """
         timings = {}
         started = time.perf_counter()
@@ -140,7 +142,7 @@ class Pipeline:
         height = self.native_side if height is None else height  # None: the side the model was trained at
         width = self.native_side if width is None else width
         self._check(num_frames, fps, height, width, num_steps, controls, seed)
-        graph = load_scene(scene, seed=seed) if isinstance(scene, str) else scene
+        graph = load_scene(scene, seed=seed, strict=strict) if isinstance(scene, str) else scene
         if num_frames is None and graph.settings.duration > MAX_SECONDS:
             raise GenerationError(f"the scene asks for {graph.settings.duration:g} s, but videos are at most "
                                   f"{MAX_SECONDS:g} s; ask for a shorter clip")
@@ -168,7 +170,7 @@ class Pipeline:
         timings["denoise"] = time.perf_counter() - started
         return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted),
                               rollout=rollout.first(frames_wanted), camera=camera.first(frames_wanted), graph=graph,
-                              caption=text, timings=timings)
+                              caption=text, timings=timings, warnings=list(graph.warnings))
 
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,

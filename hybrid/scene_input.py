@@ -11,12 +11,12 @@ from scenes.script import library_scripts, load_script
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 
 
-def load_scene(prompt_or_script: str, seed: int | None = None) -> SceneGraph:
+def load_scene(prompt_or_script: str, seed: int | None = None, strict: bool = False) -> SceneGraph:
     """The laid-out scene a CLI argument names; `seed` overrides a script's own (prompts default to 0).
 
     A `.yaml`/`.yml` name (in any case), an existing file, or anything written like a path is a script: a
     file that is not one (a device, a folder, binary data) is then refused as a script, never read as a
-    prompt. Otherwise the argument is a library scene's name, else a prompt.
+    prompt. Otherwise the argument is a library scene's name, else a prompt (`strict`: its warnings are errors).
     """
     path = Path(os.path.expanduser(prompt_or_script))
     if path.suffix.lower() in SCRIPT_SUFFIXES or _names_a_file(prompt_or_script):
@@ -26,7 +26,7 @@ def load_scene(prompt_or_script: str, seed: int | None = None) -> SceneGraph:
     library = {script.stem: script for script in library_scripts()}
     if prompt_or_script in library:
         return load_script(library[prompt_or_script], seed=seed)
-    return parse_prompt(prompt_or_script, seed=0 if seed is None else seed)
+    return parse_prompt(prompt_or_script, seed=0 if seed is None else seed, strict=strict)
 
 
 def _names_a_file(argument: str) -> bool:

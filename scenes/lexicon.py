@@ -41,7 +41,6 @@ class NounSpec:
     category: str = "shapes"
     mass: float | None = None  # kg at `size` in `material`; None: density x volume
     colour: str | None = None  # None: the parser draws one
-    support: float | None = None  # furniture: height of the surface bodies stand on, fraction of the height
     parts: tuple[Part, ...] = ()  # a compound's primitives
     profile: tuple[tuple[float, float], ...] = ()  # a solid of revolution: (radius, height) bottom to top
     hollow: float = 0.0  # wall thickness in m of a hollow solid of revolution (a bucket); 0 = solid
@@ -59,7 +58,6 @@ class _Entry(BaseModel):
     colour: str | None = None
     static: bool = False
     tilt_deg: float = 0.0
-    support: float | None = Field(default=None, gt=0.0, le=1.0)
     shape: Literal[PRIMITIVES] | None = None
     size: tuple[float, float, float] | None = None
     parts: list[tuple] | None = None
@@ -103,7 +101,7 @@ def _parts_extent(parts: list[Part]) -> Vec3:
 
 def _spec(noun: str, entry: _Entry) -> NounSpec:
     common = dict(material=entry.material, static=entry.static, tilt_deg=entry.tilt_deg, category=entry.category,
-                  mass=entry.mass, colour=entry.colour, support=entry.support)
+                  mass=entry.mass, colour=entry.colour)
     if entry.shape is not None:
         return NounSpec(shape=entry.shape, size=tuple(entry.size), **common)
     if entry.mesh is not None:

@@ -129,7 +129,7 @@ VIEW_PHRASES = [tuple(phrase.split()) for phrase in (
 REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 SIZE_AFTER_WORDS = {"across", "wide", "tall", "high", "long", "big", "diameter"}  # "a ball 20 cm across"
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
-MAX_BOUNCE_DROP = 5.0  # m: the highest drop "bounces N times" chooses on its own
+MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
 
 
