@@ -358,12 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     parse = commands.add_parser("parse", help="parse a prompt into a scene graph",
                                 description="Parse an English prompt into a laid-out scene graph and print it. "
-                                "Known words: objects (ball, cube, box, crate, can, cylinder, cone, domino, plank, "
-                                "ramp, wall, ...), colours, sizes (tiny, small, large, huge, '30 cm'), materials "
-                                "(rubber, wood, metal, glass, ice, plastic, stone), relations (left of, behind, on, "
-                                "next to, inside, ...), motions (falls from 2 m, rolls toward, is thrown at, slides "
-                                "down, topples, bounces, collides with), camera moves (zooms in, orbits, pans left, "
-                                "follows, static camera) and durations (for 4 seconds).")
+                                "Known words: about 190 everyday objects (scenes/lexicon.yaml: ball, table, plate, "
+                                "mug, vase, bowling pin, basketball, toy car, book, bottle, apple, domino, ramp, ...), "
+                                "colours, sizes (tiny, small, large, huge, '30 cm'), materials (rubber, wood, metal, "
+                                "glass, ice, plastic, stone, ceramic, cardboard, paper, foam), relations (left of, "
+                                "behind, on, next to, inside, between, on the left, ...), motions (falls from 2 m, "
+                                "rolls toward, is thrown at, slides off, topples, bounces 3 times, hits, knocks over, "
+                                "is knocked over by), commands (drop, throw, put, stack, push, roll), sequences "
+                                "(then, after 2 seconds, one after another), camera moves (zooms in, orbits, pans "
+                                "left, follows, static camera) and durations (for 4 seconds). Unknown describing "
+                                "words are ignored with a warning; animals, people, liquids, gases, cloth, fire and "
+                                "plants are out of scope.")
     parse.add_argument("prompt", help='the prompt, e.g. "a red ball falls onto a blue box"')
     parse.add_argument("--seed", type=_seed, default=0, help=f"seed of every random choice, {SEEDS} (default 0)")
     parse.add_argument("--json", action="store_true", help="print the graph as JSON instead of a summary")

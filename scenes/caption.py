@@ -180,8 +180,8 @@ class _Writer:
 
     def action(self, action: Action, who: str | None = None, plural: bool = False) -> str:
         subject = self.graph.body(action.subject)
-        lead = f"after {number(action.delay)} seconds, " if action.delay is not None else \
-            "then " if action.after_fall else ""
+        lead = f"after {number(action.delay)} second{'' if action.delay == 1 else 's'}, " \
+            if action.delay is not None else "then " if action.after_fall else ""
         if who is None and action.action == "topple" and subject.group and subject.group.index == 0 \
                 and subject.group.id in self.nameable_groups:
             words = " ".join([subject.colour.name, vocab.MATERIAL_ADJECTIVES[subject.material.name],

@@ -419,6 +419,9 @@ class _Solver:
         for action in self.graph.actions:
             body = self.bodies[action.subject]
             if action.action == "drop":
+                if action.delay is not None:  # held where it starts, then let go
+                    self.graph.add_event(Event(frame=round(action.delay * self.graph.settings.fps), body=body.id,
+                                               release=True))
                 continue
             if action.action == "topple":
                 self._topple(action)

@@ -50,7 +50,8 @@ MOTION_VERBS: dict[str, str] = {
                      "plummets", "tumbles"], "drop"),
     **dict.fromkeys(["rolls", "roll", "rolled", "rolling"], "roll"),
     **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked", "goes", "go",
-                     "going", "passes", "pass", "passing", "travels", "crosses", "kick", "kicks"], "push"),
+                     "going", "passing", "travels", "crosses", "kick", "kicks", "drives", "drive", "driving",
+                     "rides"], "push"),
     **dict.fromkeys(["slides", "slide", "sliding", "slid", "glides", "glide", "skids"], "slide"),
     **dict.fromkeys(["thrown", "throws", "throw", "tossed", "tosses", "launched", "flies", "fly", "lobbed"], "throw"),
     **dict.fromkeys(["topples", "topple", "toppling", "toppled", "collapses", "collapse", "tips", "tip"], "topple"),
@@ -61,9 +62,10 @@ MOTION_VERBS: dict[str, str] = {
 }
 COPULAS = {"is", "are", "sits", "sit", "sitting", "rests", "rest", "resting", "stands", "stand", "standing",
            "lies", "lie", "lying", "placed", "positioned", "located", "being", "was", "were", "stacked",
-           "balanced", "waits", "appears", "seen", "set"}
-ADVERBS = {"slowly", "quickly", "gently", "fast", "hard", "softly", "smoothly", "suddenly", "immediately",
-           "freely", "straight", "directly", "again", "also", "eventually", "finally", "then"}
+           "balanced", "waits", "appears", "seen", "set", "gets", "getting", "got", "being", "becomes", "remain",
+           "remains"}
+# Discourse words that change nothing in the scene; manner adverbs ("slowly", "gently") are ignored with a warning.
+ADVERBS = {"immediately", "straight", "directly", "again", "also", "eventually", "finally", "then", "all"}
 # particles after a motion verb that add nothing: "falls over", "rolls off", "rolls away"
 PARTICLES = {"over", "off", "away", "up", "along", "around", "back", "out"}
 CONNECTORS = {"and", "then", "while", "as", "after", "which", "that", "where", "meanwhile", "before", "so",
@@ -93,7 +95,9 @@ OPENINGS: list[tuple[str, ...]] = sorted((tuple(phrase.split()) for phrase in (
     "i want to see", "i would like to see", "i would like", "i'd like to see", "i'd like", "i want", "i wanna see",
     "i need", "let me see", "let's see", "lets see", "let's watch", "give me", "make me", "generate", "create",
     "render", "simulate", "animate", "film", "make", "imagine", "picture", "here is", "what if",
-    "what happens when", "what happens if", "watch", "how about", "now", "ok", "okay",
+    "what happens when", "what happens if", "watch", "how about", "now", "ok", "okay", "can you", "could you",
+    "would you", "will you", "let see", "let watch", "let me watch", "hey", "hi", "hello", "so", "just",
+    "is it possible to see", "is it possible to show", "is it possible to", "i would love to see", "i love",
 )), key=lambda phrase: -len(phrase))
 # Verbs that open an imperative ("drop a ball from 2 m"): the action they give their object, or None for
 # verbs that only place ("put a cube on the box"); "stack" and "line up" also arrange what they name.
@@ -111,22 +115,35 @@ PARTICIPLE_MOTIONS = {"drop", "roll", "slide", "push"}  # "a rolling ball", "a f
 # Passive forms whose agent follows "by": "the tower is knocked over by a ball" (the ball hits the tower).
 PASSIVE_FORMS = {"knocked", "hit", "struck", "pushed", "shoved", "kicked", "bumped", "toppled", "rammed", "smashed",
                  "tipped", "nudged", "moved", "struck", "crashed"}
-# "one after another": bodies that fall land in turn, this many seconds apart.
+# "one after another": the bodies start in turn, this many seconds apart.
 IN_TURN_PHRASES = [("one", "after", "another"), ("one", "after", "the", "other"), ("one", "by", "one"),
                    ("one", "at", "a", "time"), ("in", "turn"), ("in", "sequence"), ("in", "succession")]
-IN_TURN_SECONDS = 0.25
+IN_TURN_SECONDS = 0.5
 # Phrases that add nothing the physics does not already show: "comes out the other side" after passing behind.
 NO_OP_PHRASES = sorted([tuple(phrase.split()) for phrase in (
     "comes out the other side", "comes out on the other side", "comes out", "emerges on the other side",
     "emerges from behind it", "reappears on the other side", "on the other side", "and back", "each time",
     "in the middle of the floor", "in the middle of the scene", "in the middle", "in the center",
     "in the centre", "at the center", "at the centre", "side by side", "in slow motion", "in real time",
+    "out the other side", "out on the other side", "and stops", "stops", "comes to rest", "comes to a stop",
+    "in a row", "in a line", "and keeps going", "keeps rolling", "in the room",
+    "in the middle of the room", "of the room",
 )], key=lambda phrase: -len(phrase))
+# Verbs of passing out of sight and back: they add `via` to a motion ("disappears behind the box").
+OCCLUSION_VERBS = {"disappears", "disappear", "vanishes", "vanish", "reappears", "reappear", "emerges", "emerge",
+                   "hides", "hide", "passes", "pass"}
 VIEW_PHRASES = [tuple(phrase.split()) for phrase in (
     "side view", "top view", "front view", "top down view", "overhead view", "bird's eye view", "birds eye view",
     "close up", "closeup", "wide shot", "wide angle", "low angle", "high angle", "view from above", "view",
 )]
 REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+# Words that start the next step of a sequence: its motions start SEQUENCE_SECONDS after the step before.
+SEQUENCE_WORDS = [tuple(phrase.split()) for phrase in (
+    "and then", "then", "after that", "afterwards", "next", "later", "finally", "lastly", "first", "firstly",
+    "secondly", "and finally", "shortly after", "soon after", "after a while", "a moment later")]
+STEP_WORDS = {"first", "firstly"}  # these open the first step rather than the next
+SEQUENCE_SECONDS = 1.0
+AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 SIZE_AFTER_WORDS = {"across", "wide", "tall", "high", "long", "big", "diameter"}  # "a ball 20 cm across"
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
@@ -137,6 +154,10 @@ def _known_words() -> set[str]:
     words = set(STOPWORDS) | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS)
     words |= {word for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, IN_TURN_PHRASES) for phrase in table
               for word in phrase}
+    words |= {word for phrase in SEQUENCE_WORDS for word in phrase} | OCCLUSION_VERBS | {"pyramid", "heap", "wait",
+                                                                                     "either", "sides", "follow",
+                                                                                     "pause", "moments", "moment",
+                                                                                     "room", "other", "more"}
     words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS | {"times", "between", "middle", "later",
                                                                      "off", "each", "other", "up", "t"}
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
@@ -159,6 +180,7 @@ IGNORABLE_MODIFIERS = frozenset("""
     identical similar different various random perfect simple ordinary regular normal standard typical famous
     massive enormous miniature mini medium sized cheap expensive fancy elegant sleek glassy rubbery transparent
     translucent opaque frosted glazed painted dry hot cold warm frozen very really super extremely quite rather
+    fast hard just
     slightly somewhat even almost nearly lovely gorgeous stunning amazing awesome wooden-looking hd 4k 8k
 """.split())
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
@@ -331,6 +353,13 @@ class _Parser:
         self.sides: dict[str, str] = {}  # body -> "left" / "right": "on the left"
         self.bounce_seconds = 0.0  # how long "bounces N times" needs
         self.imperative_said = False  # "stack three boxes and throw a ball": base verbs go on commanding
+        self.step = 0  # the step of a sequence ("a ball drops, then a cube drops"): later steps start later
+        self.pending_step = False  # a sequence word was read; the next new subject is a later step
+        self.side_ahead: str | None = None  # "on the left, a red box"
+        self.previous_subject: list[str] = []  # the subject before the current one ("a stool with a mug on it")
+        self.last_phrase: list[str] = []  # the bodies of the last noun phrase read (what "which" refers to)
+        self.camera_object: list[str] | None = None  # what a camera motion names ("orbits a globe")
+        self.last_action: Action | None = None  # the motion said last ("roll a marble, at 2 m/s, ...")
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -405,6 +434,10 @@ class _Parser:
             separator = self.accept_any(_SEPARATORS | CONNECTORS)
             if separator in (".", ";", "!", "?"):
                 self.delay = None  # "after 2 seconds" holds for its sentence
+            elif separator == "then":
+                self.pending_step = True
+            elif separator in ("which", "that", "who") and self.last_phrase:
+                self.last_subject = self.last_phrase  # a relative clause is about the noun just before it
             elif separator is None:
                 self.clause()
         self.finish()
@@ -414,7 +447,18 @@ class _Parser:
         """A camera clause, a duration, an imperative, or a subject (possibly implied: 'and bounces') with its
         predicates; an opening ("show me"), a view ("side view") or a delay ("after 2 seconds") may lead it."""
         self._openings()
+        if self.peek() in _SEPARATORS or self.at_end():  # "hey, ...": nothing but an opening
+            return
+        self._sequence_word()
         if self.framing() or self.camera_clause() or self._view() or self._delay() or self.duration_phrase():
+            return
+        if self._no_op() or self._middle_of([]):  # "in the middle of the room, ..."
+            return
+        if self.last_subject and self._in_turn(self.last_subject):  # "drop three eggs, one at a time"
+            return
+        if self.last_subject and self._continued_motion():  # "roll a marble, at 2 m/s, toward a cup"
+            return
+        if self._leading_side():
             return
         if self._imperative():
             return
@@ -425,8 +469,62 @@ class _Parser:
                 raise self.fail("an object such as 'a red ball', or the camera")
             subject = self.last_subject
         elif subject not in ([GROUND], [BACKDROP]):
-            self.last_subject = subject
+            self._new_subject(subject)
+        for body_id in subject if self.side_ahead else []:
+            self.sides[body_id] = self.side_ahead
+        self.side_ahead = None
+        step, before = self.step, self.i
         self.predicates(subject)
+        if self.i == before and step and self.previous_subject:  # "a red cube falls, then a blue cube": falls too
+            self._repeat_motions(self.previous_subject, subject)
+
+    def _repeat_motions(self, source: list[str], subject: list[str]) -> None:
+        """Give `subject` the motions of `source`, in this clause's step (the verb was left out)."""
+        for action in [a for body_id in source[:1] for a in self._actions_of(body_id)]:
+            for body_id in subject:
+                self._add_action(action.model_copy(update={"subject": body_id, "delay": None}))
+
+    def _continued_motion(self) -> bool:
+        """A clause that only goes on with the last motion's arguments: its speed, height, target, direction."""
+        moving = self.last_action
+        leads = self.peek() in ("toward", "towards", "onto", "into", "from") or \
+            self.peek() == "at" and not self._time_ahead(1) and (_is_number(self.peek(1)) or self._starts_reference(1))
+        if moving is None or not leads:
+            return False
+        args = self.motion_arguments()
+        update = {key: args[key] for key in ("speed", "height", "target", "direction") if key in args}
+        if not update:
+            return False
+        self.graph.remove_action(moving)
+        self.last_action = self.graph.add_action(moving.model_copy(update=update))
+        return True
+
+    def _new_subject(self, subject: list[str]) -> None:
+        """A clause names its own subject: a later step of a sequence starts after the one before."""
+        if self.pending_step and subject != self.last_subject:
+            self.step += 1
+        self.pending_step = False
+        self.previous_subject, self.last_subject = self.last_subject, subject
+
+    def _sequence_word(self) -> None:
+        """'then', 'next', 'finally' before a new subject make a later step; 'first' opens the first one."""
+        for phrase in SEQUENCE_WORDS:
+            if self.accept(*phrase):
+                self.pending_step = phrase[0] not in STEP_WORDS
+                return
+
+    def _leading_side(self) -> bool:
+        """'on the left, a red box': the side of the subject that follows."""
+        start = self.i
+        if self.accept("on", "the") or self.accept("to", "the"):
+            self.accept("far")
+            side = self.accept_any({"left", "right"})
+            if side and self.peek() != "of":
+                self.accept("side")
+                self.side_ahead = side
+                return True
+        self.i = start
+        return False
 
     def _openings(self) -> None:
         while any(self.accept(*phrase) for phrase in OPENINGS):
@@ -444,6 +542,16 @@ class _Parser:
     def _delay(self) -> bool:
         """'after 2 seconds', 'at t = 1 s', '2 seconds later': the motions of this clause start then."""
         start = self.i
+        if self.accept("after", "a", "while") or self.accept("a", "moment", "later") or self.accept("moments", "later"):
+            self.pending_step = True
+            return True
+        if self.accept_any({"wait", "pause"}):
+            self.accept("for")
+            seconds = self.measure("time", "a wait", 0, vocab.MAX_DURATION)
+            if seconds is None:
+                raise self.fail("how long to wait ('wait 2 seconds')")
+            self.delay = (self.delay or 0.0) + seconds
+            return True
         if self.accept("after") or self.accept("at"):
             self.accept("t")
             seconds = self.measure("time", "a delay", 0, vocab.MAX_DURATION)
@@ -482,7 +590,7 @@ class _Parser:
             self.i += 1
             subject = subject + self.noun_phrase(create=True, arrangement=arrangement)
         self.accept("up")
-        self.last_subject = subject
+        self._new_subject(subject)
         if kind is not None and kind not in ARRANGING_IMPERATIVES:
             self.verb = verb
             self.motion(subject, kind)
@@ -501,7 +609,8 @@ class _Parser:
     def _starts_predicate(self) -> bool:
         start = self.i
         found = self.peek() in MOTION_VERBS or self.peek() in COPULAS or self.peek() in ADVERBS \
-            or self.relation_phrase() is not None or self._no_op()
+            or self.relation_phrase() is not None or self._no_op() or self.peek() in OCCLUSION_VERBS \
+            or self.peek() in ("between", "has", "holds") or self.peek(1) == "between"
         self.i = start
         return found
 
@@ -509,9 +618,15 @@ class _Parser:
         """Relations, motions, weights and durations of `subject`, up to the next separator or connector."""
         chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
-            if self.duration_phrase() or self.accept_any(COPULAS | ADVERBS) or self._no_op():
+            if self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
+                    self.accept_any(COPULAS | ADVERBS) or self._no_op():
                 continue
-            if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._middle_of(subject):
+            if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
+                    or self._has_on_top(subject) or self._either_side(subject):
+                continue
+            if self.peek() in ("follows", "follow") and self.previous_subject and not self._starts_reference(1):
+                self.i += 1  # "another marble follows": it does what the one before did
+                self._repeat_motions(self.previous_subject, subject)
                 continue
             verb = self.accept_any(MOTION_VERBS)
             if verb:
@@ -541,6 +656,80 @@ class _Parser:
                                     "'against a white back wall')")
                 continue
             raise self.fail("a motion (falls, rolls, slides, topples, ...), a relation (on, left of, ...) or 'and'")
+
+    def _later(self, subject: list[str]) -> bool:
+        """'... drops 1 second later': the subject's motions start that long after the clip begins."""
+        start = self.i
+        seconds = self.measure("time", "a delay", 0, vocab.MAX_DURATION)
+        if seconds is None or not self.accept("later"):
+            self.i = start
+            return False
+        for body_id in subject:
+            for action in self._actions_of(body_id):
+                self._delay_action(action, seconds)
+        return True
+
+    def _delay_action(self, action: Action, seconds: float) -> None:
+        """Start a motion `seconds` into the clip (a falling body is held until then)."""
+        if action.action == "topple":
+            self.warnings.append(f"ignored the start time {seconds:g} s of {action.subject}'s topple: "
+                                 "a topple starts on the first frame")
+            return
+        self.graph.remove_action(action)
+        self.graph.add_action(action.model_copy(update={"delay": seconds}))
+
+    def _occlusion(self, subject: list[str]) -> bool:
+        """'disappears behind the box', 'passes in front of the crate': the moving subject passes it there."""
+        if not self.accept_any(OCCLUSION_VERBS):
+            return False
+        lead = "behind" if self.accept("behind") else "in_front" if self.accept("in", "front", "of") else None
+        if lead is None:
+            return True  # "and reappears": passing behind already brings it out again
+        target = self.noun_phrase(create=True)
+        if target in (None, [GROUND], [BACKDROP]):
+            raise self.fail(f"what it passes {'behind' if lead == 'behind' else 'in front of'}")
+        for body_id in subject:
+            moving = next((a for a in self._actions_of(body_id) if a.action in ("roll", "push", "slide")), None)
+            if moving:
+                self.graph.remove_action(moving)
+                self.graph.add_action(moving.model_copy(update={"target": target[0], "via": lead, "direction": None}))
+            else:
+                kind = "roll" if self.graph.body(body_id).shape == "sphere" else "push"
+                self._add_action(Action(subject=body_id, action=kind, target=target[0], via=lead))
+        return True
+
+    def _either_side(self, subject: list[str]) -> bool:
+        """'with an apple on either side (of the pear)': one on its left, one (a copy, if one was named) on its right."""
+        start = self.i
+        if not (self.accept("on", "either", "side") or self.accept("on", "each", "side") or
+                self.accept("on", "both", "sides")):
+            return False
+        middle = self.noun_phrase(create=True) if self.accept("of") else self.previous_subject
+        if not middle or middle in ([GROUND], [BACKDROP]):
+            self.i = start
+            raise self.fail("what stands in the middle ('on either side of the vase')")
+        if len(subject) == 1:
+            body = self.graph.body(subject[0])
+            subject = subject + add_bodies(self.graph, body.noun, 1, body.colour.name, body.material.name, body.size)
+            self.body_count += 1
+            self.last_subject = subject
+        for body_id, side in zip(subject, ("left_of", "right_of")):
+            self.graph.add_relation(Relation(subject=body_id, relation=side, object=middle[0]))
+        return True
+
+    def _has_on_top(self, subject: list[str]) -> bool:
+        """'has a ball on top', 'with a cup on it': the named bodies stand on the subject."""
+        start = self.i
+        if not self.accept_any({"has", "have", "holds", "carries", "supports"}):
+            return False
+        held = self.noun_phrase(create=True)
+        if held in (None, [GROUND], [BACKDROP]) or not (self.accept("on", "top", "of", "it") or self.accept("on", "it")
+                                                        or self.accept("on", "top")):
+            self.i = start
+            return False
+        for body_id in held:
+            self.graph.add_relation(Relation(subject=body_id, relation="on", object=self._target_of(subject, True)))
+        return True
 
     def _no_op(self) -> bool:
         return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
@@ -574,11 +763,14 @@ class _Parser:
             self.i = start
             return False
         first = self.noun_phrase(create=True)
-        if first is None or not self.accept("and"):
-            raise self.fail("two objects after 'between' ('between the red box and the blue box')")
-        second = self.noun_phrase(create=True)
-        if second is None:
-            raise self.fail("a second object after 'and'")
+        if first is not None and len(first) == 2:  # "between two books", "between the chairs"
+            first, second = first[:1], first[1:]
+        else:
+            if first is None or not self.accept("and"):
+                raise self.fail("two objects after 'between' ('between the red box and the blue box')")
+            second = self.noun_phrase(create=True)
+            if second is None:
+                raise self.fail("a second object after 'and'")
         for body_id in subject:
             self.graph.add_relation(Relation(subject=body_id, relation="right_of", object=self._target_of(first, False)))
             self.graph.add_relation(Relation(subject=body_id, relation="left_of", object=self._target_of(second, False)))
@@ -677,7 +869,9 @@ class _Parser:
             (word in MOTION_VERBS and word.endswith("s"))
 
     def _starts_reference(self, offset: int = 0) -> bool:
-        """A noun phrase or a pronoun starts here."""
+        """A noun phrase or a pronoun starts here ("one after another" is neither)."""
+        if any(all(self.peek(offset + k) == word for k, word in enumerate(phrase)) for phrase in IN_TURN_PHRASES):
+            return False
         return self._starts_noun_phrase(offset) or self.peek(offset) in ("it", "itself", "them", "they")
 
     def _camera_ahead(self, offset: int) -> bool:
@@ -690,19 +884,24 @@ class _Parser:
         if self.accept_any({"it", "itself"}):
             return self._pronoun(single=True)
         if self.accept_any({"they", "them", "both", "all", "each"}):
-            self.accept("of", "them")
+            self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
         definite = bool(self.accept("the") or self.accept_any({"this", "these", "those"}))
         count: int | None = None
         ordinal: int | None = None
         if not definite:
             count = self._count()
-        if self.peek() in ("tower", "stack", "pile", "row", "line") and self.peek(1) == "of" and not definite:
+            self.accept_any({"other", "more"})  # "three other balls", "two more cubes"
+        if self.peek() in ("tower", "stack", "pile", "row", "line", "pyramid", "heap") and self.peek(1) == "of" \
+                and not definite:
+            if self.peek() in ("pyramid", "heap"):
+                self.warnings.append(f"built the {self.peek()} as a tower: kinema stacks bodies one on another")
             arrangement = "row" if self.peek() in ("row", "line") else "tower"
             self.i += 2
             count = self._count() or 5
         if definite:
             ordinal = self._ordinal()
+            said_count = self._count() if ordinal is None and self._count_ahead() else None
         if self.sky():
             return [BACKDROP]
         modifiers = self._modifiers()
@@ -710,7 +909,7 @@ class _Parser:
         if noun_word is None:
             if self.backdrop(modifiers):
                 return [BACKDROP]
-            ground = self.accept_any({"floor", "ground", "surface"})
+            ground = self.accept_any({"floor", "ground", "surface", "room"})
             if ground or (modifiers.get("material") and self.peek() in _SEPARATORS | CONNECTORS | {""}):
                 self._set_ground(modifiers)
                 return [GROUND]
@@ -729,6 +928,9 @@ class _Parser:
         plural = noun_word in vocab.PLURAL_NOUN_FORMS
         modifiers |= self._post_modifiers()
         modifiers |= self._post_modifiers()
+        if "colour" not in modifiers and not plural and self._colour_ahead() and self.peek(1) not in vocab.NOUN_FORMS:
+            # "a vase (white) on a shelf"
+            modifiers["colour"] = self._colour_word(self.accept_any(set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS)))
         if self.accept("in", "a", "row") or self.accept("in", "a", "line") or self.accept("in", "line"):
             arrangement = "row"
         if self.accept("stacked") or self.accept("in", "a", "tower") or self.accept("in", "a", "stack"):
@@ -736,12 +938,41 @@ class _Parser:
         if definite:
             found = self._resolve(noun, plural, ordinal, modifiers, start)
             if found is not None:
+                self.last_phrase = found
                 return found
+            count = said_count  # "the two chairs", none named before: two new chairs
         if not create:
             raise self.fail(f"an object already named in the prompt, not a new {noun}")
         if count is None:
             count = self._plural_default() if plural else 1
-        return self._create(noun, count, modifiers, arrangement, start)
+        self.last_phrase = self._create(noun, count, modifiers, arrangement, start)
+        self._colour_list(self.last_phrase)
+        return self.last_phrase
+
+    def _colour_ahead(self, offset: int = 0) -> bool:
+        word = self.peek(offset)
+        return word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS
+
+    @staticmethod
+    def _colour_word(word: str) -> str:
+        return vocab.COLOUR_SYNONYMS.get(word, word)
+
+    def _colour_list(self, ids: list[str]) -> None:
+        """'three balls: red, green and blue': one colour each, in order, when exactly that many follow."""
+        k = 1 if self.peek() in (",", ":") else 0
+        colours = []
+        while self._colour_ahead(k):
+            colours.append(self._colour_word(self.peek(k)))
+            k += 1
+            if self.peek(k) in (",", "and") and self._colour_ahead(k + 1):
+                k += 1
+            elif self.peek(k) == "," and self.peek(k + 1) == "and" and self._colour_ahead(k + 2):
+                k += 2
+        if len(ids) < 2 or len(colours) != len(ids):
+            return
+        self.i += k
+        for body_id, name in zip(ids, colours):
+            self.graph.replace_body(self.graph.body(body_id).model_copy(update={"colour": colour(name)}))
 
     def _elided_noun(self) -> str | None:
         """The noun a coordinated phrase shares: 'a red and a blue ball' -> ball (read ahead, not consumed)."""
@@ -779,6 +1010,11 @@ class _Parser:
                                  f"from 1 to {MAX_COUNT}")
             return int(value)
         return None
+
+    def _count_ahead(self) -> bool:
+        """A number word or numeral after 'the' ("the two chairs"), not a size ("the 30 cm ball")."""
+        word = self.peek()
+        return (word in vocab.NUMBER_WORDS or _is_number(word)) and self.peek(1) not in UNITS
 
     def _plural_default(self) -> int:
         return int(self.rng.integers(2, 5))
@@ -986,7 +1222,8 @@ class _Parser:
     # --- relations ---------------------------------------------------------------------------------------
     def relation_phrase(self) -> str | None:
         for phrase, relation in RELATION_PHRASES:
-            if phrase == ("in",) and self.peek(1) in ("a", "line", "row"):
+            if phrase == ("in",) and (self.peek(1) in ("line", "row", "turn", "sequence", "succession")
+                                      or self.peek(1) == "a" and self.peek(2) in ("row", "line", "tower", "stack")):
                 continue
             if self.accept(*phrase):
                 return relation
@@ -999,6 +1236,10 @@ class _Parser:
             raise self.fail(f"an object after '{relation.replace('_', ' ')}'")
         if relation in SUPPORTS:
             objects = [self._target_of(objects, top=True)]  # on a tower = on its top block
+            if self._is_group(subject) and self.graph.body(subject[0]).group.kind == "tower":
+                subject = self._group_base(subject)  # a tower on a desk: its bottom block stands on the desk
+        if objects == subject and self.previous_subject:  # "a stool with a mug on it": it is the stool
+            objects = self.previous_subject[:1]
         for obj in objects:
             for body_id in subject:
                 if BACKDROP in (obj, body_id):
@@ -1033,6 +1274,8 @@ class _Parser:
                              "white back wall')")
         passive = self.verb in PASSIVE_FORMS
         args = self.motion_arguments(direct_object=action == "collide" and not passive)
+        if args.get("in_turn"):
+            self.in_turn.append(subject)
         if "agent" in args:  # "the tower is knocked over by a ball": the ball hits the tower
             self._collide(args["agent"], {"target": self._target_of(subject, top=False), "speed": args.get("speed")})
             return
@@ -1048,11 +1291,7 @@ class _Parser:
         if "times" in args and action != "bounce":
             self.warnings.append(f"ignored '{args['times']} times': only a bounce repeats on its own")
         if "delay" in args:
-            if action in ("drop", "bounce", "topple"):
-                self.warnings.append(f"ignored the start time {args['delay']:g} s: falls start on the first frame "
-                                     "(kinema cannot hold a body in the air)")
-            else:
-                self.delay = args["delay"]
+            self.delay = args["delay"]
         if args.get("off") is None and "off" in args:  # "rolls off": off what it stands on, if anything
             args.pop("off")
             support = self._support_of(subject[0])
@@ -1181,8 +1420,12 @@ class _Parser:
         """Add a motion; one said after the body's fall starts when it lands ('falls onto X, then rolls'), one
         said after a delay starts then ('after 2 seconds the ball is pushed')."""
         said = self._actions_of(action.subject)
-        if self.delay is not None and action.action not in ("drop", "topple"):
-            action = action.model_copy(update={"delay": self.delay})
+        start = self.delay if self.delay is not None else self.step * SEQUENCE_SECONDS if self.step else None
+        if start is not None and action.action == "topple":
+            self.warnings.append(f"ignored the start time {start:g} s of {action.subject}'s topple: "
+                                 "a topple starts on the first frame")
+        elif start is not None:
+            action = action.model_copy(update={"delay": start})
         if action.action != "drop" and any(a.action == "drop" for a in said):
             action = action.model_copy(update={"after_fall": True})
         for existing in said:
@@ -1190,7 +1433,7 @@ class _Parser:
                 return  # said twice in other words: "rolls toward the box and collides with it"
             if existing.action == action.action:
                 raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
-        self.graph.add_action(action)
+        self.last_action = self.graph.add_action(action)
 
     def _actions_of(self, body_id: str) -> list[Action]:
         """The actions said of one body: scanning all of them for each new one made long prompts quadratic."""
@@ -1204,7 +1447,10 @@ class _Parser:
         """
         args: dict = {}
         if direct_object and self._starts_reference():
-            args["target"] = self._target_of(self.noun_phrase(create=True), top=False)
+            target = self.noun_phrase(create=True)
+            if target is None:
+                raise self.fail("what it hits")
+            args["target"] = self._target_of(target, top=False)
         while not self.at_end():
             if self.peek() == "off" and not self._starts_reference(1) and self.peek(1) != "of":
                 self.i += 1
@@ -1231,6 +1477,11 @@ class _Parser:
             times = self._times()
             if times is not None:
                 args["times"] = times
+                continue
+            if any(all(self.peek(k) == w for k, w in enumerate(phrase)) for phrase in IN_TURN_PHRASES):
+                args["in_turn"] = True
+                self.i += len(next(phrase for phrase in IN_TURN_PHRASES
+                                   if all(self.peek(k) == w for k, w in enumerate(phrase))))
                 continue
             if self.peek() == "off" and self._starts_reference(1 + (self.peek(1) == "of")):
                 self.i += 1 + (self.peek(1) == "of")
@@ -1345,11 +1596,14 @@ class _Parser:
         while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
             if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}):
                 continue
+            self.camera_object = None
             motion = self._camera_motion(adjective)
             if motion is None:
                 raise self.fail("a camera motion: zooms in/out, dollies in/out, orbits, pans left/right, "
                                 "follows X, is static")
             path = motion
+            if self.camera_object and self.peek() not in _SEPARATORS | CONNECTORS | {""}:
+                self.predicates(self.camera_object)  # "orbits a globe on a desk": the globe is on the desk
         if adjective == "orbiting" and path is None:
             path = CameraPath(motion="orbit", direction="left", amount=float(np.radians(DEFAULT_ORBIT_DEGREES)))
         self.graph.camera = self.graph.camera.model_copy(update={"path": path or CameraPath()})
@@ -1367,15 +1621,13 @@ class _Parser:
                     self.graph.add_relation(Relation(subject=body_id, relation=f"{side}_of", object=other))
 
     def _fall_in_turn(self, subject: list[str]) -> None:
-        """Bodies that fall 'one after another' land IN_TURN_SECONDS apart: each falls from higher up."""
-        gravity = -self.graph.settings.gravity[2]
-        drops = [a for body_id in subject for a in self._actions_of(body_id) if a.action == "drop"]
-        for k, drop in enumerate(drops):
-            first = drop.height if drop.height is not None else vocab.DEFAULT_DROP_HEIGHT
-            landing = math.sqrt(2 * first / gravity) + k * IN_TURN_SECONDS
-            self.graph.remove_action(drop)
-            self.graph.add_action(drop.model_copy(update={"height": round(min(gravity * landing**2 / 2,
-                                                                              vocab.MAX_DROP_HEIGHT), 4)}))
+        """Bodies that move 'one after another' start IN_TURN_SECONDS apart (a falling one is held until then)."""
+        for k, body_id in enumerate(subject):
+            for action in self._actions_of(body_id):
+                if k and action.action != "topple" and not action.after_fall:
+                    self.graph.remove_action(action)
+                    self.graph.add_action(action.model_copy(update={"delay": (action.delay or 0.0)
+                                                                    + k * IN_TURN_SECONDS}))
 
     def _camera_motion(self, adjective: str | None) -> CameraPath | None:
         if self.accept_any({"static", "fixed", "still", "stationary"}) or self.accept("does", "not", "move"):
@@ -1385,7 +1637,7 @@ class _Parser:
                 amount = self._amount_fraction(DEFAULT_ZOOM)
                 if self.accept("in") or self.accept("closer"):
                     if self.accept("on"):  # "zooms in on the ball": the zoom aims at the scene's centre anyway
-                        self.noun_phrase(create=True)
+                        self.camera_object = self.noun_phrase(create=True)
                     return CameraPath(motion="zoom_in", amount=self._amount_fraction(amount), zoom_mode=mode)
                 if self.accept("out") or self.accept("away"):
                     return CameraPath(motion="zoom_out", amount=self._amount_fraction(amount), zoom_mode=mode)
@@ -1398,7 +1650,7 @@ class _Parser:
             target = self.noun_phrase(create=True)  # "the camera follows the red ball as it rolls"
             if not target or target == [GROUND]:
                 raise self.fail("the object the camera follows")
-            self.last_subject = target
+            self.last_subject = self.camera_object = target
             return CameraPath(motion="track", target=target[0])
         return None
 
@@ -1429,6 +1681,11 @@ class _Parser:
             if self.accept("a", "full", "turn") or self.accept("full", "circle"):
                 degrees = 360.0
                 continue
+            if motion == "orbit" and self._starts_noun_phrase():  # "orbits a globe": the globe is in the scene
+                named = self.noun_phrase(create=True)
+                if named:
+                    self.camera_object = self.last_subject = named
+                    continue
             found = self._direction()
             if found in ("left", "right"):
                 direction = found
@@ -1442,9 +1699,12 @@ class _Parser:
     def finish(self) -> None:
         if self.duration is not None:
             self.graph.settings = self.graph.settings.model_copy(update={"duration": self.duration})
-        elif self.bounce_seconds > self.graph.settings.duration:
-            self.graph.settings = self.graph.settings.model_copy(
-                update={"duration": min(round(self.bounce_seconds, 1), vocab.MAX_DURATION)})
+        else:  # long enough for N bounces, and for the last delayed motion to play out
+            last_start = max((a.delay for a in self.graph.actions if a.delay is not None), default=0.0)
+            needed = max(self.bounce_seconds, last_start + AFTER_LAST_START)
+            if needed > self.graph.settings.duration:
+                self.graph.settings = self.graph.settings.model_copy(
+                    update={"duration": min(round(needed, 1), vocab.MAX_DURATION)})
         self._place_sides()
         for subject in self.in_turn:
             self._fall_in_turn(subject)

@@ -235,12 +235,14 @@ class Action(Record):
 
 
 class Event(Record):
-    """An impulse applied to a body at a video frame (N*s, world frame, at the centre of mass)."""
+    """An impulse applied to a body at a video frame (N*s, world frame, at the centre of mass); with `release`,
+    the body is held still where it starts until that frame (a fall said to start later)."""
 
     frame: int = Field(ge=0)
     body: Identifier
     impulse: Impulse = (0.0, 0.0, 0.0)
     angular_impulse: Impulse = (0.0, 0.0, 0.0)
+    release: bool = False
 
 
 class Settings(Record):

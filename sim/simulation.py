@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
-from scenes.schema import MAX_ANGULAR_VELOCITY, MAX_VELOCITY, too_short_for_a_frame
+from scenes.schema import MAX_ANGULAR_VELOCITY, MAX_VELOCITY, Body, too_short_for_a_frame
 from scenes.seeding import scene_rng
 from sim.errors import SimError
 from sim.rollout import Rollout
@@ -43,11 +43,15 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
     num_frames = round(seconds * fps)
     last = num_frames * substeps
     events = _events_by_step(graph, step_hz)
+    held = _holds(graph, step_hz)
     states, contacts = [], []
     forces: dict[tuple[float, float], float] = defaultdict(float)  # (body a, body b) -> summed normal force
     with World(graph, step_hz) as world, \
             tqdm(total=num_frames + 1, desc="simulating", unit="frame", disable=not progress) as bar:
         for step in range(last + 1):
+            for k, (until, body) in held.items():
+                if step <= until:  # before the state is read: held exactly where it started, let go after
+                    world.hold(k, body.position, body.orientation)
             for k, impulse, angular_impulse in events.get(step, ()):
                 world.apply_impulse(k, impulse, angular_impulse)
             if step % substeps == 0:
@@ -103,6 +107,13 @@ def _sane(state: State, frame: int, graph: SceneGraph) -> State:
         raise SimError(f"the simulation diverged at frame {frame} (body {graph.body_ids[k]}): {what}; "
                        "give it a smaller speed, impulse or spin, or a mass and size nearer its neighbours'")
     return state
+
+
+def _holds(graph: SceneGraph, step_hz: int) -> dict[int, tuple[int, Body]]:
+    """Body index 1..N -> (the physics step it is let go at, its record) for bodies held until a release."""
+    index = {body_id: k for k, body_id in enumerate(graph.body_ids, 1)}
+    return {index[event.body]: (round(event.frame / graph.settings.fps * step_hz), graph.body(event.body))
+            for event in graph.events if event.release}
 
 
 def _events_by_step(graph: SceneGraph, step_hz: int) -> dict[int, list[tuple[int, tuple, tuple]]]:

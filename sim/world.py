@@ -150,6 +150,12 @@ class World:
             totals[pair] = totals.get(pair, 0.0) + point[9]
         return np.array([(*pair, force) for pair, force in sorted(totals.items())], dtype=float).reshape(-1, 3)
 
+    def hold(self, k: int, position, orientation) -> None:
+        """Put body k at `position` and `orientation` (xyzw), at rest: held there until it is let go."""
+        uid = self.ids[k]
+        p.resetBasePositionAndOrientation(uid, list(position), list(orientation), physicsClientId=self.client)
+        p.resetBaseVelocity(uid, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], physicsClientId=self.client)
+
     def apply_impulse(self, k: int, impulse, angular_impulse) -> None:
         """Change dynamic body k's velocities as an impulse (N*s) and angular impulse (N*m*s) at its centre would."""
         uid = self.ids[k]

@@ -52,3 +52,15 @@ def test_after_one_second_the_ball_waits_then_moves():
     fps = graph.settings.fps
     assert np.abs(rollout.linear_velocity[:fps, k]).max() < 1e-6  # at rest for the first second
     assert np.linalg.norm(rollout.linear_velocity[fps + 1, k]) > 1.0
+
+
+def test_a_fall_said_to_start_later_is_held_still_until_then_and_replays_bit_exactly():
+    graph, rollout, k = _track("a mug falls; after 1 second a plate falls", "plate", seconds=2.0)
+    fps = graph.settings.fps
+    start = graph.bodies[k].position
+    assert np.array_equal(rollout.positions[:fps + 1, k], np.tile(start, (fps + 1, 1)))  # held exactly
+    assert rollout.positions[-1, k, 2] < start[2] - 0.5  # then let go: it has fallen
+    mug = 1 - k
+    assert rollout.positions[fps, mug, 2] < graph.bodies[mug].position[2] - 0.5  # the mug fell at once
+    again = simulate(parse_prompt("a mug falls; after 1 second a plate falls", seed=0), seconds=2.0)
+    assert np.array_equal(again.positions, rollout.positions)
