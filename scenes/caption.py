@@ -87,7 +87,8 @@ class _Writer:
         words = " ".join(self.adjectives(body))
         if count == 1:
             return f"{_article(words)} {words} {vocab.noun_words(body.noun)}{self.weight(body)}"
-        return f"{vocab.WORD_FOR_NUMBER.get(count, str(count))} {words} {vocab.noun_words(vocab.PLURALS[body.noun])}{self.weight(body)}"
+        plural = vocab.noun_words(vocab.PLURALS[body.noun])
+        return f"{vocab.WORD_FOR_NUMBER.get(count, str(count))} {words} {plural}{self.weight(body)}"
 
     def declarations(self) -> str:
         """Every body in graph order; alike neighbours are counted, groups named as towers and rows."""
@@ -168,7 +169,8 @@ class _Writer:
                      other.model_copy(update={"subject": action.subject}) == action]
             if len(namesakes) > 1 and len(alike) == len(namesakes) and not self._in_group(action.subject):
                 body = self.graph.body(action.subject)
-                who = f"the {body.colour.name} {vocab.MATERIAL_ADJECTIVES[body.material.name]} {vocab.noun_words(vocab.PLURALS[body.noun])}"
+                who = f"the {body.colour.name} {vocab.MATERIAL_ADJECTIVES[body.material.name]} " \
+                      f"{vocab.noun_words(vocab.PLURALS[body.noun])}"
                 sentences.append(self.action(action, who, plural=True))
                 done.update(alike)
             else:

@@ -158,8 +158,8 @@ def _known_words() -> set[str]:
                                                                                      "either", "sides", "follow",
                                                                                      "pause", "moments", "moment",
                                                                                      "room", "other", "more"}
-    words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS | {"times", "between", "middle", "later",
-                                                                     "off", "each", "other", "up", "t"}
+    words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS
+    words |= {"times", "between", "middle", "later", "off", "each", "other", "up", "t"}
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
     words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
     words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
@@ -699,7 +699,8 @@ class _Parser:
         return True
 
     def _either_side(self, subject: list[str]) -> bool:
-        """'with an apple on either side (of the pear)': one on its left, one (a copy, if one was named) on its right."""
+        """'with an apple on either side (of the pear)': one on its left, one (a copy, if one was named) on its
+        right."""
         start = self.i
         if not (self.accept("on", "either", "side") or self.accept("on", "each", "side") or
                 self.accept("on", "both", "sides")):
@@ -772,8 +773,9 @@ class _Parser:
             if second is None:
                 raise self.fail("a second object after 'and'")
         for body_id in subject:
-            self.graph.add_relation(Relation(subject=body_id, relation="right_of", object=self._target_of(first, False)))
-            self.graph.add_relation(Relation(subject=body_id, relation="left_of", object=self._target_of(second, False)))
+            for relation, phrase in (("right_of", first), ("left_of", second)):
+                self.graph.add_relation(Relation(subject=body_id, relation=relation,
+                                                 object=self._target_of(phrase, False)))
         return True
 
     def _middle_of(self, subject: list[str]) -> bool:
@@ -1376,7 +1378,8 @@ class _Parser:
         self.graph.remove_action(drop)
         self.graph.add_action(drop.model_copy(update={"height": round(height, 4)}))
         e = math.sqrt(min(squared, floor))
-        seconds = math.sqrt(2 * height / -self.graph.settings.gravity[2]) * (1 + 2 * sum(e**k for k in range(1, times + 1)))
+        fall = math.sqrt(2 * height / -self.graph.settings.gravity[2])
+        seconds = fall * (1 + 2 * sum(e**k for k in range(1, times + 1)))
         self.bounce_seconds = max(self.bounce_seconds, seconds + 0.5)
 
     def _is_group(self, subject: list[str]) -> bool:

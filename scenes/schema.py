@@ -235,8 +235,9 @@ class Action(Record):
 
 
 class Event(Record):
-    """An impulse applied to a body at a video frame (N*s, world frame, at the centre of mass); with `release`,
-    the body is held still where it starts until that frame (a fall said to start later)."""
+    """An impulse applied to a body at a video frame (N*s, world frame, at the centre of mass).
+
+    With `release`, the body is held still where it starts until that frame (a fall said to start later)."""
 
     frame: int = Field(ge=0)
     body: Identifier

@@ -4,7 +4,8 @@ The body frame sits at the centre of the body's extents (the point scene graphs 
 of). Cones and meshes become triangle meshes centred there and scaled per axis so their bounding box
 matches `body.size`. A static mesh collides as its exact triangles; a dynamic one as the convex parts of
 PyBullet's V-HACD decomposition (its convex hull would fill a bowl's hollow), computed once per mesh file
-and cached, since V-HACD takes seconds; the lexicon's compounds bring their exact convex parts (scenes.proxies). Convex hulls carry PyBullet's 1 mm collision margin.
+and cached, since V-HACD takes seconds; the lexicon's compounds bring their exact convex parts (scenes.proxies).
+Convex hulls carry PyBullet's 1 mm collision margin.
 """
 
 import contextlib

@@ -117,7 +117,8 @@ ROWS = [
     P("build a pyramid of six soda cans", {"nouns": C(soda_can=6)}, id="imperative-build-pyramid"),
     P("place a candle between two books", {"nouns": C(candle=1, book=2), "between": {("candle", "book", "book")}},
       id="imperative-place-between"),
-    P("launch a toy airplane off the sofa", {"nouns": C(toy_airplane=1, sofa=1), "actions": {("toy_airplane", "throw|push")}},
+    P("launch a toy airplane off the sofa",
+      {"nouns": C(toy_airplane=1, sofa=1), "actions": {("toy_airplane", "throw|push")}},
       id="imperative-launch-plane"),
     # --- 3 casual openings and requests ----------------------------------------------------------------------
     P("show me a ball bouncing on the floor", {"nouns": C(ball=1), "actions": {("ball", "drop")}},
