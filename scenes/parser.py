@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenes import vocabulary as vocab
-from scenes.bodies import add_bodies, colour, material, scaled_size
+from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
@@ -47,8 +47,8 @@ RELATION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted([
 # verb form -> action; "collide" becomes roll or push toward the other body.
 MOTION_VERBS: dict[str, str] = {
     **dict.fromkeys(["falls", "fall", "drops", "drop", "dropped", "dropping", "falling", "lands", "land",
-                     "plummets", "tumbles"], "drop"),
-    **dict.fromkeys(["rolls", "roll", "rolled", "rolling"], "roll"),
+                     "plummets", "landing", "plunges", "fell"], "drop"),
+    **dict.fromkeys(["rolls", "roll", "rolled", "rolling", "tumbles", "tumble", "tumbling", "tumbled"], "roll"),
     **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked", "goes", "go",
                      "going", "passing", "travels", "crosses", "kick", "kicks", "drives", "drive", "driving",
                      "rides"], "push"),
@@ -67,7 +67,7 @@ COPULAS = {"is", "are", "sits", "sit", "sitting", "rests", "rest", "resting", "s
 # Discourse words that change nothing in the scene; manner adverbs ("slowly", "gently") are ignored with a warning.
 ADVERBS = {"immediately", "straight", "directly", "again", "also", "eventually", "finally", "then", "all"}
 # particles after a motion verb that add nothing: "falls over", "rolls off", "rolls away"
-PARTICLES = {"over", "off", "away", "up", "along", "around", "back", "out"}
+PARTICLES = {"over", "off", "away", "up", "along", "around", "back", "out", "down"}
 CONNECTORS = {"and", "then", "while", "as", "after", "which", "that", "where", "meanwhile", "before", "so",
               "with", "but", "when", "until"}
 STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", "them", "both", "each", "all",
@@ -98,6 +98,9 @@ OPENINGS: list[tuple[str, ...]] = sorted((tuple(phrase.split()) for phrase in (
     "what happens when", "what happens if", "watch", "how about", "now", "ok", "okay", "can you", "could you",
     "would you", "will you", "let see", "let watch", "let me watch", "hey", "hi", "hello", "so", "just",
     "is it possible to see", "is it possible to show", "is it possible to", "i would love to see", "i love",
+    "i'd love to see", "i'd love", "i would love", "i want a", "just want", "want", "can i get", "can i have",
+    "can i see", "could i get", "could i see", "could i have", "i'd like to watch", "i want to watch",
+    "please make", "please show", "give us",
 )), key=lambda phrase: -len(phrase))
 # Verbs that open an imperative ("drop a ball from 2 m"): the action they give their object, or None for
 # verbs that only place ("put a cube on the box"); "stack" and "line up" also arrange what they name.
@@ -107,17 +110,21 @@ IMPERATIVES: dict[str, str | None] = {
     **dict.fromkeys(["push", "shove", "kick", "nudge", "flick"], "push"),
     **dict.fromkeys(["topple", "tip"], "topple"),
     **dict.fromkeys(["place", "put", "set", "position", "lay", "stand", "add", "build", "construct",
-                     "arrange", "spawn", "include", "have"], None),
+                     "arrange", "spawn", "include", "have", "leave", "keep", "rest", "balance", "hang"], None),
     **dict.fromkeys(["stack", "pile"], "tower"), "line": "row",
 }
 ARRANGING_IMPERATIVES = {"tower", "row"}
 PARTICIPLE_MOTIONS = {"drop", "roll", "slide", "push"}  # "a rolling ball", "a falling cube"
+ROLLING_MOVES = {"goes", "go", "going", "moves", "move", "moving", "travels", "crosses", "drives", "drive", "driving",
+                 "rides", "heads"}  # verbs of moving that roll a ball or a toy car instead of pushing it
 # Passive forms whose agent follows "by": "the tower is knocked over by a ball" (the ball hits the tower).
 PASSIVE_FORMS = {"knocked", "hit", "struck", "pushed", "shoved", "kicked", "bumped", "toppled", "rammed", "smashed",
                  "tipped", "nudged", "moved", "struck", "crashed"}
 # "one after another": the bodies start in turn, this many seconds apart.
 IN_TURN_PHRASES = [("one", "after", "another"), ("one", "after", "the", "other"), ("one", "by", "one"),
-                   ("one", "at", "a", "time"), ("in", "turn"), ("in", "sequence"), ("in", "succession")]
+                   ("one", "at", "a", "time"), ("in", "turn"), ("in", "sequence"), ("in", "succession"),
+                   ("one", "every", "second"), ("one", "per", "second"), ("each", "a", "second", "apart")]
+IN_TURN_EACH_SECOND = {("one", "every", "second"), ("one", "per", "second"), ("each", "a", "second", "apart")}
 IN_TURN_SECONDS = 0.5
 # Phrases that add nothing the physics does not already show: "comes out the other side" after passing behind.
 NO_OP_PHRASES = sorted([tuple(phrase.split()) for phrase in (
@@ -126,7 +133,8 @@ NO_OP_PHRASES = sorted([tuple(phrase.split()) for phrase in (
     "in the middle of the floor", "in the middle of the scene", "in the middle", "in the center",
     "in the centre", "at the center", "at the centre", "side by side", "in slow motion", "in real time",
     "out the other side", "out on the other side", "and stops", "stops", "comes to rest", "comes to a stop",
-    "in a row", "in a line", "and keeps going", "keeps rolling", "in the room",
+    "in a row", "in a line", "and keeps going", "on top of each other", "on each other", "one on top of another",
+    "one on top of the other", "head on", "on the far side", "on the other end", "and stops there", "keeps rolling", "in the room",
     "in the middle of the room", "of the room",
 )], key=lambda phrase: -len(phrase))
 # Verbs of passing out of sight and back: they add `via` to a motion ("disappears behind the box").
@@ -159,7 +167,8 @@ def _known_words() -> set[str]:
                                                                                      "pause", "moments", "moment",
                                                                                      "room", "other", "more"}
     words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS
-    words |= {"times", "between", "middle", "later", "off", "each", "other", "up", "t"}
+    words |= {"times", "between", "middle", "later", "off", "each", "other", "up", "t", "has", "have", "holds", "hold",
+              "carries", "supports", "contains", "contain", "edge"}
     words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
     words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
     words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
@@ -199,8 +208,9 @@ _JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
 # Typography read as plain text, one character for one so positions in messages stay right: curly quotes,
 # dashes and brackets; "t=1s" is "at 1s".
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": ",",
-                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": "+"})
+                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": ","})
 _AT_TIME = re.compile(r"(?:\bat\s+)?\bt\s?=(?=\s?\d)")
+_TIMES_COUNT = re.compile(r"\b(\d+)x\b")
 _SEPARATORS = {",", ".", ";", ":", "!", "?"}
 _ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
 # Forms of several words ("bowling pin", "rubber duck", "clay ball") read as one token, longest first.
@@ -218,6 +228,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     to `warnings`. Things out of scope (animals, liquids, ...) are refused by category.
     """
     lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , "))
+    lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
@@ -281,7 +292,7 @@ def _only_modifies(tokens: list[Token], k: int) -> bool:
     before = tokens[k - 1].text if k > 0 else ""
     after = next((t.text for t in tokens[k + 1:k + 4] if t.text in KNOWN_WORDS), "")
     return (before in _DETERMINERS or before in _NOUN_MODIFIERS or before in IGNORABLE_MODIFIERS
-            or _is_number(before)) and (after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS)
+            or before.endswith("ly") or _is_number(before)) and (after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS)
 
 
 def _out_of_scope(word: str, token: Token, text: str) -> None:
@@ -349,7 +360,7 @@ class _Parser:
         self.backdrop_said = False
         self.verb = ""  # the motion verb being read, as written (passive forms take an agent after "by")
         self.delay: float | None = None  # seconds before this clause's motions start ("after 2 seconds")
-        self.in_turn: list[list[str]] = []  # subjects that move "one after another"
+        self.in_turn: list[tuple[list[str], float]] = []  # subjects that move "one after another", seconds apart
         self.sides: dict[str, str] = {}  # body -> "left" / "right": "on the left"
         self.bounce_seconds = 0.0  # how long "bounces N times" needs
         self.imperative_said = False  # "stack three boxes and throw a ball": base verbs go on commanding
@@ -359,6 +370,9 @@ class _Parser:
         self.previous_subject: list[str] = []  # the subject before the current one ("a stool with a mug on it")
         self.last_phrase: list[str] = []  # the bodies of the last noun phrase read (what "which" refers to)
         self.camera_object: list[str] | None = None  # what a camera motion names ("orbits a globe")
+        self.clause_subject: list[str] | None = None  # the subject whose predicates are being read
+        self.mentions: list[list[str]] = []  # every noun phrase's bodies, in order (what pronouns refer to)
+        self.moving_off: dict[str, tuple[str, str]] = {}  # body -> (support, direction) it moves off
         self.last_action: Action | None = None  # the motion said last ("roll a marble, at 2 m/s, ...")
 
     # --- token access ---------------------------------------------------------------------------------
@@ -593,7 +607,11 @@ class _Parser:
         self._new_subject(subject)
         if kind is not None and kind not in ARRANGING_IMPERATIVES:
             self.verb = verb
-            self.motion(subject, kind)
+            self.clause_subject = subject  # "drop a ball on top of it": it is not the ball
+            try:
+                self.motion(subject, kind)
+            finally:
+                self.clause_subject = None
         self.predicates(subject)
         return True
 
@@ -616,13 +634,21 @@ class _Parser:
 
     def predicates(self, subject: list[str]) -> None:
         """Relations, motions, weights and durations of `subject`, up to the next separator or connector."""
+        self.clause_subject = subject
+        try:
+            self._predicates(subject)
+        finally:
+            self.clause_subject = None
+
+    def _predicates(self, subject: list[str]) -> None:
         chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
             if self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
                     self.accept_any(COPULAS | ADVERBS) or self._no_op():
                 continue
             if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
-                    or self._has_on_top(subject) or self._either_side(subject):
+                    or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
+                    or self._said_property(subject):
                 continue
             if self.peek() in ("follows", "follow") and self.previous_subject and not self._starts_reference(1):
                 self.i += 1  # "another marble follows": it does what the one before did
@@ -698,6 +724,43 @@ class _Parser:
                 self._add_action(Action(subject=body_id, action=kind, target=target[0], via=lead))
         return True
 
+    def _said_property(self, subject: list[str]) -> bool:
+        """'a ball that is red', 'the box is heavy': a colour, material, size or mass word after 'is'."""
+        previous = self.tokens[self.i - 1].text if self.i else ""
+        if previous not in COPULAS or self.peek() in vocab.NOUN_FORMS and not self._describes_next():
+            return False
+        start = self.i
+        said = self._modifiers()
+        if not said or self.peek() in vocab.NOUN_FORMS:
+            self.i = start
+            return False
+        for body_id in subject:
+            body = self.graph.body(body_id)
+            update = {}
+            if "colour" in said:
+                update["colour"] = colour(said["colour"])
+            if "material" in said:
+                update["material"] = material(said["material"])
+                update["mass"] = noun_mass(body.noun, body.shape, body.size, update["material"].density)
+            if "scale" in said or "length" in said:
+                update["size"] = scaled_size(body.noun, said.get("scale", 1.0), said.get("length"))
+                update["mass"] = noun_mass(body.noun, body.shape, update["size"], body.material.density)
+            if "mass_factor" in said:
+                update["mass"] = update.get("mass", body.mass) * said["mass_factor"]
+            self.graph.replace_body(body.model_copy(update=update))
+        return True
+
+    def _on_top(self, subject: list[str]) -> bool:
+        """'with an apple on top': on the body named before ('a stack of books ..., with an apple on top')."""
+        if not (self.peek(0) == "on" and self.peek(1) == "top" and self.peek(2) != "of") or not self.previous_subject:
+            return False
+        self.i += 2
+        base = self._target_of(self.previous_subject, top=True)
+        for body_id in subject:
+            if body_id != base:
+                self.graph.add_relation(Relation(subject=body_id, relation="on", object=base))
+        return True
+
     def _either_side(self, subject: list[str]) -> bool:
         """'with an apple on either side (of the pear)': one on its left, one (a copy, if one was named) on its
         right."""
@@ -721,25 +784,34 @@ class _Parser:
     def _has_on_top(self, subject: list[str]) -> bool:
         """'has a ball on top', 'with a cup on it': the named bodies stand on the subject."""
         start = self.i
-        if not self.accept_any({"has", "have", "holds", "carries", "supports"}):
+        verb = self.accept_any({"has", "have", "holds", "carries", "supports", "contains", "hold", "contain"})
+        if not verb:
             return False
         held = self.noun_phrase(create=True)
-        if held in (None, [GROUND], [BACKDROP]) or not (self.accept("on", "top", "of", "it") or self.accept("on", "it")
-                                                        or self.accept("on", "top")):
+        on_top = self.accept("on", "top", "of", "it") or self.accept("on", "it") or self.accept("on", "top")
+        inside = self.accept("in", "it") or self.accept("inside") or verb.startswith("contain") or \
+            verb.startswith("hold") and self._is_container(subject[0])
+        if held in (None, [GROUND], [BACKDROP]) or not (on_top or inside):
             self.i = start
             return False
+        relation = "on" if on_top else "inside"
         for body_id in held:
-            self.graph.add_relation(Relation(subject=body_id, relation="on", object=self._target_of(subject, True)))
+            self.graph.add_relation(Relation(subject=body_id, relation=relation, object=self._target_of(subject, True)))
         return True
+
+    def _is_container(self, body_id: str) -> bool:
+        spec = vocab.NOUNS[self.graph.body(body_id).noun]
+        return spec.hollow > 0 or spec.mesh_file is not None  # a bucket, a bowl: what layout can put things in
 
     def _no_op(self) -> bool:
         return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
 
     def _in_turn(self, subject: list[str]) -> bool:
         """'one after another': the subject's bodies fall in turn (each from a little higher than the last)."""
-        if any(self.accept(*phrase) for phrase in IN_TURN_PHRASES):
-            self.in_turn.append(subject)
-            return True
+        for phrase in IN_TURN_PHRASES:
+            if self.accept(*phrase):
+                self.in_turn.append((subject, 1.0 if phrase in IN_TURN_EACH_SECOND else IN_TURN_SECONDS))
+                return True
         return False
 
     def _side(self, subject: list[str]) -> bool:
@@ -885,6 +957,10 @@ class _Parser:
         start = self.i
         if self.accept_any({"it", "itself"}):
             return self._pronoun(single=True)
+        if self.peek() in ("all", "both", "each") and self.peek(1) not in ("of", "") and self._starts_noun_phrase(1):
+            self.i += 1  # "all 10 pins", "all the balls", "both cubes": those named before
+            self.accept("the")
+            return self._resolve_all(start)
         if self.accept_any({"they", "them", "both", "all", "each"}):
             self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
@@ -923,6 +999,8 @@ class _Parser:
                     raise self.fail("an object named earlier, before 'one'")
                 return found
             noun_word = self._elided_noun() if modifiers and not definite else None
+            if noun_word is None and not definite and self._another_of_the_same(start):
+                noun_word = self.graph.body(self.mentions[-1][0]).noun  # "then a third", "then another falls"
             if noun_word is None:
                 self.i = start
                 return None
@@ -941,6 +1019,7 @@ class _Parser:
             found = self._resolve(noun, plural, ordinal, modifiers, start)
             if found is not None:
                 self.last_phrase = found
+                self.mentions.append(found)
                 return found
             count = said_count  # "the two chairs", none named before: two new chairs
         if not create:
@@ -949,6 +1028,7 @@ class _Parser:
             count = self._plural_default() if plural else 1
         self.last_phrase = self._create(noun, count, modifiers, arrangement, start)
         self._colour_list(self.last_phrase)
+        self.mentions.append(self.last_phrase)
         return self.last_phrase
 
     def _colour_ahead(self, offset: int = 0) -> bool:
@@ -975,6 +1055,33 @@ class _Parser:
         self.i += k
         for body_id, name in zip(ids, colours):
             self.graph.replace_body(self.graph.body(body_id).model_copy(update={"colour": colour(name)}))
+
+    def _another_of_the_same(self, start: int) -> bool:
+        """'another' or 'a second/third' with no noun: one more of what was named last."""
+        if not self.mentions or self.mentions[-1] in ([GROUND], [BACKDROP]) or start >= len(self.tokens):
+            return False
+        if self.tokens[start].text == "another":
+            return True
+        return self.tokens[start].text in ("a", "an") and self.accept_any(set(vocab.ORDINALS) - {"last"}) is not None
+
+    def _resolve_all(self, start: int) -> list[str]:
+        """'all 10 pins', 'both cubes': every body named before that fits the phrase; a count said above those
+        named makes the rest ("the pins ... all 10 pins": ten in all)."""
+        count = self._count()
+        modifiers = self._modifiers()
+        noun_word = self.accept_any(vocab.NOUN_FORMS)
+        if noun_word is None:
+            raise self.fail("what 'all' names ('all the balls')")
+        found = [b.id for b in self.graph.bodies if self._matches(b, vocab.NOUN_FORMS[noun_word], modifiers)]
+        if not found:
+            raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: no such object was named "
+                             "before it")
+        if count and count > len(found):
+            first = self.graph.body(found[0])
+            found = found + add_bodies(self.graph, first.noun, count - len(found), first.colour.name,
+                                       first.material.name, first.size)
+        self.last_phrase = found
+        return found
 
     def _elided_noun(self) -> str | None:
         """The noun a coordinated phrase shares: 'a red and a blue ball' -> ball (read ahead, not consumed)."""
@@ -1042,6 +1149,14 @@ class _Parser:
             length = self.measure("length", "a size", *vocab.SIZE_RANGE)
             if length is not None:
                 found["length"] = length
+                self.accept_any(SIZE_AFTER_WORDS)  # "a 1.5 m tall box"
+            elif word in SIZE_AFTER_WORDS and word not in vocab.SIZE_WORDS:
+                self.warnings.append(f"ignored {word!r}: give a size word (small, large) or a size ('1.5 m')")
+            elif self.quantity("angle") is not None:
+                self.i -= 2  # "a 30 degree ramp": said again below, to warn
+                self.warnings.append(f"ignored the angle '{self.peek()} {self.peek(1)}': ramps have their own slope")
+                self.i += 2
+                continue
             elif word in vocab.SIZE_WORDS:
                 found["scale"] = vocab.SIZE_WORDS[word]
             elif (word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS) and \
@@ -1079,10 +1194,13 @@ class _Parser:
         start = self.i
         if self.accept("weighing"):
             return {"mass": self.mass()}
+        about = self.accept_any({"about", "around"})  # "(about 1 m long)"
         length = self.measure("length", "a size", *vocab.SIZE_RANGE)
         if length is not None:
             self.accept_any(SIZE_AFTER_WORDS) or self.accept("in", "diameter")
             return {"length": length}
+        if about:
+            self.i = start
         if self.accept("made", "of") or (self.peek() == "of" and self.peek(1) in vocab.MATERIAL_WORDS
                                          and self.accept("of")):
             word = self.accept_any(vocab.MATERIAL_WORDS)
@@ -1143,11 +1261,17 @@ class _Parser:
         self.graph.backdrop, self.backdrop_said = backdrop, True
 
     def _pronoun(self, single: bool) -> list[str]:
-        if not self.last_subject:
+        """What 'it' or 'them' names: the subject, or inside the subject's own predicates the last other thing
+        named ("the ball rolls toward the box and hits it": the box)."""
+        referent = self.last_subject
+        if self.clause_subject:
+            referent = next((m for m in reversed(self.mentions) if not set(m) & set(self.clause_subject)),
+                            self.previous_subject or self.last_subject)
+        if not referent:
             raise self.fail("an object before the pronoun refers to it")
-        if single and len(self.last_subject) > 1:
-            return self.last_subject[:1] if self.graph.body(self.last_subject[0]).group else self.last_subject
-        return self.last_subject
+        if single and len(referent) > 1:
+            return referent[:1] if self.graph.body(referent[0]).group else referent
+        return referent
 
     def _matches(self, body, noun: str | None, modifiers: dict) -> bool:
         if noun and body.noun != noun:
@@ -1240,8 +1364,6 @@ class _Parser:
             objects = [self._target_of(objects, top=True)]  # on a tower = on its top block
             if self._is_group(subject) and self.graph.body(subject[0]).group.kind == "tower":
                 subject = self._group_base(subject)  # a tower on a desk: its bottom block stands on the desk
-        if objects == subject and self.previous_subject:  # "a stool with a mug on it": it is the stool
-            objects = self.previous_subject[:1]
         for obj in objects:
             for body_id in subject:
                 if BACKDROP in (obj, body_id):
@@ -1277,7 +1399,12 @@ class _Parser:
         passive = self.verb in PASSIVE_FORMS
         args = self.motion_arguments(direct_object=action == "collide" and not passive)
         if args.get("in_turn"):
-            self.in_turn.append(subject)
+            self.in_turn.append((subject, args["in_turn"]))
+        for body_id in subject if "across" in args else []:
+            if args["across"] != body_id:
+                self.graph.add_relation(Relation(subject=body_id, relation="on", object=args["across"]))
+        if "distance" in args and action in ("slide", "push", "roll") and "speed" not in args:
+            args["speed"] = self._speed_for_distance(subject[0], args["distance"], action)
         if "agent" in args:  # "the tower is knocked over by a ball": the ball hits the tower
             self._collide(args["agent"], {"target": self._target_of(subject, top=False), "speed": args.get("speed")})
             return
@@ -1302,8 +1429,16 @@ class _Parser:
         if "off" in args:
             self._off(subject, action, args)
             return
+        if action == "push" and self.verb in ROLLING_MOVES:
+            action = "roll" if all(self._rolls(body_id) for body_id in subject) else action
         if action == "collide" and passive and "target" not in args and len(subject) >= 1:
             action = "topple"  # "the tower is knocked over": it falls
+        if action in ("drop", "bounce") and args.get("target") and all(b in self.moving_off for b in subject):
+            # "falls off the shelf and lands in a bucket": the bucket stands where it falls
+            support, direction = self.moving_off[subject[0]]
+            if args["target"] != support and not any(r.subject == args["target"] for r in self.graph.relations):
+                self.graph.add_relation(Relation(subject=args["target"], relation=f"{direction}_of", object=support))
+            return
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
                 if not any(a.action == "drop" for a in self._actions_of(body_id)):
@@ -1343,10 +1478,28 @@ class _Parser:
                                         target=support, via="down", speed=args.get("speed")))
                 continue
             self.graph.add_relation(Relation(subject=body_id, relation="on", object=support))
+            if any(a.action in ("roll", "slide", "push") for a in self._actions_of(body_id)):
+                continue  # "rolls across the table, then falls off the edge": the roll carries it off
             kind = action if action in ("roll", "slide", "push") else "roll" if body.shape == "sphere" else "push"
             direction = args.get("direction") or str(self.rng.choice(["left", "right"]))
+            if direction in ("left", "right"):
+                self.moving_off[body_id] = (support, direction)
             self._add_action(Action(subject=body_id, action=kind, direction=direction,
                                     speed=args.get("speed") or self._speed_off(body, support_body)))
+
+    def _speed_for_distance(self, body_id: str, distance: float, action: str) -> float:
+        """The launch speed that stops a slider after `distance` under Coulomb friction on the floor (v^2 = 2 mu g d);
+        a rolling body barely slows, so it gets the speed that covers the distance in two seconds."""
+        body = self.graph.body(body_id)
+        if action == "roll" or body.shape == "sphere":
+            return round(min(distance / 2.0, vocab.MAX_SPEED), 3)
+        friction = math.sqrt(body.material.friction * self.graph.ground.material.friction)
+        return round(min(math.sqrt(2 * friction * -self.graph.settings.gravity[2] * distance), vocab.MAX_SPEED), 3)
+
+    def _rolls(self, body_id: str) -> bool:
+        """A ball, or something on wheels: 'goes', 'moves' and 'drives' roll it."""
+        body = self.graph.body(body_id)
+        return body.shape == "sphere" or vocab.NOUNS[body.noun].category == "vehicles"
 
     def _support_of(self, body_id: str) -> str | None:
         return next((r.object for r in self.graph.relations if r.subject == body_id and r.relation == "on"), None)
@@ -1481,10 +1634,24 @@ class _Parser:
             if times is not None:
                 args["times"] = times
                 continue
-            if any(all(self.peek(k) == w for k, w in enumerate(phrase)) for phrase in IN_TURN_PHRASES):
-                args["in_turn"] = True
-                self.i += len(next(phrase for phrase in IN_TURN_PHRASES
-                                   if all(self.peek(k) == w for k, w in enumerate(phrase))))
+            distance = self.measure("length", "a distance", 0.01, 100.0)
+            if distance is not None:  # "slides 2.5 metres": the speed that carries it that far
+                args["distance"] = distance
+                continue
+            phrase = next((phrase for phrase in IN_TURN_PHRASES
+                           if all(self.peek(k) == w for k, w in enumerate(phrase))), None)
+            if phrase:
+                self.i += len(phrase)
+                args["in_turn"] = 1.0 if phrase in IN_TURN_EACH_SECOND else IN_TURN_SECONDS
+                continue
+            if self.peek() == "off" and self.peek(1) == "the" and self.peek(2) == "edge":
+                self.i += 3  # "off the edge (of the table)": off that, or off what it stands on
+                args["off"] = None
+                if self.accept("of"):
+                    support = self.noun_phrase(create=True)
+                    if support in (None, [GROUND], [BACKDROP]):
+                        raise self.fail("an object after 'the edge of'")
+                    args["off"] = self._target_of(support, top=True)
                 continue
             if self.peek() == "off" and self._starts_reference(1 + (self.peek(1) == "of")):
                 self.i += 1 + (self.peek(1) == "of")
@@ -1498,6 +1665,7 @@ class _Parser:
                 height = self.measure("length", "a drop height", 0, vocab.MAX_DROP_HEIGHT)
                 if height is None:
                     raise self.fail("a height such as '2 m' after 'from'")
+                self.accept_any({"height", "high", "up", "above"})  # "from 3 m height", "from 2 meters up"
                 args["height"] = height
                 continue
             if self.peek() == "at" and (_is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
@@ -1521,8 +1689,11 @@ class _Parser:
             target = self.noun_phrase(create=True)
             if target is None:
                 raise self.fail(f"an object after '{lead}'")
-            if target == [GROUND] or lead == "across":
+            if target == [GROUND]:
                 continue  # "across the floor", "onto the ground": the ground is always there
+            if lead == "across":  # "rolls across the table": on the table, moving
+                args["across"] = self._target_of(target, top=True)
+                continue
             if target == [BACKDROP]:
                 if lead == "in front of":
                     continue  # "rolls left in front of a white back wall": the walls are always behind
@@ -1568,6 +1739,11 @@ class _Parser:
             if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_reference(len(phrase)):
                 self.i += len(phrase)
                 return " ".join(phrase)
+        if self.peek() == "in" and MOTION_VERBS.get(self.verb) in ("drop", "bounce") and self._starts_reference(1) \
+                and not (self.peek(1) in ("a", "the") and self.peek(2) in ("row", "line", "tower", "stack", "middle",
+                                                                          "center", "centre", "turn")):
+            self.i += 1  # "falls in a bucket", "lands in the bowl": into it
+            return "into"
         return None
 
     def _direction(self) -> str | None:
@@ -1623,14 +1799,14 @@ class _Parser:
                         continue  # said once, as the left one's relation
                     self.graph.add_relation(Relation(subject=body_id, relation=f"{side}_of", object=other))
 
-    def _fall_in_turn(self, subject: list[str]) -> None:
-        """Bodies that move 'one after another' start IN_TURN_SECONDS apart (a falling one is held until then)."""
+    def _fall_in_turn(self, subject: list[str], seconds: float) -> None:
+        """Bodies that move 'one after another' start `seconds` apart (a falling one is held until then)."""
         for k, body_id in enumerate(subject):
             for action in self._actions_of(body_id):
                 if k and action.action != "topple" and not action.after_fall:
                     self.graph.remove_action(action)
                     self.graph.add_action(action.model_copy(update={"delay": (action.delay or 0.0)
-                                                                    + k * IN_TURN_SECONDS}))
+                                                                    + k * seconds}))
 
     def _camera_motion(self, adjective: str | None) -> CameraPath | None:
         if self.accept_any({"static", "fixed", "still", "stationary"}) or self.accept("does", "not", "move"):
@@ -1709,8 +1885,8 @@ class _Parser:
                 self.graph.settings = self.graph.settings.model_copy(
                     update={"duration": min(round(needed, 1), vocab.MAX_DURATION)})
         self._place_sides()
-        for subject in self.in_turn:
-            self._fall_in_turn(subject)
+        for subject, seconds in self.in_turn:
+            self._fall_in_turn(subject, seconds)
         path = self.graph.camera.path
         if path.motion == "track" and path.target not in self.graph.body_ids:
             raise SceneError(f"the camera follows {path.target}, which is not in the scene")
