@@ -1,15 +1,27 @@
 """The prompt parser: English about objects, their motion and the camera, to a laid-out `SceneGraph`.
 
-A small deterministic grammar, no model: sentences are clauses joined by "and", "then" and commas; a clause
-is a subject (noun phrases or a pronoun) followed by predicates (relations, motions, a duration), or a
-camera clause. Every word must be known: an unknown one is reported with its position and the closest
-known words, never skipped.
+A small deterministic grammar, no model. Its words and phrases are data (scenes/phrases.yaml, read by
+scenes.grammar; objects in scenes/lexicon.yaml); scenes.tokens turns the text into checked tokens. The clauses,
+recognised here by recursive descent, are roughly:
+
+    prompt     := clause ((SEPARATOR | CONNECTOR) clause)*
+    clause     := OPENING* SEQUENCE_WORD? ( framing | camera | VIEW | delay | duration | NO_OP | leading_side
+                  | imperative | subject predicate* )
+    imperative := IMPERATIVE noun_phrase ("and" noun_phrase)* motion_arg* predicate*
+    subject    := ("there is" | "there are")? noun_phrase (("," | "and") noun_phrase)*
+    predicate  := COPULA | ADVERB | NO_OP | IN_TURN | side | between | middle_of | OCCLUSION_VERB ... | "has" X "on top"
+                  | property ("is red") | MOTION_VERB motion_arg* | RELATION noun_phrase | "weighs" MASS | duration
+    motion_arg := "from" LENGTH | "at" SPEED | "at" TIME | direction | LEAD noun_phrase | "off" noun_phrase
+                  | "by" noun_phrase (after a PASSIVE_FORM) | "toward each other" | N "times" | IN_TURN | LENGTH
+    noun_phrase:= pronoun | "all" N? noun | ("the" | "this") ORDINAL? N? modifier* NOUN | COUNT? ARRANGEMENT?
+                  modifier* NOUN post_modifier* colour_list?
+
+Each recogniser applies its meaning to the graph as it goes (bodies are made when their phrase is read, so a
+later "the ball" or "it" can name them). An unknown word is reported with its position and the closest known
+words; a describing word kinema cannot show is a warning; contradictions and ambiguity are errors.
 """
 
-import difflib
 import math
-import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,6 +29,11 @@ from scenes import vocabulary as vocab
 from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
+from scenes.grammar import (
+    ADVERBS, ARRANGING_IMPERATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
+    NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICIPLE_MOTIONS, PARTICLES, PASSIVE_FORMS, RELATION_PHRASES,
+    REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, VIEW_PHRASES,
+)
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
@@ -24,293 +41,18 @@ from scenes.schema import (
     too_short_for_a_frame,
 )
 from scenes.seeding import scene_rng
+from scenes.tokens import NOUN_MODIFIERS, ORDINAL_NUMBER, SEPARATORS, Token, is_number, tokenize
 from scenes.units import UNITS
 from scenes.vocabulary import DEFAULT_ORBIT_DEGREES, DEFAULT_PAN_DEGREES, DEFAULT_ZOOM
 
 
-@dataclass(frozen=True)
-class Token:
-    text: str
-    start: int  # character offset in the prompt
-    index: int  # 1-based word position
-
-
-RELATION_PHRASES: list[tuple[tuple[str, ...], str]] = sorted([
-    (("to", "the", "left", "of"), "left_of"), (("on", "the", "left", "of"), "left_of"), (("left", "of"), "left_of"),
-    (("to", "the", "right", "of"), "right_of"), (("on", "the", "right", "of"), "right_of"),
-    (("right", "of"), "right_of"), (("in", "front", "of"), "in_front_of"), (("behind",), "behind"), (("in", "back", "of"), "behind"), (("on", "top", "of"), "on"), (("on",), "on"),
-    (("upon",), "on"), (("atop",), "on"), (("onto",), "on"), (("above",), "above"), (("over",), "above"),
-    (("next", "to"), "near"), (("close", "to"), "near"), (("beside",), "near"), (("near",), "near"),
-    (("by",), "near"), (("inside",), "inside"), (("in",), "inside"), (("into",), "inside"), (("within",), "inside"),
-], key=lambda item: -len(item[0]))
-
-# verb form -> action; "collide" becomes roll or push toward the other body.
-MOTION_VERBS: dict[str, str] = {
-    **dict.fromkeys(["falls", "fall", "drops", "drop", "dropped", "dropping", "falling", "lands", "land",
-                     "plummets", "landing", "plunges", "fell"], "drop"),
-    **dict.fromkeys(["rolls", "roll", "rolled", "rolling", "tumbles", "tumble", "tumbling", "tumbled"], "roll"),
-    **dict.fromkeys(["pushed", "pushes", "push", "shoved", "moves", "move", "moving", "heads", "kicked", "goes", "go",
-                     "going", "passing", "travels", "crosses", "kick", "kicks", "drives", "drive", "driving",
-                     "rides"], "push"),
-    **dict.fromkeys(["slides", "slide", "sliding", "slid", "glides", "glide", "skids"], "slide"),
-    **dict.fromkeys(["thrown", "throws", "throw", "tossed", "tosses", "launched", "flies", "fly", "lobbed"], "throw"),
-    **dict.fromkeys(["topples", "topple", "toppling", "toppled", "collapses", "collapse", "tips", "tip"], "topple"),
-    **dict.fromkeys(["collides", "collide", "colliding", "hits", "hit", "crashes", "crash", "bumps", "bump",
-                     "strikes", "strike", "smashes", "knocks", "knocked", "knock", "struck", "rams", "rammed",
-                     "slams", "smashed", "crashed", "bumped"], "collide"),
-    **dict.fromkeys(["bounces", "bounce", "bouncing"], "bounce"),
-}
-COPULAS = {"is", "are", "sits", "sit", "sitting", "rests", "rest", "resting", "stands", "stand", "standing",
-           "lies", "lie", "lying", "placed", "positioned", "located", "being", "was", "were", "stacked",
-           "balanced", "waits", "appears", "seen", "set", "gets", "getting", "got", "being", "becomes", "remain",
-           "remains"}
-# Discourse words that change nothing in the scene; manner adverbs ("slowly", "gently") are ignored with a warning.
-ADVERBS = {"immediately", "straight", "directly", "again", "also", "eventually", "finally", "then", "all"}
-# particles after a motion verb that add nothing: "falls over", "rolls off", "rolls away"
-PARTICLES = {"over", "off", "away", "up", "along", "around", "back", "out", "down"}
-CONNECTORS = {"and", "then", "while", "as", "after", "which", "that", "where", "meanwhile", "before", "so",
-              "with", "but", "when", "until"}
-STOPWORDS = {"a", "an", "the", "of", "there", "we", "see", "it", "its", "they", "them", "both", "each", "all",
-             "from", "at", "to", "toward", "towards", "camera", "for", "height", "speed", "by", "one", "another",
-             "other", "some", "several", "many", "few", "row", "line", "tower", "stack", "pile", "floor", "ground",
-             "surface", "scene", "video", "clip", "shot", "lasts", "lasting", "long", "seconds", "made",
-             "static", "fixed", "still", "stationary", "movable", "loose", "checkered", "checker", "tiled",
-             "grid", "plain", "zooms", "zoom", "zooming", "in", "out", "dollies", "dolly", "orbits", "orbit",
-             "orbiting", "circles", "pans", "pan", "panning", "follows", "follow", "following", "tracks",
-             "track", "tracking", "left", "right", "forward", "backward", "backwards", "closer", "weighing",
-             "weighs", "degrees", "does", "not", "stays", "remains", "stay", "on", "top", "front", "back",
-             "is", "are", "next", "close", "beside", "behind", "above", "below", "into", "onto", "inside",
-             "within", "near", "upon", "atop", "about", "lens", "full", "turn", "has", "reappears",
-             "reappear", "disappears", "emerges", "side", "under", "this", "these", "those",
-             "then", "will", "gets", "get", "be", "knocked", "view", "percent", "rotates", "everything",
-             "lots", "during", "objects", "moves", "pushes", "turns", "away", "move", "down",
-             "animation", "simulation", "showing", "against", "across", "past", "ones"}
-
-
-# Openings of a request, read past at the start of a clause: "show me", "can you make", "I want to see".
-OPENINGS: list[tuple[str, ...]] = sorted((tuple(phrase.split()) for phrase in (
-    "can you show me", "can you make", "can you show", "can you generate", "can you create", "can you render",
-    "can you simulate", "could you show me", "could you make", "could you show", "could you generate",
-    "could you create", "would you make", "would you show me", "please", "show me", "show us", "show",
-    "i want to see", "i would like to see", "i would like", "i'd like to see", "i'd like", "i want", "i wanna see",
-    "i need", "let me see", "let's see", "lets see", "let's watch", "give me", "make me", "generate", "create",
-    "render", "simulate", "animate", "film", "make", "imagine", "picture", "here is", "what if",
-    "what happens when", "what happens if", "watch", "how about", "now", "ok", "okay", "can you", "could you",
-    "would you", "will you", "let see", "let watch", "let me watch", "hey", "hi", "hello", "so", "just",
-    "is it possible to see", "is it possible to show", "is it possible to", "i would love to see", "i love",
-    "i'd love to see", "i'd love", "i would love", "i want a", "just want", "want", "can i get", "can i have",
-    "can i see", "could i get", "could i see", "could i have", "i'd like to watch", "i want to watch",
-    "please make", "please show", "give us",
-)), key=lambda phrase: -len(phrase))
-# Verbs that open an imperative ("drop a ball from 2 m"): the action they give their object, or None for
-# verbs that only place ("put a cube on the box"); "stack" and "line up" also arrange what they name.
-IMPERATIVES: dict[str, str | None] = {
-    **dict.fromkeys(["drop", "release"], "drop"), "roll": "roll", "slide": "slide", "bounce": "bounce",
-    **dict.fromkeys(["throw", "toss", "launch", "fling", "lob", "hurl", "shoot"], "throw"),
-    **dict.fromkeys(["push", "shove", "kick", "nudge", "flick"], "push"),
-    **dict.fromkeys(["topple", "tip"], "topple"),
-    **dict.fromkeys(["place", "put", "set", "position", "lay", "stand", "add", "build", "construct",
-                     "arrange", "spawn", "include", "have", "leave", "keep", "rest", "balance", "hang"], None),
-    **dict.fromkeys(["stack", "pile"], "tower"), "line": "row",
-}
-ARRANGING_IMPERATIVES = {"tower", "row"}
-PARTICIPLE_MOTIONS = {"drop", "roll", "slide", "push"}  # "a rolling ball", "a falling cube"
-ROLLING_MOVES = {"goes", "go", "going", "moves", "move", "moving", "travels", "crosses", "drives", "drive", "driving",
-                 "rides", "heads"}  # verbs of moving that roll a ball or a toy car instead of pushing it
-# Passive forms whose agent follows "by": "the tower is knocked over by a ball" (the ball hits the tower).
-PASSIVE_FORMS = {"knocked", "hit", "struck", "pushed", "shoved", "kicked", "bumped", "toppled", "rammed", "smashed",
-                 "tipped", "nudged", "moved", "struck", "crashed"}
-# "one after another": the bodies start in turn, this many seconds apart.
-IN_TURN_PHRASES = [("one", "after", "another"), ("one", "after", "the", "other"), ("one", "by", "one"),
-                   ("one", "at", "a", "time"), ("in", "turn"), ("in", "sequence"), ("in", "succession"),
-                   ("one", "every", "second"), ("one", "per", "second"), ("each", "a", "second", "apart")]
-IN_TURN_EACH_SECOND = {("one", "every", "second"), ("one", "per", "second"), ("each", "a", "second", "apart")}
-IN_TURN_SECONDS = 0.5
-# Phrases that add nothing the physics does not already show: "comes out the other side" after passing behind.
-NO_OP_PHRASES = sorted([tuple(phrase.split()) for phrase in (
-    "comes out the other side", "comes out on the other side", "comes out", "emerges on the other side",
-    "emerges from behind it", "reappears on the other side", "on the other side", "and back", "each time",
-    "in the middle of the floor", "in the middle of the scene", "in the middle", "in the center",
-    "in the centre", "at the center", "at the centre", "side by side", "in slow motion", "in real time",
-    "out the other side", "out on the other side", "and stops", "stops", "comes to rest", "comes to a stop",
-    "in a row", "in a line", "and keeps going", "on top of each other", "on each other", "one on top of another",
-    "one on top of the other", "head on", "on the far side", "on the other end", "and stops there", "keeps rolling", "in the room",
-    "in the middle of the room", "of the room",
-)], key=lambda phrase: -len(phrase))
-# Verbs of passing out of sight and back: they add `via` to a motion ("disappears behind the box").
-OCCLUSION_VERBS = {"disappears", "disappear", "vanishes", "vanish", "reappears", "reappear", "emerges", "emerge",
-                   "hides", "hide", "passes", "pass"}
-VIEW_PHRASES = [tuple(phrase.split()) for phrase in (
-    "side view", "top view", "front view", "top down view", "overhead view", "bird's eye view", "birds eye view",
-    "close up", "closeup", "wide shot", "wide angle", "low angle", "high angle", "view from above", "view",
-)]
-REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
-# Words that start the next step of a sequence: its motions start SEQUENCE_SECONDS after the step before.
-SEQUENCE_WORDS = [tuple(phrase.split()) for phrase in (
-    "and then", "then", "after that", "afterwards", "next", "later", "finally", "lastly", "first", "firstly",
-    "secondly", "and finally", "shortly after", "soon after", "after a while", "a moment later")]
-STEP_WORDS = {"first", "firstly"}  # these open the first step rather than the next
-SEQUENCE_SECONDS = 1.0
+MAX_PROMPT_LENGTH = 2000  # characters: one this long parses and lays out in under 0.3 s
+MAX_COUNT = 50  # bodies one phrase makes ("50 balls")
+SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this much after the one before
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
-SIZE_AFTER_WORDS = {"across", "wide", "tall", "high", "long", "big", "diameter"}  # "a ball 20 cm across"
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
-
-
-def _known_words() -> set[str]:
-    words = set(STOPWORDS) | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS)
-    words |= {word for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, IN_TURN_PHRASES) for phrase in table
-              for word in phrase}
-    words |= {word for phrase in SEQUENCE_WORDS for word in phrase} | OCCLUSION_VERBS | {"pyramid", "heap", "wait",
-                                                                                     "either", "sides", "follow",
-                                                                                     "pause", "moments", "moment",
-                                                                                     "room", "other", "more"}
-    words |= set(IMPERATIVES) | PASSIVE_FORMS | set(REPEAT_WORDS) | SIZE_AFTER_WORDS
-    words |= {"times", "between", "middle", "later", "off", "each", "other", "up", "t", "has", "have", "holds", "hold",
-              "carries", "supports", "contains", "contain", "edge"}
-    words |= set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.MATERIAL_WORDS)
-    words |= set(vocab.NOUN_FORMS) | set(vocab.SIZE_WORDS) | set(vocab.MASS_WORDS)
-    words |= set(vocab.NUMBER_WORDS) | set(vocab.ORDINALS) | set(UNITS)
-    words |= set(vocab.FLOOR_TEXTURE_WORDS) | set(vocab.SKY_WORDS) | {"sky", "wall", "walls", "room", "corner"}
-    for phrase, _ in RELATION_PHRASES:
-        words |= set(phrase)
-    return words
-
-
-KNOWN_WORDS = _known_words()
-# Words that only describe, which kinema cannot show or simulate: dropped with a warning, never an error.
-IGNORABLE_MODIFIERS = frozenset("""
-    shiny glossy matte steep vintage antique old new modern ancient classic beautiful pretty cute nice lovely cool
-    realistic photorealistic cinematic dramatic epic vivid pale dark bright deep pastel neon smooth rough polished
-    dusty rusty dirty clean shining sparkling glittering striped spotted dotted colourful colorful multicoloured
-    multicolored round square rectangular cylindrical spherical cubic tall short thin thick wide narrow flat solid
-    hollow empty whole sturdy wobbly fragile delicate sharp soft toy real fake favourite favorite lone same
-    identical similar different various random perfect simple ordinary regular normal standard typical famous
-    massive enormous miniature mini medium sized cheap expensive fancy elegant sleek glassy rubbery transparent
-    translucent opaque frosted glazed painted dry hot cold warm frozen very really super extremely quite rather
-    fast hard just
-    slightly somewhat even almost nearly lovely gorgeous stunning amazing awesome wooden-looking hd 4k 8k
-""".split())
-TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
-_DETERMINERS = frozenset({"a", "an", "the", "this", "these", "those", "another", "some", "several", "many", "every",
-                          "each", "one", *vocab.NUMBER_WORDS})
-_NOUN_MODIFIERS = frozenset({*vocab.COLOURS, *vocab.COLOUR_SYNONYMS, *vocab.MATERIAL_WORDS, *vocab.SIZE_WORDS,
-                             *vocab.MASS_WORDS, *vocab.FLOOR_TEXTURE_WORDS, "static", "fixed", "stationary", "movable",
-                             "loose"})
-MAX_PROMPT_LENGTH = 2000  # characters: one this long parses and lays out in under 0.3 s
-MAX_COUNT = 50  # bodies one phrase makes ("50 balls")
-_NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
-_TOKEN = re.compile(rf"\d+(?:st|nd|rd|th)\b|{_NUMBER}|m/s|cm/s|km/h|[a-z]+(?:'[a-z]+)?|[,.;:!?]")
-# A hyphen joining words or numbers ("left-hand", "5-cm", "3-4") reads as a space; a minus sign ("-3") and an
-# exponent's sign ("1e-3") stay, so a negative number is reported rather than read as a positive one.
-_JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
-# Typography read as plain text, one character for one so positions in messages stay right: curly quotes,
-# dashes and brackets; "t=1s" is "at 1s".
-_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": ",",
-                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": ","})
-_AT_TIME = re.compile(r"(?:\bat\s+)?\bt\s?=(?=\s?\d)")
-_TIMES_COUNT = re.compile(r"\b(\d+)x\b")
-_SEPARATORS = {",", ".", ";", ":", "!", "?"}
-_ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
-# Forms of several words ("bowling pin", "rubber duck", "clay ball") read as one token, longest first.
-MULTIWORD_FORMS: dict[tuple[str, ...], str] = dict(sorted(
-    ((tuple(form.split("_")), form) for form in [*vocab.NOUN_FORMS, *vocab.OUT_OF_SCOPE] if "_" in form),
-    key=lambda item: -len(item[0])))
-_LONGEST_FORM = max(len(words) for words in MULTIWORD_FORMS)
-
-
-def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
-    """Lower-cased words, numbers, units and sentence punctuation.
-
-    Forms of several words become one token. A word kinema does not know is an error, unless it only
-    modifies (an adjective or adverb such as "shiny" or "slowly"): that one is dropped with a warning appended
-    to `warnings`. Things out of scope (animals, liquids, ...) are refused by category.
-    """
-    lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , "))
-    lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
-    lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
-    tokens: list[Token] = []
-    for match in re.finditer(r"\S+", lowered):
-        chunk, offset = match.group(), match.start()
-        covered = 0
-        for part in _TOKEN.finditer(chunk):
-            if part.start() != covered and chunk[covered:part.start()].strip("\"'()"):
-                _unknown(chunk[covered:part.start()], len(tokens) + 1, offset + covered, text)
-            covered = part.end()
-            tokens.append(Token(part.group().removesuffix("'s"), offset + part.start(), len(tokens) + 1))
-        if covered != len(chunk) and chunk[covered:].strip("\"'()"):
-            _unknown(chunk[covered:], len(tokens) + 1, offset + covered, text)
-    tokens = _join_forms(tokens)
-    kept: list[Token] = []
-    for k, token in enumerate(tokens):
-        word = token.text
-        if word in KNOWN_WORDS or word in _SEPARATORS or _is_number(word) or _ORDINAL_NUMBER.match(word):
-            kept.append(Token(word, token.start, len(kept) + 1))
-            continue
-        if word in vocab.OUT_OF_SCOPE:
-            _out_of_scope(word, token, text)
-        if _only_modifies(tokens, k):
-            if warnings is not None:
-                warnings.append(f"ignored {word!r} at character {token.start + 1}: an unknown word that only "
-                                "describes")
-            continue
-        _unknown(word, token.index, token.start, text)
-    return kept
-
-
-def _at_time(match: re.Match) -> str:
-    """'t=1s' -> 'at 1s', 'at t=1s' -> 'at   1s': as long as what it replaces."""
-    return "at" + " " * (len(match.group()) - 2)
-
-
-def _join_forms(tokens: list[Token]) -> list[Token]:
-    """Tokens with each run of words that spells a multi-word form ("tennis", "ball") merged into one."""
-    joined: list[Token] = []
-    k = 0
-    while k < len(tokens):
-        for length in range(min(_LONGEST_FORM, len(tokens) - k), 1, -1):
-            form = MULTIWORD_FORMS.get(tuple(t.text for t in tokens[k:k + length]))
-            if form:
-                joined.append(Token(form, tokens[k].start, len(joined) + 1))
-                k += length
-                break
-        else:
-            joined.append(Token(tokens[k].text, tokens[k].start, len(joined) + 1))
-            k += 1
-    return joined
-
-
-def _only_modifies(tokens: list[Token], k: int) -> bool:
-    """Whether the unknown word at `k` only modifies: a listed modifier, an -ly adverb, or a word between an
-    article, number or adjective and a known noun or adjective ("a sparkly red ball") that is not a typo."""
-    word = tokens[k].text
-    if word in IGNORABLE_MODIFIERS or (word.endswith("ly") and len(word) > 4):
-        return True
-    if difflib.get_close_matches(word, KNOWN_WORDS, n=1, cutoff=TYPO_SIMILARITY):
-        return False  # a slip of the keyboard ("blu"): an error that suggests the word meant
-    before = tokens[k - 1].text if k > 0 else ""
-    after = next((t.text for t in tokens[k + 1:k + 4] if t.text in KNOWN_WORDS), "")
-    return (before in _DETERMINERS or before in _NOUN_MODIFIERS or before in IGNORABLE_MODIFIERS
-            or before.endswith("ly") or _is_number(before)) and (after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS)
-
-
-def _out_of_scope(word: str, token: Token, text: str) -> None:
-    category, instead = vocab.OUT_OF_SCOPE[word]
-    raise SceneError(f"{vocab.noun_words(word)!r} at character {token.start + 1} is out of scope ({category}): "
-                     f"kinema simulates rigid bodies only; try e.g. '{instead}'")
-
-
-def _unknown(word: str, index: int, start: int, text: str) -> None:
-    close = difflib.get_close_matches(word, sorted(KNOWN_WORDS), n=3, cutoff=0.6)
-    said = ", ".join(vocab.noun_words(word) for word in close)
-    hint = f"; did you mean {said}?" if close else "; see `kinema parse --help` for the words kinema knows"
-    raise SceneError(f"unknown word {vocab.noun_words(word)!r} at word {index} (character {start + 1}) of the "
-                     f"prompt{hint}")
-
-
-def _is_number(word: str) -> bool:
-    return bool(re.fullmatch(_NUMBER, word))
 
 
 def parse_prompt(text: str, seed: int = 0, strict: bool = False) -> SceneGraph:
@@ -406,7 +148,7 @@ class _Parser:
     # --- numbers and quantities --------------------------------------------------------------------------
     def number(self) -> float | None:
         word = self.peek()
-        if _is_number(word):
+        if is_number(word):
             self.i += 1
             return float(word)
         if word in vocab.NUMBER_WORDS and word not in ("pair", "couple", "dozen", "single"):
@@ -445,7 +187,7 @@ class _Parser:
         while not self.at_end():
             if self._delay():  # before connectors: "after" is one too
                 continue
-            separator = self.accept_any(_SEPARATORS | CONNECTORS)
+            separator = self.accept_any(SEPARATORS | CONNECTORS)
             if separator in (".", ";", "!", "?"):
                 self.delay = None  # "after 2 seconds" holds for its sentence
             elif separator == "then":
@@ -461,7 +203,7 @@ class _Parser:
         """A camera clause, a duration, an imperative, or a subject (possibly implied: 'and bounces') with its
         predicates; an opening ("show me"), a view ("side view") or a delay ("after 2 seconds") may lead it."""
         self._openings()
-        if self.peek() in _SEPARATORS or self.at_end():  # "hey, ...": nothing but an opening
+        if self.peek() in SEPARATORS or self.at_end():  # "hey, ...": nothing but an opening
             return
         self._sequence_word()
         if self.framing() or self.camera_clause() or self._view() or self._delay() or self.duration_phrase():
@@ -502,7 +244,7 @@ class _Parser:
         """A clause that only goes on with the last motion's arguments: its speed, height, target, direction."""
         moving = self.last_action
         leads = self.peek() in ("toward", "towards", "onto", "into", "from") or \
-            self.peek() == "at" and not self._time_ahead(1) and (_is_number(self.peek(1)) or self._starts_reference(1))
+            self.peek() == "at" and not self._time_ahead(1) and (is_number(self.peek(1)) or self._starts_reference(1))
         if moving is None or not leads:
             return False
         args = self.motion_arguments()
@@ -642,7 +384,7 @@ class _Parser:
 
     def _predicates(self, subject: list[str]) -> None:
         chain_objects, chain_end = subject, -1
-        while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
+        while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
             if self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
                     self.accept_any(COPULAS | ADVERBS) or self._no_op():
                 continue
@@ -810,7 +552,7 @@ class _Parser:
         """'one after another': the subject's bodies fall in turn (each from a little higher than the last)."""
         for phrase in IN_TURN_PHRASES:
             if self.accept(*phrase):
-                self.in_turn.append((subject, 1.0 if phrase in IN_TURN_EACH_SECOND else IN_TURN_SECONDS))
+                self.in_turn.append((subject, IN_TURN[phrase]))
                 return True
         return False
 
@@ -868,7 +610,7 @@ class _Parser:
     def _starts_noun_phrase(self, offset: int = 0) -> bool:
         word = self.peek(offset)
         return (word in ("a", "an", "the", "another", "some", "several", "many", "few", "this", "these")
-                or _is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
+                or is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
                 or word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS or word in vocab.SIZE_WORDS
                 or word in vocab.MATERIAL_WORDS or word in vocab.MASS_WORDS)
 
@@ -988,7 +730,7 @@ class _Parser:
             if self.backdrop(modifiers):
                 return [BACKDROP]
             ground = self.accept_any({"floor", "ground", "surface", "room"})
-            if ground or (modifiers.get("material") and self.peek() in _SEPARATORS | CONNECTORS | {""}):
+            if ground or (modifiers.get("material") and self.peek() in SEPARATORS | CONNECTORS | {""}):
                 self._set_ground(modifiers)
                 return [GROUND]
             if definite and self.peek_group_word():
@@ -1091,7 +833,7 @@ class _Parser:
             word = self.peek(k)
             if word in vocab.NOUN_FORMS:
                 return vocab.NOUN_FORMS[word]
-            if not word or word in _SEPARATORS or word in MOTION_VERBS or word in COPULAS:
+            if not word or word in SEPARATORS or word in MOTION_VERBS or word in COPULAS:
                 return None
         return None
 
@@ -1123,7 +865,7 @@ class _Parser:
     def _count_ahead(self) -> bool:
         """A number word or numeral after 'the' ("the two chairs"), not a size ("the 30 cm ball")."""
         word = self.peek()
-        return (word in vocab.NUMBER_WORDS or _is_number(word)) and self.peek(1) not in UNITS
+        return (word in vocab.NUMBER_WORDS or is_number(word)) and self.peek(1) not in UNITS
 
     def _plural_default(self) -> int:
         return int(self.rng.integers(2, 5))
@@ -1133,7 +875,7 @@ class _Parser:
         if word in vocab.ORDINALS:
             self.i += 1
             return vocab.ORDINALS[word]
-        match = _ORDINAL_NUMBER.match(word)
+        match = ORDINAL_NUMBER.match(word)
         if match:
             if int(match.group(1)) == 0:
                 raise self.fail("an ordinal such as 1st or first")
@@ -1182,7 +924,7 @@ class _Parser:
     def _describes_next(self) -> bool:
         """Whether a word that is also a noun ("glass", "stone", "orange") describes what follows it."""
         after = self.peek(1)
-        return after in vocab.NOUN_FORMS or after in _NOUN_MODIFIERS or after in ("floor", "ground", "surface")
+        return after in vocab.NOUN_FORMS or after in NOUN_MODIFIERS or after in ("floor", "ground", "surface")
 
     def _set_once(self, found: dict, key: str, value: str) -> None:
         if key in found and found[key] != value:
@@ -1642,7 +1384,7 @@ class _Parser:
                            if all(self.peek(k) == w for k, w in enumerate(phrase))), None)
             if phrase:
                 self.i += len(phrase)
-                args["in_turn"] = 1.0 if phrase in IN_TURN_EACH_SECOND else IN_TURN_SECONDS
+                args["in_turn"] = IN_TURN[phrase]
                 continue
             if self.peek() == "off" and self.peek(1) == "the" and self.peek(2) == "edge":
                 self.i += 3  # "off the edge (of the table)": off that, or off what it stands on
@@ -1668,7 +1410,7 @@ class _Parser:
                 self.accept_any({"height", "high", "up", "above"})  # "from 3 m height", "from 2 meters up"
                 args["height"] = height
                 continue
-            if self.peek() == "at" and (_is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
+            if self.peek() == "at" and (is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
                 self.i += 1
                 speed = self.measure("speed", "a speed", 0, vocab.MAX_SPEED)
                 if speed is None:
@@ -1706,7 +1448,7 @@ class _Parser:
 
     def _time_ahead(self, offset: int) -> bool:
         word, unit = self.peek(offset), self.peek(offset + 1)
-        return (_is_number(word) or word in vocab.NUMBER_WORDS) and unit in UNITS and UNITS[unit][0] == "time"
+        return (is_number(word) or word in vocab.NUMBER_WORDS) and unit in UNITS and UNITS[unit][0] == "time"
 
     def _side_relation(self) -> tuple[str, str] | None:
         """'to the right of the box' after a motion: where the body ends up, (relation, body)."""
@@ -1772,7 +1514,7 @@ class _Parser:
         path = None
         if adjective in ("static", "fixed", "still", "stationary"):
             path = CameraPath(motion="static")
-        while not self.at_end() and self.peek() not in _SEPARATORS | CONNECTORS:
+        while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
             if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}):
                 continue
             self.camera_object = None
@@ -1781,7 +1523,7 @@ class _Parser:
                 raise self.fail("a camera motion: zooms in/out, dollies in/out, orbits, pans left/right, "
                                 "follows X, is static")
             path = motion
-            if self.camera_object and self.peek() not in _SEPARATORS | CONNECTORS | {""}:
+            if self.camera_object and self.peek() not in SEPARATORS | CONNECTORS | {""}:
                 self.predicates(self.camera_object)  # "orbits a globe on a desk": the globe is on the desk
         if adjective == "orbiting" and path is None:
             path = CameraPath(motion="orbit", direction="left", amount=float(np.radians(DEFAULT_ORBIT_DEGREES)))
