@@ -35,6 +35,8 @@ class _Phrases(BaseModel):
     occlusion_verbs: list[str]
     size_after_words: list[str]
     step_words: list[str]
+    comparatives: list[str]
+    superlatives: list[str]
     stopwords: list[str]
     openings: list[str]
     no_op_phrases: list[str]
@@ -97,6 +99,8 @@ PASSIVE_FORMS = set(_TABLES.passive_forms)
 OCCLUSION_VERBS = set(_TABLES.occlusion_verbs)
 SIZE_AFTER_WORDS = set(_TABLES.size_after_words)
 STEP_WORDS = set(_TABLES.step_words)
+COMPARATIVES = set(_TABLES.comparatives)
+SUPERLATIVES = set(_TABLES.superlatives)
 STOPWORDS = set(_TABLES.stopwords)
 OPENINGS: list[Phrase] = _longest_first(_TABLES.openings)
 NO_OP_PHRASES: list[Phrase] = _longest_first(_TABLES.no_op_phrases)
@@ -111,7 +115,8 @@ IGNORABLE_MODIFIERS = frozenset(_TABLES.ignorable_modifiers)
 def grammar_words() -> set[str]:
     """Every word the phrase tables use."""
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
-    words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS)
+    words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
+    words |= SUPERLATIVES
     for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES,
                   [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}

@@ -30,9 +30,9 @@ from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
+    ADVERBS, ARRANGING_IMPERATIVES, COMPARATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
     NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICIPLE_MOTIONS, PARTICLES, PASSIVE_FORMS, RELATION_PHRASES,
-    REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, VIEW_PHRASES,
+    REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
@@ -208,10 +208,10 @@ class _Parser:
         self._sequence_word()
         if self.framing() or self.camera_clause() or self._view() or self._delay() or self.duration_phrase():
             return
-        if self._no_op() or self._middle_of([]):  # "in the middle of the room, ..."
+        if not self.last_subject and (self._no_op() or self._middle_of([])):  # "in the middle of the room, ..."
             return
-        if self.last_subject and self._in_turn(self.last_subject):  # "drop three eggs, one at a time"
-            return
+        if self.last_subject and (self._in_turn(self.last_subject) or self._comparison()):
+            return  # "drop three eggs, one at a time", "..., from biggest to smallest"
         if self.last_subject and self._continued_motion():  # "roll a marble, at 2 m/s, toward a cup"
             return
         if self._leading_side():
@@ -386,7 +386,7 @@ class _Parser:
         chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
             if self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
-                    self.accept_any(COPULAS | ADVERBS) or self._no_op():
+                    self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
                 continue
             if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
                     or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
@@ -544,6 +544,19 @@ class _Parser:
     def _is_container(self, body_id: str) -> bool:
         spec = vocab.NOUNS[self.graph.body(body_id).noun]
         return spec.hollow > 0 or spec.mesh_file is not None  # a bucket, a bowl: what layout can put things in
+
+    def _comparison(self) -> bool:
+        """'bigger than the tennis ball', 'from biggest to smallest': compared sizes kinema does not set; warned."""
+        start = self.i
+        if self.accept_any(COMPARATIVES) and self.accept("than") and self.noun_phrase(create=True) is not None:
+            self.warnings.append(f"ignored '{self.said(start)}': say a size instead (small, large, '30 cm')")
+            return True
+        self.i = start
+        if self.accept("from") and self.accept_any(SUPERLATIVES) and self.accept("to") and self.accept_any(SUPERLATIVES):
+            self.warnings.append(f"ignored '{self.said(start)}': say each size instead (small, large, '30 cm')")
+            return True
+        self.i = start
+        return False
 
     def _no_op(self) -> bool:
         return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
@@ -1402,7 +1415,8 @@ class _Parser:
                     raise self.fail("an object to move off (a table, a shelf, a box)")
                 args["off"] = self._target_of(support, top=True)
                 continue
-            if self.accept("from"):
+            if self.peek() == "from" and not (self.peek(1) == "the" and self.peek(2) in ("left", "right")) \
+                    and self.accept("from"):
                 self.accept("a", "height", "of")
                 height = self.measure("length", "a drop height", 0, vocab.MAX_DROP_HEIGHT)
                 if height is None:
@@ -1489,6 +1503,15 @@ class _Parser:
         return None
 
     def _direction(self) -> str | None:
+        start = self.i
+        if self.accept("from", "the") and self.peek() in ("left", "right") and self.peek(1) != "of":
+            side = self.tokens[self.i].text  # "from the left (side of the screen)": it moves to the other side
+            self.i += 1
+            self.accept("side")
+            self.accept("of", "the", "screen") or self.accept("of", "the", "scene") or self.accept("of", "the", "picture")
+            self.accept("to", "the", "right" if side == "left" else "left")
+            return "right" if side == "left" else "left"
+        self.i = start
         for phrase, direction in ((("to", "the", "left"), "left"), (("to", "the", "right"), "right"),
                                   (("left",), "left"), (("right",), "right"), (("forward",), "forward"),
                                   (("toward", "the", "camera"), "backward"), (("towards", "the", "camera"), "backward"),
@@ -1505,8 +1528,10 @@ class _Parser:
         start = self.i
         self.accept("the") or self.accept("a") or self.accept("an")
         adjective = self.accept_any({"static", "fixed", "still", "stationary", "orbiting", "tracking", "panning"})
-        if not self.accept("camera"):
-            self.i = start
+        named = self.accept("camera") or self.accept("camera", "shot")
+        if not named and not (self.i > start and self.tokens[start].text in ("a", "an")
+                              and self.peek() in ("orbit", "zoom", "dolly")):
+            self.i = start  # "an orbit around the table", "a slow zoom in": a camera move named as a noun
             return False
         if self.camera_said:
             raise SceneError("the prompt describes the camera twice; keep one camera motion")
