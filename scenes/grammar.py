@@ -36,6 +36,7 @@ class _Phrases(BaseModel):
     size_after_words: list[str]
     step_words: list[str]
     comparatives: list[str]
+    breaking_words: list[str]
     superlatives: list[str]
     stopwords: list[str]
     openings: list[str]
@@ -100,6 +101,7 @@ OCCLUSION_VERBS = set(_TABLES.occlusion_verbs)
 SIZE_AFTER_WORDS = set(_TABLES.size_after_words)
 STEP_WORDS = set(_TABLES.step_words)
 COMPARATIVES = set(_TABLES.comparatives)
+BREAKING_WORDS = set(_TABLES.breaking_words)
 SUPERLATIVES = set(_TABLES.superlatives)
 STOPWORDS = set(_TABLES.stopwords)
 OPENINGS: list[Phrase] = _longest_first(_TABLES.openings)
@@ -116,7 +118,7 @@ def grammar_words() -> set[str]:
     """Every word the phrase tables use."""
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
-    words |= SUPERLATIVES
+    words |= SUPERLATIVES | BREAKING_WORDS
     for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES,
                   [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}

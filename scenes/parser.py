@@ -30,7 +30,7 @@ from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, COMPARATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
+    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
     NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICIPLE_MOTIONS, PARTICLES, PASSIVE_FORMS, RELATION_PHRASES,
     REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
@@ -52,6 +52,7 @@ SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this mu
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
+CAMERA_COMMANDS = {"zoom", "pan", "orbit", "dolly", "zooms", "pans", "orbits", "dollies"}  # "..., zoom out as"
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
 
 
@@ -116,6 +117,8 @@ class _Parser:
         self.mentions: list[list[str]] = []  # every noun phrase's bodies, in order (what pronouns refer to)
         self.moving_off: dict[str, tuple[str, str]] = {}  # body -> (support, direction) it moves off
         self.last_action: Action | None = None  # the motion said last ("roll a marble, at 2 m/s, ...")
+        self.stack_pick = False  # the definite phrase being read names a tower's top or bottom ("the top one")
+        self.its: list[str] | None = None  # what "its" named last in this sentence ("on its left ... on its right")
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -190,6 +193,7 @@ class _Parser:
             separator = self.accept_any(SEPARATORS | CONNECTORS)
             if separator in (".", ";", "!", "?"):
                 self.delay = None  # "after 2 seconds" holds for its sentence
+                self.its = None
             elif separator == "then":
                 self.pending_step = True
             elif separator in ("which", "that", "who") and self.last_phrase:
@@ -210,8 +214,8 @@ class _Parser:
             return
         if not self.last_subject and (self._no_op() or self._middle_of([])):  # "in the middle of the room, ..."
             return
-        if self.last_subject and (self._in_turn(self.last_subject) or self._comparison()):
-            return  # "drop three eggs, one at a time", "..., from biggest to smallest"
+        if self.last_subject and (self._in_turn(self.last_subject) or self._comparison() or self._count_of_them()):
+            return  # "drop three eggs, one at a time", "..., from biggest to smallest", "..., 20 of them"
         if self.last_subject and self._continued_motion():  # "roll a marble, at 2 m/s, toward a cup"
             return
         if self._leading_side():
@@ -253,6 +257,32 @@ class _Parser:
             return False
         self.graph.remove_action(moving)
         self.last_action = self.graph.add_action(moving.model_copy(update=update))
+        return True
+
+    def _count_of_them(self) -> bool:
+        """'dominoes fall, 20 of them': as many of the last subject's kind (more are made like the first)."""
+        start = self.i
+        count = self._count() if self._count_ahead() else None
+        if count is None or not self.accept("of", "them"):
+            self.i = start
+            return False
+        subject = self.last_subject
+        if count > len(subject):
+            first = self.graph.body(subject[0])
+            arrangement = first.group.kind if first.group else None
+            more = add_bodies(self.graph, first.noun, count - len(subject), first.colour.name, first.material.name,
+                              first.size)
+            self.body_count += len(more)
+            if arrangement:  # the new ones join the row or tower
+                for k, body_id in enumerate(more, start=len(subject)):
+                    self.graph.replace_body(self.graph.body(body_id).model_copy(
+                        update={"group": first.group.model_copy(update={"index": k})}))
+                    if arrangement == "tower":
+                        self.graph.add_relation(Relation(subject=body_id, relation="on", object=([*subject, *more])[k - 1]))
+            for action in [a for a in self._actions_of(subject[0])]:
+                for body_id in more if action.action != "topple" else []:
+                    self._add_action(action.model_copy(update={"subject": body_id}))
+            self.last_subject = subject + more
         return True
 
     def _new_subject(self, subject: list[str]) -> None:
@@ -303,7 +333,8 @@ class _Parser:
             return True
         if self.accept_any({"wait", "pause"}):
             self.accept("for")
-            seconds = self.measure("time", "a wait", 0, vocab.MAX_DURATION)
+            seconds = 1.0 if self.accept("a", "second") or self.accept("a", "moment") or self.accept("a", "bit") \
+                else self.measure("time", "a wait", 0, vocab.MAX_DURATION)
             if seconds is None:
                 raise self.fail("how long to wait ('wait 2 seconds')")
             self.delay = (self.delay or 0.0) + seconds
@@ -370,6 +401,7 @@ class _Parser:
         start = self.i
         found = self.peek() in MOTION_VERBS or self.peek() in COPULAS or self.peek() in ADVERBS \
             or self.relation_phrase() is not None or self._no_op() or self.peek() in OCCLUSION_VERBS \
+            or self.peek() in BREAKING_WORDS \
             or self.peek() in ("between", "has", "holds") or self.peek(1) == "between"
         self.i = start
         return found
@@ -392,8 +424,14 @@ class _Parser:
                     or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
                     or self._said_property(subject):
                 continue
-            if self.peek() in ("follows", "follow") and self.previous_subject and not self._starts_reference(1):
-                self.i += 1  # "another marble follows": it does what the one before did
+            if self.accept_any(BREAKING_WORDS):
+                self.warnings.append(f"ignored {self.tokens[self.i - 1].text!r}: kinema's bodies do not break yet "
+                                     "(they stay whole)")
+                self._no_op()  # "... into pieces"
+                continue
+            if self.peek() in ("follows", "follow") and self.previous_subject and \
+                    (not self._starts_reference(1) or self.peek(1) in ("it", "them")):
+                self.i += 1 + (self.peek(1) in ("it", "them"))  # "another marble follows (it)": it does the same
                 self._repeat_motions(self.previous_subject, subject)
                 continue
             verb = self.accept_any(MOTION_VERBS)
@@ -451,8 +489,9 @@ class _Parser:
         if not self.accept_any(OCCLUSION_VERBS):
             return False
         lead = "behind" if self.accept("behind") else "in_front" if self.accept("in", "front", "of") else None
-        if lead is None:
-            return True  # "and reappears": passing behind already brings it out again
+        if lead is None:  # "and reappears (on the right)": passing behind already brings it out again
+            self.accept("on", "the", "left") or self.accept("on", "the", "right") or self._no_op()
+            return True
         target = self.noun_phrase(create=True)
         if target in (None, [GROUND], [BACKDROP]):
             raise self.fail(f"what it passes {'behind' if lead == 'behind' else 'in front of'}")
@@ -572,6 +611,17 @@ class _Parser:
     def _side(self, subject: list[str]) -> bool:
         """'on the left', 'on the far right' (not 'of' anything): the subject stands on that side of the rest."""
         start = self.i
+        if self.accept_any({"on", "at", "to"}) and self.accept_any({"its", "their"}):
+            side = self.accept_any({"left", "right"})  # "a chair on its left": left of the thing before
+            if side:
+                self.accept("side")
+                other = self.its or self._pronoun(single=True)
+                self.its = other
+                for body_id in subject:
+                    if body_id not in other:
+                        self.graph.add_relation(Relation(subject=body_id, relation=f"{side}_of", object=other[0]))
+                return True
+        self.i = start
         if self.accept_any({"on", "at", "to"}) and self.accept("the"):
             self.accept("far")
             side = self.accept_any({"left", "right"})
@@ -622,7 +672,7 @@ class _Parser:
 
     def _starts_noun_phrase(self, offset: int = 0) -> bool:
         word = self.peek(offset)
-        return (word in ("a", "an", "the", "another", "some", "several", "many", "few", "this", "these")
+        return (word in ("a", "an", "the", "another", "some", "several", "many", "few", "this", "these", "all", "both")
                 or is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
                 or word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS or word in vocab.SIZE_WORDS
                 or word in vocab.MATERIAL_WORDS or word in vocab.MASS_WORDS)
@@ -725,6 +775,9 @@ class _Parser:
         if not definite:
             count = self._count()
             self.accept_any({"other", "more"})  # "three other balls", "two more cubes"
+            if count == 1 and self.peek() in vocab.ORDINALS and self.peek() != "last" and \
+                    (self.peek(1) in vocab.NOUN_FORMS or self.peek(1) in NOUN_MODIFIERS):
+                self.i += 1  # "a second soccer ball": one more
         if self.peek() in ("tower", "stack", "pile", "row", "line", "pyramid", "heap") and self.peek(1) == "of" \
                 and not definite:
             if self.peek() in ("pyramid", "heap"):
@@ -733,7 +786,7 @@ class _Parser:
             self.i += 2
             count = self._count() or 5
         if definite:
-            ordinal = self._ordinal()
+            ordinal = self._ordinal() or self._stack_position()
             said_count = self._count() if ordinal is None and self._count_ahead() else None
         if self.sky():
             return [BACKDROP]
@@ -798,13 +851,18 @@ class _Parser:
         """'three balls: red, green and blue': one colour each, in order, when exactly that many follow."""
         k = 1 if self.peek() in (",", ":") else 0
         colours = []
-        while self._colour_ahead(k):
-            colours.append(self._colour_word(self.peek(k)))
-            k += 1
-            if self.peek(k) in (",", "and") and self._colour_ahead(k + 1):
-                k += 1
-            elif self.peek(k) == "," and self.peek(k + 1) == "and" and self._colour_ahead(k + 2):
-                k += 2
+        while True:
+            j = k + (self.peek(k) == "one")  # "two cubes (one red, one blue)"
+            if not self._colour_ahead(j):
+                break
+            colours.append(self._colour_word(self.peek(j)))
+            k = j + 1
+            after = k
+            while self.peek(after) in (",", "and"):
+                after += 1
+            if after == k or not (self._colour_ahead(after) or self.peek(after) == "one" and self._colour_ahead(after + 1)):
+                break
+            k = after
         if len(ids) < 2 or len(colours) != len(ids):
             return
         self.i += k
@@ -828,6 +886,10 @@ class _Parser:
         if noun_word is None:
             raise self.fail("what 'all' names ('all the balls')")
         found = [b.id for b in self.graph.bodies if self._matches(b, vocab.NOUN_FORMS[noun_word], modifiers)]
+        if not found and count:  # "knocks over all ten pins": ten new pins
+            self.last_phrase = self._create(vocab.NOUN_FORMS[noun_word], count, modifiers, None, start)
+            self.mentions.append(self.last_phrase)
+            return self.last_phrase
         if not found:
             raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: no such object was named "
                              "before it")
@@ -875,6 +937,18 @@ class _Parser:
             return int(value)
         return None
 
+    def _stack_position(self) -> int | None:
+        """'the top one', 'the bottom crate': the last or first of a tower (as an ordinal)."""
+        word = self.accept_any({"top", "bottom", "highest", "lowest", "uppermost"})
+        if word is None:
+            return None
+        if self.peek() not in vocab.NOUN_FORMS and self.peek() not in ("one", "ones") and \
+                not self.peek() in NOUN_MODIFIERS:
+            self.i -= 1  # "the top of the table": not a position in a stack
+            return None
+        self.stack_pick = True
+        return -1 if word in ("top", "highest", "uppermost") else 1
+
     def _count_ahead(self) -> bool:
         """A number word or numeral after 'the' ("the two chairs"), not a size ("the 30 cm ball")."""
         word = self.peek()
@@ -905,6 +979,10 @@ class _Parser:
             if length is not None:
                 found["length"] = length
                 self.accept_any(SIZE_AFTER_WORDS)  # "a 1.5 m tall box"
+            elif self.quantity("mass") is not None:
+                self.i -= 2
+                found["mass"] = self.measure("mass", "a mass", *vocab.MASS_RANGE)  # "a 0.5 kg ball"
+                continue
             elif word in SIZE_AFTER_WORDS and word not in vocab.SIZE_WORDS:
                 self.warnings.append(f"ignored {word!r}: give a size word (small, large) or a size ('1.5 m')")
             elif self.quantity("angle") is not None:
@@ -1019,7 +1097,9 @@ class _Parser:
         """What 'it' or 'them' names: the subject, or inside the subject's own predicates the last other thing
         named ("the ball rolls toward the box and hits it": the box)."""
         referent = self.last_subject
-        if self.clause_subject:
+        if self.clause_subject and self.previous_subject and not set(self.previous_subject) & set(self.clause_subject):
+            referent = self.previous_subject  # "a box falls, then a ball drops on top of it": the box
+        elif self.clause_subject:
             referent = next((m for m in reversed(self.mentions) if not set(m) & set(self.clause_subject)),
                             self.previous_subject or self.last_subject)
         if not referent:
@@ -1040,6 +1120,11 @@ class _Parser:
     def _resolve(self, noun: str, plural: bool, ordinal: int | None, modifiers: dict, start: int) -> list[str] | None:
         """The existing bodies a definite noun phrase names, or None if there are none (then it is new)."""
         matches = [b.id for b in self.graph.bodies if self._matches(b, noun, modifiers)]
+        if self.stack_pick:  # "the top one": of a tower, counted from its bottom
+            self.stack_pick = False
+            stacked = sorted((b for b in map(self.graph.body, matches) if b.group and b.group.kind == "tower"),
+                             key=lambda b: b.group.index)
+            matches = [b.id for b in stacked] or matches
         if not matches and ordinal is not None:
             raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: no such object was named "
                              f"before it")
@@ -1181,6 +1266,10 @@ class _Parser:
             support = self._support_of(subject[0])
             if support:
                 args["off"] = support
+        if "off" in args and action == "collide" and args.get("target"):
+            # "knocks a small cube off the shelf": the cube stands on the shelf, and is hit
+            if args["off"] != args["target"]:
+                self.graph.add_relation(Relation(subject=args["target"], relation="on", object=args.pop("off")))
         if "off" in args:
             self._off(subject, action, args)
             return
@@ -1194,6 +1283,8 @@ class _Parser:
             if args["target"] != support and not any(r.subject == args["target"] for r in self.graph.relations):
                 self.graph.add_relation(Relation(subject=args["target"], relation=f"{direction}_of", object=support))
             return
+        if action in ("drop", "bounce") and "height" not in args and all(b in self.moving_off for b in subject):
+            return  # "rolls off the table and bounces on the floor": going off it, it falls and bounces
         if action == "bounce":  # a bounce needs a fall; the restitution does the rest
             for body_id in subject:
                 if not any(a.action == "drop" for a in self._actions_of(body_id)):
@@ -1227,6 +1318,10 @@ class _Parser:
             body = self.graph.body(body_id)
             if action == "bounce":
                 self._add_action(Action(subject=body_id, action="drop", target=support, height=args.get("height")))
+                continue
+            if action == "topple":  # "topples off a bookshelf": it stands on it and tips over
+                self.graph.add_relation(Relation(subject=body_id, relation="on", object=support))
+                self._add_action(Action(subject=body_id, action="topple", direction=args.get("direction")))
                 continue
             if support_body.noun == "ramp":
                 self._add_action(Action(subject=body_id, action="roll" if body.shape == "sphere" else "slide",
@@ -1342,6 +1437,14 @@ class _Parser:
         for existing in said:
             if existing == action:
                 return  # said twice in other words: "rolls toward the box and collides with it"
+            if existing.action == action.action and action.action in ("roll", "push", "slide") and \
+                    not (existing.target and action.target):
+                # "is hit by a ball that rolls in from the left": one roll, aimed where one of them says
+                merged = existing if existing.target else action
+                self.graph.remove_action(existing)
+                self.last_action = self.graph.add_action(merged.model_copy(
+                    update={"speed": action.speed or existing.speed, "delay": existing.delay}))
+                return
             if existing.action == action.action:
                 raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
         self.last_action = self.graph.add_action(action)
@@ -1373,6 +1476,8 @@ class _Parser:
             if self.peek() == "at" and self.peek(1) == "t" or self.peek() == "at" and self._time_ahead(1):
                 self.i += 1 + (self.peek(1) == "t")
                 args["delay"] = self.measure("time", "a start time", 0, vocab.MAX_DURATION)
+                continue
+            if self._no_op():  # "rolls to a stop", "hits a mug at the bottom"
                 continue
             if self.verb in PASSIVE_FORMS and self.peek() == "by" and self._starts_reference(1):
                 self.i += 1
@@ -1447,7 +1552,7 @@ class _Parser:
                 raise self.fail(f"an object after '{lead}'")
             if target == [GROUND]:
                 continue  # "across the floor", "onto the ground": the ground is always there
-            if lead == "across":  # "rolls across the table": on the table, moving
+            if lead in ("across", "along"):  # "rolls across the table": on the table, moving
                 args["across"] = self._target_of(target, top=True)
                 continue
             if target == [BACKDROP]:
@@ -1490,8 +1595,10 @@ class _Parser:
 
     def _motion_lead(self) -> str | None:
         for phrase in (("toward",), ("towards",), ("at",), ("into",), ("onto",), ("on", "top", "of"), ("on",),
-                       ("down",), ("to",), ("with",), ("against",), ("across",), ("over",), ("behind",),
+                       ("down",), ("to",), ("with",), ("against",), ("across",), ("along",), ("over",), ("behind",),
                        ("in", "front", "of"), ("past",)):
+            if phrase[0] == "on" and MOTION_VERBS.get(self.verb) == "topple":
+                continue  # "tips over on a shelf": it stands on the shelf
             if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_reference(len(phrase)):
                 self.i += len(phrase)
                 return " ".join(phrase)
@@ -1504,6 +1611,10 @@ class _Parser:
 
     def _direction(self) -> str | None:
         start = self.i
+        for side in ("left", "right"):  # "pan from left to right", "rolls in from the left"
+            other = "right" if side == "left" else "left"
+            if self.accept("from", side, "to", other) or self.accept("in", "from", "the", side):
+                return other
         if self.accept("from", "the") and self.peek() in ("left", "right") and self.peek(1) != "of":
             side = self.tokens[self.i].text  # "from the left (side of the screen)": it moves to the other side
             self.i += 1
@@ -1529,8 +1640,10 @@ class _Parser:
         self.accept("the") or self.accept("a") or self.accept("an")
         adjective = self.accept_any({"static", "fixed", "still", "stationary", "orbiting", "tracking", "panning"})
         named = self.accept("camera") or self.accept("camera", "shot")
-        if not named and not (self.i > start and self.tokens[start].text in ("a", "an")
-                              and self.peek() in ("orbit", "zoom", "dolly")):
+        noun_form = self.i > start and self.tokens[start].text in ("a", "an") and self.peek() in ("orbit", "zoom", "dolly")
+        command = self.i == start and self.peek() in CAMERA_COMMANDS and not self._starts_reference(1) or \
+            self.i == start and self.peek() in ("follow", "track") and self._starts_reference(1)
+        if not (named or noun_form or command):
             self.i = start  # "an orbit around the table", "a slow zoom in": a camera move named as a noun
             return False
         if self.camera_said:
@@ -1617,7 +1730,7 @@ class _Parser:
         while True:
             if self.accept("around") or self.accept("about"):
                 if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_reference():
-                    self.noun_phrase(create=False)
+                    self.camera_object = self.last_subject = self.noun_phrase(create=True)
                 continue
             self.accept("by")
             angle = self.quantity("angle")

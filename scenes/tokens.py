@@ -49,6 +49,7 @@ _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201
                              "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": ","})
 _AT_TIME = re.compile(r"(?:\bat\s+)?\bt\s?=(?=\s?\d)")
 _TIMES_COUNT = re.compile(r"\b(\d+)x\b")
+_VERSUS = re.compile(r"\bvs\.")
 SEPARATORS = {",", ".", ";", ":", "!", "?"}
 ORDINAL_NUMBER = re.compile(r"^(\d+)(st|nd|rd|th)$")
 # Forms of several words ("bowling pin", "rubber duck", "clay ball") read as one token, longest first.
@@ -67,6 +68,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     """
     lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , "))
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
+    lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
