@@ -66,7 +66,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     modifies (an adjective or adverb such as "shiny" or "slowly"): that one is dropped with a warning appended
     to `warnings`. Things out of scope (animals, liquids, ...) are refused by category.
     """
-    lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , "))
+    lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , ").replace("--", ", "))
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
