@@ -52,7 +52,8 @@ SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this mu
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
-CAMERA_COMMANDS = {"zoom", "pan", "orbit", "dolly", "zooms", "pans", "orbits", "dollies"}  # "..., zoom out as"
+PART_WORDS = {"edge", "side", "end", "corner", "top", "middle", "center", "centre", "surface", "front", "back"}
+CAMERA_COMMANDS = {"zoom", "pan", "orbit", "dolly", "zooms", "pans", "orbits", "dollies", "rotate", "circle"}  # "..., zoom out as"
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
 
 
@@ -769,6 +770,9 @@ class _Parser:
         if self.accept_any({"they", "them", "both", "all", "each"}):
             self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
+        if self.peek() == "the" and self.peek(1) in PART_WORDS and self.peek(2) == "of" and self._starts_reference(3):
+            self.i += 3  # "near the edge of the table", "on the side of the box": the table, the box
+            return self.noun_phrase(create=create)
         definite = bool(self.accept("the") or self.accept_any({"this", "these", "those"}))
         count: int | None = None
         ordinal: int | None = None
@@ -812,6 +816,14 @@ class _Parser:
             if noun_word is None:
                 self.i = start
                 return None
+        if self.peek() in vocab.NOUN_FORMS and self.peek() != "can" and noun_word not in vocab.PLURAL_NOUN_FORMS:
+            # "a brick wall", "a toy box": the first noun describes the second (a material, or a warning)
+            if noun_word in vocab.MATERIAL_WORDS:
+                modifiers.setdefault("material", vocab.MATERIAL_WORDS[noun_word])
+            else:
+                self.warnings.append(f"ignored {vocab.noun_words(noun_word)!r} before "
+                                     f"{vocab.noun_words(self.peek())!r}: made a {vocab.noun_words(self.peek())}")
+            noun_word = self.accept_any(vocab.NOUN_FORMS)
         noun = vocab.NOUN_FORMS[noun_word]
         plural = noun_word in vocab.PLURAL_NOUN_FORMS
         modifiers |= self._post_modifiers()
@@ -930,6 +942,9 @@ class _Parser:
             self.accept("single")
             return None if self.peek() in ("tower", "stack", "pile", "row", "line") else 1
         value = self.number()
+        if value is not None and self.peek() == self.tokens[self.i - 1].text or \
+                value is not None and is_number(self.peek()) and float(self.peek()) == value:
+            self.i += 1  # "three (3) cans": the count said twice
         if value is not None:
             if not (1 <= value <= MAX_COUNT and value == int(value)):
                 raise SceneError(f"cannot make {self.tokens[self.i - 1].text} objects; a count is a whole number "
@@ -1216,6 +1231,10 @@ class _Parser:
                         raise SceneError(f"'{relation.replace('_', ' ')} the floor' makes no sense; "
                                          f"relate objects to objects")
                     continue
+                if relation == "inside" and not self._is_container(obj):
+                    self.warnings.append(f"put {body_id} on {obj}, not inside it: kinema's {self.graph.body(obj).noun} "
+                                         "is solid (buckets, bowls and baskets hold things)")
+                    relation = "on"
                 self.graph.add_relation(Relation(subject=body_id, relation=relation, object=obj))
         return objects
 
@@ -1397,6 +1416,11 @@ class _Parser:
     def _collide(self, subject: list[str], args: dict) -> None:
         """'A collides with B': A moves toward B; 'two balls collide': each moves toward the next."""
         target = args.get("target")
+        if target == GROUND:  # "finally it hits the floor": it falls there
+            for body_id in subject:
+                if not any(a.action == "drop" for a in self._actions_of(body_id)) and body_id not in self.moving_off:
+                    self._add_action(Action(subject=body_id, action="drop"))
+            return
         if target:
             pairs = [(body_id, target) for body_id in subject if body_id != target]
         elif len(subject) >= 2:
@@ -1444,6 +1468,14 @@ class _Parser:
                 self.graph.remove_action(existing)
                 self.last_action = self.graph.add_action(merged.model_copy(
                     update={"speed": action.speed or existing.speed, "delay": existing.delay}))
+                return
+            if existing.action == action.action == "drop" and bool(existing.target) != bool(action.target) and \
+                    not (existing.height is not None and action.height is not None):
+                # "drop a cube from 2 m; it lands on a crate": one fall, from that height onto the crate
+                self.graph.remove_action(existing)
+                self.last_action = self.graph.add_action(existing.model_copy(update={
+                    "target": existing.target or action.target,
+                    "height": existing.height if existing.height is not None else action.height}))
                 return
             if existing.action == action.action:
                 raise SceneError(f"{action.subject} is told to {action.action} twice; keep one")
@@ -1520,6 +1552,14 @@ class _Parser:
                     raise self.fail("an object to move off (a table, a shelf, a box)")
                 args["off"] = self._target_of(support, top=True)
                 continue
+            if self.peek() == "from" and self._starts_reference(1) and not self._quantity_ahead(1) and \
+                    not (self.peek(1) == "the" and self.peek(2) in ("left", "right")):
+                self.i += 1  # "falls from a shelf": off the shelf
+                support = self.noun_phrase(create=True)
+                if support in (None, [GROUND], [BACKDROP]):
+                    raise self.fail("a height such as '2 m', or an object, after 'from'")
+                args["off"] = self._target_of(support, top=True)
+                continue
             if self.peek() == "from" and not (self.peek(1) == "the" and self.peek(2) in ("left", "right")) \
                     and self.accept("from"):
                 self.accept("a", "height", "of")
@@ -1565,6 +1605,12 @@ class _Parser:
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args
 
+    def _quantity_ahead(self, offset: int) -> bool:
+        """A number and a unit ("2 m", "a height of 2 m") start here."""
+        word, unit = self.peek(offset), self.peek(offset + 1)
+        return (is_number(word) or word in vocab.NUMBER_WORDS) and unit in UNITS or \
+            (word, unit) == ("a", "height")
+
     def _time_ahead(self, offset: int) -> bool:
         word, unit = self.peek(offset), self.peek(offset + 1)
         return (is_number(word) or word in vocab.NUMBER_WORDS) and unit in UNITS and UNITS[unit][0] == "time"
@@ -1596,6 +1642,7 @@ class _Parser:
     def _motion_lead(self) -> str | None:
         for phrase in (("toward",), ("towards",), ("at",), ("into",), ("onto",), ("on", "top", "of"), ("on",),
                        ("down",), ("to",), ("with",), ("against",), ("across",), ("along",), ("over",), ("behind",),
+                       ("under",), ("beneath",), ("underneath",), ("through",),
                        ("in", "front", "of"), ("past",)):
             if phrase[0] == "on" and MOTION_VERBS.get(self.verb) == "topple":
                 continue  # "tips over on a shelf": it stands on the shelf
@@ -1641,8 +1688,9 @@ class _Parser:
         adjective = self.accept_any({"static", "fixed", "still", "stationary", "orbiting", "tracking", "panning"})
         named = self.accept("camera") or self.accept("camera", "shot")
         noun_form = self.i > start and self.tokens[start].text in ("a", "an") and self.peek() in ("orbit", "zoom", "dolly")
-        command = self.i == start and self.peek() in CAMERA_COMMANDS and not self._starts_reference(1) or \
-            self.i == start and self.peek() in ("follow", "track") and self._starts_reference(1)
+        command = self.i == start and self.peek() in CAMERA_COMMANDS and (not self._starts_reference(1)
+                                                                      or self.peek(1) == "the" and self.peek(2) == "camera") \
+            or self.i == start and self.peek() in ("follow", "track") and self._starts_reference(1)
         if not (named or noun_form or command):
             self.i = start  # "an orbit around the table", "a slow zoom in": a camera move named as a noun
             return False
@@ -1653,7 +1701,16 @@ class _Parser:
         if adjective in ("static", "fixed", "still", "stationary"):
             path = CameraPath(motion="static")
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
-            if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}):
+            if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}) or self._no_op() \
+                    or self.accept("the", "camera") or self.accept("camera"):
+                continue  # "pan the camera left", "zoom in at the end"
+            if self.peek() == "to" and self.peek(1) in ("follow", "track"):
+                self.i += 1  # "to follow the ball": 'follow' is read below
+            if self.peek() in ("follow", "track", "following") and not self._starts_reference(1):
+                self.i += 1
+                if not self.last_subject:
+                    raise self.fail("the object the camera follows")
+                path = CameraPath(motion="track", target=self.last_subject[0])  # "pan the camera to follow"
                 continue
             self.camera_object = None
             motion = self._camera_motion(adjective)
@@ -1701,9 +1758,10 @@ class _Parser:
                 if self.accept("out") or self.accept("away"):
                     return CameraPath(motion="zoom_out", amount=self._amount_fraction(amount), zoom_mode=mode)
                 raise self.fail("'in' or 'out' after the zoom")
-        if self.accept_any({"orbits", "orbit", "circles", "rotates"}):
+        if self.accept_any({"orbits", "orbit", "circles", "rotates", "orbiting", "circling", "rotating", "rotate",
+                            "circle"}):
             return self._turning("orbit", DEFAULT_ORBIT_DEGREES)
-        if self.accept_any({"pans", "pan", "panning", "turns"}):
+        if self.accept_any({"pans", "pan", "panning", "turns", "sweeps", "sweeping"}):
             return self._turning("pan", DEFAULT_PAN_DEGREES)
         if self.accept_any({"follows", "follow", "tracks", "track", "following", "tracking"}):
             target = self.noun_phrase(create=True)  # "the camera follows the red ball as it rolls"

@@ -32,6 +32,10 @@ def _known_words() -> set[str]:
 
 
 KNOWN_WORDS = _known_words()
+# Endings of English adjectives ("majestic", "famous", "colourful", "elegant"): an unknown word ending so, before
+# a noun or an adjective, only describes it.
+ADJECTIVE_ENDINGS = ("ic", "ical", "ous", "ful", "less", "ive", "able", "ible", "ish", "esque", "ant", "ent", "ary",
+                     "y", "ed", "ing")
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
 _DETERMINERS = frozenset({"a", "an", "the", "this", "these", "those", "another", "some", "several", "many", "every",
                           "each", "one", *vocab.NUMBER_WORDS})
@@ -69,6 +73,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , ").replace("--", ", "))
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
+    lowered = lowered.replace("@ ", "at")  # "@ 10 m/s"
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
@@ -131,8 +136,11 @@ def _only_modifies(tokens: list[Token], k: int) -> bool:
         return False  # a slip of the keyboard ("blu"): an error that suggests the word meant
     before = tokens[k - 1].text if k > 0 else ""
     after = next((t.text for t in tokens[k + 1:k + 4] if t.text in KNOWN_WORDS), "")
+    describes = after in vocab.NOUN_FORMS or after in NOUN_MODIFIERS
+    if word.endswith(ADJECTIVE_ENDINGS) and describes:
+        return True  # "a majestic teapot", "an elegant bottle": an adjective's ending, before what it describes
     return (before in _DETERMINERS or before in NOUN_MODIFIERS or before in IGNORABLE_MODIFIERS
-            or before.endswith("ly") or is_number(before)) and (after in vocab.NOUN_FORMS or after in NOUN_MODIFIERS)
+            or before.endswith("ly") or is_number(before) or before == ",") and describes
 
 
 def _out_of_scope(word: str, token: Token, text: str) -> None:
