@@ -52,6 +52,8 @@ SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this mu
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
+ACTIVE_PUSHES = {"pushes", "shoves", "kicks", "nudges", "push", "shove", "kick", "nudge", "pushed", "kicked"}
+GROUP_WORDS = ("tower", "stack", "pile", "row", "line", "pyramid", "heap")
 PART_WORDS = {"edge", "side", "end", "corner", "top", "middle", "center", "centre", "surface", "front", "back"}
 CAMERA_COMMANDS = {"zoom", "pan", "orbit", "dolly", "zooms", "pans", "orbits", "dollies", "rotate", "circle"}  # "..., zoom out as"
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
@@ -119,6 +121,8 @@ class _Parser:
         self.moving_off: dict[str, tuple[str, str]] = {}  # body -> (support, direction) it moves off
         self.last_action: Action | None = None  # the motion said last ("roll a marble, at 2 m/s, ...")
         self.stack_pick = False  # the definite phrase being read names a tower's top or bottom ("the top one")
+        self.part_word: str | None = None  # "the edge of the table": the part a phrase named
+        self.next_pick = False  # the definite phrase being read is "the next X"
         self.its: list[str] | None = None  # what "its" named last in this sentence ("on its left ... on its right")
 
     # --- token access ---------------------------------------------------------------------------------
@@ -231,6 +235,9 @@ class _Parser:
             subject = self.last_subject
         elif subject not in ([GROUND], [BACKDROP]):
             self._new_subject(subject)
+            if self.peek() == ":" and self._starts_property(1):  # "Ball: red. Table: wooden."
+                self.i += 1
+                self._apply_properties(subject, self._modifiers())
         for body_id in subject if self.side_ahead else []:
             self.sides[body_id] = self.side_ahead
         self.side_ahead = None
@@ -378,6 +385,9 @@ class _Parser:
             self.i += 1
             subject = subject + self.noun_phrase(create=True, arrangement=arrangement)
         self.accept("up")
+        if arrangement:  # "stack 5 blocks into a tower", "... on top of each other"
+            self.accept_any({"into", "in"}) and self.accept_any({"a", "one"}) and \
+                self.accept_any({"tower", "stack", "pile", "pyramid", "heap"})
         self._new_subject(subject)
         if kind is not None and kind not in ARRANGING_IMPERATIVES:
             self.verb = verb
@@ -418,7 +428,7 @@ class _Parser:
     def _predicates(self, subject: list[str]) -> None:
         chain_objects, chain_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
-            if self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
+            if self._each_other(subject) or self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
                     self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
                 continue
             if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
@@ -491,7 +501,9 @@ class _Parser:
             return False
         lead = "behind" if self.accept("behind") else "in_front" if self.accept("in", "front", "of") else None
         if lead is None:  # "and reappears (on the right)": passing behind already brings it out again
-            self.accept("on", "the", "left") or self.accept("on", "the", "right") or self._no_op()
+            self.accept_any({"it", "them"}) or self.accept("on", "the", "left") or self.accept("on", "the", "right") \
+                or self._no_op()  # "a crate that hides it for a second"
+            self._no_op()
             return True
         target = self.noun_phrase(create=True)
         if target in (None, [GROUND], [BACKDROP]):
@@ -516,6 +528,11 @@ class _Parser:
         if not said or self.peek() in vocab.NOUN_FORMS:
             self.i = start
             return False
+        self._apply_properties(subject, said)
+        return True
+
+    def _apply_properties(self, subject: list[str], said: dict) -> None:
+        """Give the subject's bodies the colour, material, size or mass words said of them."""
         for body_id in subject:
             body = self.graph.body(body_id)
             update = {}
@@ -530,7 +547,10 @@ class _Parser:
             if "mass_factor" in said:
                 update["mass"] = update.get("mass", body.mass) * said["mass_factor"]
             self.graph.replace_body(body.model_copy(update=update))
-        return True
+
+    def _starts_property(self, offset: int) -> bool:
+        word = self.peek(offset)
+        return word in NOUN_MODIFIERS and self.peek(offset + 1) not in vocab.NOUN_FORMS
 
     def _on_top(self, subject: list[str]) -> bool:
         """'with an apple on top': on the body named before ('a stack of books ..., with an apple on top')."""
@@ -597,6 +617,16 @@ class _Parser:
             return True
         self.i = start
         return False
+
+    def _each_other(self, subject: list[str]) -> bool:
+        """'next to each other', 'side by side', 'touching each other': the subject's bodies near one another."""
+        if not (self.accept("next", "to", "each", "other") or self.accept("beside", "each", "other")
+                or self.accept("near", "each", "other") or self.accept("close", "to", "each", "other")
+                or self.accept("side", "by", "side")):
+            return False
+        for first, second in zip(subject, subject[1:]):
+            self.graph.add_relation(Relation(subject=second, relation="near", object=first))
+        return True
 
     def _no_op(self) -> bool:
         return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
@@ -771,6 +801,7 @@ class _Parser:
             self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
         if self.peek() == "the" and self.peek(1) in PART_WORDS and self.peek(2) == "of" and self._starts_reference(3):
+            self.part_word = self.tokens[self.i + 1].text
             self.i += 3  # "near the edge of the table", "on the side of the box": the table, the box
             return self.noun_phrase(create=create)
         definite = bool(self.accept("the") or self.accept_any({"this", "these", "those"}))
@@ -782,13 +813,16 @@ class _Parser:
             if count == 1 and self.peek() in vocab.ORDINALS and self.peek() != "last" and \
                     (self.peek(1) in vocab.NOUN_FORMS or self.peek(1) in NOUN_MODIFIERS):
                 self.i += 1  # "a second soccer ball": one more
-        if self.peek() in ("tower", "stack", "pile", "row", "line", "pyramid", "heap") and self.peek(1) == "of" \
-                and not definite:
-            if self.peek() in ("pyramid", "heap"):
-                self.warnings.append(f"built the {self.peek()} as a tower: kinema stacks bodies one on another")
-            arrangement = "row" if self.peek() in ("row", "line") else "tower"
-            self.i += 2
+        group_word = self.peek() if self.peek() in GROUP_WORDS and not definite else None
+        skip = 2 if self.peek(1) == "of" else 3 if self.peek(1) in ("out", "made") and self.peek(2) == "of" else 0
+        if group_word and skip:  # "a tower of five cubes", "a pyramid out of six cups"
+            if group_word in ("pyramid", "heap"):
+                self.warnings.append(f"built the {group_word} as a tower: kinema stacks bodies one on another")
+            arrangement = "row" if group_word in ("row", "line") else "tower"
+            self.i += skip
             count = self._count() or 5
+        if definite and self.accept("next"):
+            self.next_pick = True  # "pushes the next domino"
         if definite:
             ordinal = self._ordinal() or self._stack_position()
             said_count = self._count() if ordinal is None and self._count_ahead() else None
@@ -805,12 +839,15 @@ class _Parser:
                 return [GROUND]
             if definite and self.peek_group_word():
                 return self._group_reference(modifiers)
-            if definite and self.accept_any({"one", "ones"}):  # "the first one", "the red ones"
+            if definite and ordinal is not None and self.mentions and self.peek() not in ("one", "ones"):
+                noun_word = self.graph.body(self.mentions[-1][0]).noun  # "... knocks over the second": pin
+            elif definite and self.accept_any({"one", "ones"}):  # "the first one", "the red ones"
                 found = self._resolve(None, self.tokens[self.i - 1].text == "ones", ordinal, modifiers, start)
                 if found is None:
                     raise self.fail("an object named earlier, before 'one'")
                 return found
-            noun_word = self._elided_noun() if modifiers and not definite else None
+            if noun_word is None:
+                noun_word = self._elided_noun() if modifiers and not definite else None
             if noun_word is None and not definite and self._another_of_the_same(start):
                 noun_word = self.graph.body(self.mentions[-1][0]).noun  # "then a third", "then another falls"
             if noun_word is None:
@@ -1014,14 +1051,18 @@ class _Parser:
                 self._set_once(found, "material", vocab.MATERIAL_WORDS[word])
             elif word in vocab.MASS_WORDS:
                 found["mass_factor"] = vocab.MASS_WORDS[word]
-            elif word.endswith("ing") and MOTION_VERBS.get(word) in PARTICIPLE_MOTIONS and self._describes_next():
-                found["motion"] = MOTION_VERBS[word]  # "a rolling ball"
+            elif word.endswith(("ing", "ed", "wn")) and MOTION_VERBS.get(word) in PARTICIPLE_MOTIONS and \
+                    self._describes_next():
+                found["motion"] = MOTION_VERBS[word]  # "a rolling ball", "a thrown baseball"
             elif word in ("static", "fixed", "stationary"):
                 found["static"] = True
             elif word in ("movable", "loose"):
                 found["static"] = False
             elif word in vocab.FLOOR_TEXTURE_WORDS:
                 found["texture"] = vocab.FLOOR_TEXTURE_WORDS[word]
+            elif word == "," and (self.peek(1) in NOUN_MODIFIERS or self.peek(1) in vocab.NOUN_FORMS) and \
+                    (found or self.tokens[self.i - 1].text in ("a", "an", "the")):
+                pass  # "a big, red ball"
             else:
                 return found
             if length is None:
@@ -1135,6 +1176,14 @@ class _Parser:
     def _resolve(self, noun: str, plural: bool, ordinal: int | None, modifiers: dict, start: int) -> list[str] | None:
         """The existing bodies a definite noun phrase names, or None if there are none (then it is new)."""
         matches = [b.id for b in self.graph.bodies if self._matches(b, noun, modifiers)]
+        if not matches and noun:  # "the ball" after "a bowling ball": the word names its head
+            matches = [b.id for b in self.graph.bodies if b.noun.endswith(f"_{noun}")
+                       and self._matches(b, None, modifiers)]
+        if self.next_pick and matches:  # "the next domino": the one after the subject, in the order named
+            self.next_pick = False
+            after = [m for m in matches if self.clause_subject and self.graph.body_ids.index(m) >
+                     max(self.graph.body_ids.index(b) for b in self.clause_subject)]
+            return (after or matches)[:1]
         if self.stack_pick:  # "the top one": of a tower, counted from its bottom
             self.stack_pick = False
             stacked = sorted((b for b in map(self.graph.body, matches) if b.group and b.group.kind == "tower"),
@@ -1212,9 +1261,12 @@ class _Parser:
 
     def relation(self, subject: list[str], relation: str) -> list[str]:
         """Relate every subject body to the object phrase; return the object's bodies."""
+        self.part_word = None
         objects = self.noun_phrase(create=True)
         if objects is None:
             raise self.fail(f"an object after '{relation.replace('_', ' ')}'")
+        if relation == "near" and self.part_word in ("edge", "corner", "end", "top", "middle", "center", "centre"):
+            relation = "on"  # "near the edge of the table": on the table, by its edge
         if relation in SUPPORTS:
             objects = [self._target_of(objects, top=True)]  # on a tower = on its top block
             if self._is_group(subject) and self.graph.body(subject[0]).group.kind == "tower":
@@ -1256,6 +1308,8 @@ class _Parser:
             raise SceneError("the sky and walls stay put; only objects move (e.g. 'a red ball falls in front of a "
                              "white back wall')")
         passive = self.verb in PASSIVE_FORMS
+        if action == "push" and self.verb in ACTIVE_PUSHES and self._starts_reference():
+            action = "collide"  # "the domino pushes the next one": it hits it
         args = self.motion_arguments(direct_object=action == "collide" and not passive)
         if args.get("in_turn"):
             self.in_turn.append((subject, args["in_turn"]))
@@ -1312,6 +1366,11 @@ class _Parser:
                 if "times" in args:
                     self._bounce_times(body_id, args["times"], args.get("height"))
             return
+        if action == "drop" and not {"height", "target", "off"} & set(args) and not self._is_group(subject) and \
+                all(self._support_of(b) for b in subject):
+            args["off"] = self._support_of(subject[0])  # "the top crate falls": off what it stands on
+            self._off(subject, "drop", args)
+            return
         if action == "drop" and self._is_group(subject) and not {"height", "target"} & set(args):
             action = "topple"  # "the tower falls", "the dominoes fall": they topple
         if action == "topple":
@@ -1348,6 +1407,9 @@ class _Parser:
                 continue
             self.graph.add_relation(Relation(subject=body_id, relation="on", object=support))
             if any(a.action in ("roll", "slide", "push") for a in self._actions_of(body_id)):
+                moving = next(a for a in self._actions_of(body_id) if a.action in ("roll", "slide", "push"))
+                self.moving_off[body_id] = (support, moving.direction if moving.direction in ("left", "right")
+                                            else "right")
                 continue  # "rolls across the table, then falls off the edge": the roll carries it off
             kind = action if action in ("roll", "slide", "push") else "roll" if body.shape == "sphere" else "push"
             direction = args.get("direction") or str(self.rng.choice(["left", "right"]))
@@ -1368,7 +1430,9 @@ class _Parser:
     def _rolls(self, body_id: str) -> bool:
         """A ball, or something on wheels: 'goes', 'moves' and 'drives' roll it."""
         body = self.graph.body(body_id)
-        return body.shape == "sphere" or vocab.NOUNS[body.noun].category == "vehicles"
+        spec = vocab.NOUNS[body.noun]
+        lying_round = bool(spec.parts) and all(part.kind in ("cylinder_x", "cylinder_y") for part in spec.parts)
+        return body.shape == "sphere" or spec.category == "vehicles" or lying_round  # a log, a rolling pin
 
     def _support_of(self, body_id: str) -> str | None:
         return next((r.object for r in self.graph.relations if r.subject == body_id and r.relation == "on"), None)
@@ -1443,7 +1507,7 @@ class _Parser:
                 self.graph.remove_action(moving)
                 self.graph.add_action(moving.model_copy(update={"target": other, "direction": None}))
                 continue
-            kind = "roll" if self.graph.body(body_id).shape == "sphere" else "push"
+            kind = "roll" if self._rolls(body_id) else "push"
             self._add_action(Action(subject=body_id, action=kind, target=other, speed=args.get("speed")))
 
     def _add_action(self, action: Action) -> None:
@@ -1644,8 +1708,8 @@ class _Parser:
                        ("down",), ("to",), ("with",), ("against",), ("across",), ("along",), ("over",), ("behind",),
                        ("under",), ("beneath",), ("underneath",), ("through",),
                        ("in", "front", "of"), ("past",)):
-            if phrase[0] == "on" and MOTION_VERBS.get(self.verb) == "topple":
-                continue  # "tips over on a shelf": it stands on the shelf
+            if phrase[0] == "on" and MOTION_VERBS.get(self.verb) in ("topple", "collide"):
+                continue  # "tips over on a shelf", "collide on a pool table": they stand on it
             if all(self.peek(k) == word for k, word in enumerate(phrase)) and self._starts_reference(len(phrase)):
                 self.i += len(phrase)
                 return " ".join(phrase)
@@ -1786,6 +1850,8 @@ class _Parser:
     def _turning(self, motion: str, default_degrees: float) -> CameraPath:
         degrees, direction = default_degrees, None
         while True:
+            if self.accept("the", "camera") or self.accept("camera"):
+                continue  # "orbit the camera around the ball"
             if self.accept("around") or self.accept("about"):
                 if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_reference():
                     self.camera_object = self.last_subject = self.noun_phrase(create=True)
