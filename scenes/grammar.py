@@ -36,6 +36,10 @@ class _Phrases(BaseModel):
     size_after_words: list[str]
     step_words: list[str]
     comparatives: list[str]
+    active_pushes: list[str]
+    group_words: list[str]
+    part_words: list[str]
+    camera_commands: list[str]
     breaking_words: list[str]
     superlatives: list[str]
     stopwords: list[str]
@@ -101,6 +105,10 @@ OCCLUSION_VERBS = set(_TABLES.occlusion_verbs)
 SIZE_AFTER_WORDS = set(_TABLES.size_after_words)
 STEP_WORDS = set(_TABLES.step_words)
 COMPARATIVES = set(_TABLES.comparatives)
+ACTIVE_PUSHES = set(_TABLES.active_pushes)
+GROUP_WORDS = tuple(_TABLES.group_words)
+PART_WORDS = set(_TABLES.part_words)
+CAMERA_COMMANDS = set(_TABLES.camera_commands)
 BREAKING_WORDS = set(_TABLES.breaking_words)
 SUPERLATIVES = set(_TABLES.superlatives)
 STOPWORDS = set(_TABLES.stopwords)
@@ -118,7 +126,7 @@ def grammar_words() -> set[str]:
     """Every word the phrase tables use."""
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
-    words |= SUPERLATIVES | BREAKING_WORDS
+    words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
     for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES,
                   [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}

@@ -30,7 +30,8 @@ from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
+    ACTIVE_PUSHES, ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, CAMERA_COMMANDS, COMPARATIVES, CONNECTORS, COPULAS,
+    GROUP_WORDS, PART_WORDS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
     NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICIPLE_MOTIONS, PARTICLES, PASSIVE_FORMS, RELATION_PHRASES,
     REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
@@ -52,10 +53,6 @@ SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this mu
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
-ACTIVE_PUSHES = {"pushes", "shoves", "kicks", "nudges", "push", "shove", "kick", "nudge", "pushed", "kicked"}
-GROUP_WORDS = ("tower", "stack", "pile", "row", "line", "pyramid", "heap")
-PART_WORDS = {"edge", "side", "end", "corner", "top", "middle", "center", "centre", "surface", "front", "back"}
-CAMERA_COMMANDS = {"zoom", "pan", "orbit", "dolly", "zooms", "pans", "orbits", "dollies", "rotate", "circle"}  # "..., zoom out as"
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
 
 
@@ -593,6 +590,7 @@ class _Parser:
         on_top = self.accept("on", "top", "of", "it") or self.accept("on", "it") or self.accept("on", "top")
         inside = self.accept("in", "it") or self.accept("inside") or verb.startswith("contain") or \
             verb.startswith("hold") and self._is_container(subject[0])
+        on_top = on_top or verb.startswith(("hold", "carr", "support")) and not inside  # "a tray holds two cups"
         if held in (None, [GROUND], [BACKDROP]) or not (on_top or inside):
             self.i = start
             return False
@@ -656,7 +654,7 @@ class _Parser:
         if self.accept_any({"on", "at", "to"}) and self.accept("the"):
             self.accept("far")
             side = self.accept_any({"left", "right"})
-            if side and self.peek() != "of":
+            if side and self.peek() != "of" and (self.peek(), self.peek(1)) != ("side", "of"):
                 self.accept("side")
                 for body_id in subject:
                     self.sides[body_id] = side
@@ -1183,7 +1181,7 @@ class _Parser:
             self.next_pick = False
             after = [m for m in matches if self.clause_subject and self.graph.body_ids.index(m) >
                      max(self.graph.body_ids.index(b) for b in self.clause_subject)]
-            return (after or matches)[:1]
+            return after[:1] or None  # none after it: a new one
         if self.stack_pick:  # "the top one": of a tower, counted from its bottom
             self.stack_pick = False
             stacked = sorted((b for b in map(self.graph.body, matches) if b.group and b.group.kind == "tower"),
@@ -1240,8 +1238,9 @@ class _Parser:
         ids = add_bodies(self.graph, noun, count, colour_name, modifiers.get("material"), size,
                          modifiers.get("mass_factor", 1.0), modifiers.get("static"), arrangement,
                          modifiers.get("mass"))
-        for body_id in ids if "motion" in modifiers else []:
-            self._add_action(Action(subject=body_id, action=modifiers["motion"]))
+        for body_id in ids if "motion" in modifiers else []:  # a bouncing ball falls and bounces
+            self._add_action(Action(subject=body_id, action="drop" if modifiers["motion"] == "bounce"
+                                    else modifiers["motion"]))
         return ids
 
     def _draw_colour(self) -> str:
