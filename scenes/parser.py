@@ -216,7 +216,8 @@ class _Parser:
             return
         if not self.last_subject and (self._no_op() or self._middle_of([])):  # "in the middle of the room, ..."
             return
-        if self.last_subject and (self._in_turn(self.last_subject) or self._comparison() or self._count_of_them()):
+        if self.last_subject and (self._in_turn(self.last_subject) or self._comparison() or self._count_of_them()
+                                  or self._repeat_said()):
             return  # "drop three eggs, one at a time", "..., from biggest to smallest", "..., 20 of them"
         if self.last_subject and self._continued_motion():  # "roll a marble, at 2 m/s, toward a cup"
             return
@@ -264,11 +265,21 @@ class _Parser:
         self.last_action = self.graph.add_action(moving.model_copy(update=update))
         return True
 
+    def _repeat_said(self) -> bool:
+        """'throw a baseball at a can, twice': a repetition kinema does not make (only bounces repeat); warned."""
+        start = self.i
+        times = self._times()
+        if times is None:
+            return False
+        self.warnings.append(f"ignored '{self.said(start)}': only a bounce repeats on its own")
+        return True
+
     def _count_of_them(self) -> bool:
         """'dominoes fall, 20 of them': as many of the last subject's kind (more are made like the first)."""
         start = self.i
         count = self._count() if self._count_ahead() else None
-        if count is None or not self.accept("of", "them"):
+        if count is None or not (self.accept("of", "them") or self.accept("total") or self.accept("in", "total")
+                                 or self.accept("in", "all")):
             self.i = start
             return False
         subject = self.last_subject
@@ -338,6 +349,7 @@ class _Parser:
             return True
         if self.accept_any({"wait", "pause"}):
             self.accept("for")
+            self.accept_any({"about", "around", "roughly"})
             seconds = 1.0 if self.accept("a", "second") or self.accept("a", "moment") or self.accept("a", "bit") \
                 else self.measure("time", "a wait", 0, vocab.MAX_DURATION)
             if seconds is None:
@@ -424,6 +436,7 @@ class _Parser:
 
     def _predicates(self, subject: list[str]) -> None:
         chain_objects, chain_end = subject, -1
+        beside_objects, beside_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
             if self._each_other(subject) or self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
                     self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
@@ -452,9 +465,17 @@ class _Parser:
             if relation:
                 # "a cone on a box on a crate": a support right after a support's object is that object's
                 chained = relation in SUPPORTS and start == chain_end
+                beside = relation in SUPPORTS and start == beside_end  # "a bottle next to a can on a table"
                 objects = self.relation(chain_objects if chained else subject, relation)
+                if beside:
+                    for body_id in beside_objects:
+                        if body_id not in objects and not self._support_of(body_id):
+                            self.graph.add_relation(Relation(subject=body_id, relation=relation,
+                                                             object=self._target_of(objects, True)))
                 if relation in SUPPORTS:
                     chain_objects, chain_end = objects, self.i
+                elif relation in ("near", "left_of", "right_of", "in_front_of", "behind"):
+                    beside_objects, beside_end = objects, self.i
                 continue
             if self.accept("weighs"):
                 self.weight(subject)
@@ -626,6 +647,9 @@ class _Parser:
             self.graph.add_relation(Relation(subject=second, relation="near", object=first))
         return True
 
+    def _no_op_ahead(self) -> bool:
+        return any(all(self.peek(k) == word for k, word in enumerate(phrase)) for phrase in NO_OP_PHRASES)
+
     def _no_op(self) -> bool:
         return any(self.accept(*phrase) for phrase in NO_OP_PHRASES)
 
@@ -795,6 +819,12 @@ class _Parser:
             self.i += 1  # "all 10 pins", "all the balls", "both cubes": those named before
             self.accept("the")
             return self._resolve_all(start)
+        if self.accept("all", "of", "them") or self.accept("everything") or self.accept("all", "objects") \
+                or self.accept("all", "the", "objects"):
+            everything = [b.id for b in self.graph.bodies if not b.static]  # "all of them fall at t = 0.5 s"
+            if not everything:
+                raise self.fail("objects before 'all of them'")
+            return everything
         if self.accept_any({"they", "them", "both", "all", "each"}):
             self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
@@ -866,7 +896,8 @@ class _Parser:
         if "colour" not in modifiers and not plural and self._colour_ahead() and self.peek(1) not in vocab.NOUN_FORMS:
             # "a vase (white) on a shelf"
             modifiers["colour"] = self._colour_word(self.accept_any(set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS)))
-        if self.accept("in", "a", "row") or self.accept("in", "a", "line") or self.accept("in", "line"):
+        if self.accept("in", "a", "row") or self.accept("in", "a", "line") or self.accept("in", "line") or \
+                self.accept("lined", "up") or self.accept("in", "a", "chain"):
             arrangement = "row"
         if self.accept("stacked") or self.accept("in", "a", "tower") or self.accept("in", "a", "stack"):
             arrangement = "tower"
@@ -1318,6 +1349,9 @@ class _Parser:
         if "distance" in args and action in ("slide", "push", "roll") and "speed" not in args:
             args["speed"] = self._speed_for_distance(subject[0], args["distance"], action)
         if "agent" in args:  # "the tower is knocked over by a ball": the ball hits the tower
+            for body_id in subject if args.get("off") else []:  # "is pushed off the table by a cylinder"
+                if body_id != args["off"]:
+                    self.graph.add_relation(Relation(subject=body_id, relation="on", object=args["off"]))
             self._collide(args["agent"], {"target": self._target_of(subject, top=False), "speed": args.get("speed")})
             return
         if args.get("each_other"):
@@ -1395,6 +1429,11 @@ class _Parser:
             body = self.graph.body(body_id)
             if action == "bounce":
                 self._add_action(Action(subject=body_id, action="drop", target=support, height=args.get("height")))
+                continue
+            if action == "throw":  # "launch a golf ball off a ramp": thrown from beside it, away from it
+                self.graph.add_relation(Relation(subject=body_id, relation="near", object=support))
+                self._add_action(Action(subject=body_id, action="throw", direction=args.get("direction") or "right",
+                                        speed=args.get("speed")))
                 continue
             if action == "topple":  # "topples off a bookshelf": it stands on it and tips over
                 self.graph.add_relation(Relation(subject=body_id, relation="on", object=support))
@@ -1561,6 +1600,10 @@ class _Parser:
                 raise self.fail("what it hits")
             args["target"] = self._target_of(target, top=False)
         while not self.at_end():
+            if self.peek() == "in" and not self._starts_reference(1) and self.peek(1) not in ("front", "between") \
+                    and MOTION_VERBS.get(self.verb) in ("roll", "push", "slide", "collide") and not self._no_op_ahead():
+                self.i += 1  # "a ball rolls in", "rolls in from the left"
+                continue
             if self.peek() == "off" and not self._starts_reference(1) and self.peek(1) != "of":
                 self.i += 1
                 args["off"] = None  # off whatever it stands on
@@ -1765,7 +1808,7 @@ class _Parser:
             path = CameraPath(motion="static")
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
             if self.duration_phrase() or self.accept_any(ADVERBS | {"is", "stays", "remains"}) or self._no_op() \
-                    or self.accept("the", "camera") or self.accept("camera"):
+                    or self.accept("the", "camera") or self.accept("camera") or self.accept(":"):
                 continue  # "pan the camera left", "zoom in at the end"
             if self.peek() == "to" and self.peek(1) in ("follow", "track"):
                 self.i += 1  # "to follow the ball": 'follow' is read below
@@ -1849,8 +1892,8 @@ class _Parser:
     def _turning(self, motion: str, default_degrees: float) -> CameraPath:
         degrees, direction = default_degrees, None
         while True:
-            if self.accept("the", "camera") or self.accept("camera"):
-                continue  # "orbit the camera around the ball"
+            if self.accept("the", "camera") or self.accept("camera") or self.accept("across"):
+                continue  # "orbit the camera around the ball", "pans across"
             if self.accept("around") or self.accept("about"):
                 if not (self.accept("the", "scene") or self.accept("everything")) and self._starts_reference():
                     self.camera_object = self.last_subject = self.noun_phrase(create=True)
