@@ -40,6 +40,7 @@ class _Phrases(BaseModel):
     group_words: list[str]
     part_words: list[str]
     camera_commands: list[str]
+    height_phrases: dict[str, float]
     breaking_words: list[str]
     superlatives: list[str]
     stopwords: list[str]
@@ -109,6 +110,8 @@ ACTIVE_PUSHES = set(_TABLES.active_pushes)
 GROUP_WORDS = tuple(_TABLES.group_words)
 PART_WORDS = set(_TABLES.part_words)
 CAMERA_COMMANDS = set(_TABLES.camera_commands)
+HEIGHT_PHRASES: dict[Phrase, float] = dict(sorted(((_phrase(text), metres) for text, metres
+                                                  in _TABLES.height_phrases.items()), key=lambda item: -len(item[0])))
 BREAKING_WORDS = set(_TABLES.breaking_words)
 SUPERLATIVES = set(_TABLES.superlatives)
 STOPWORDS = set(_TABLES.stopwords)
@@ -127,7 +130,7 @@ def grammar_words() -> set[str]:
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
     words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
-    for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES,
+    for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES, list(HEIGHT_PHRASES),
                   [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}
     return words

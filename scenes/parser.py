@@ -30,8 +30,9 @@ from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
+    IGNORABLE_MODIFIERS,
     ACTIVE_PUSHES, ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, CAMERA_COMMANDS, COMPARATIVES, CONNECTORS, COPULAS,
-    GROUP_WORDS, PART_WORDS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
+    GROUP_WORDS, HEIGHT_PHRASES, PART_WORDS, IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS,
     NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICIPLE_MOTIONS, PARTICLES, PASSIVE_FORMS, RELATION_PHRASES,
     REPEAT_WORDS, ROLLING_MOVES, SEQUENCE_WORDS, SIZE_AFTER_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
@@ -908,6 +909,12 @@ class _Parser:
                 self.mentions.append(found)
                 return found
             count = said_count  # "the two chairs", none named before: two new chairs
+        if not definite and count is None and not plural and self.tokens[start].text == noun_word and not modifiers:
+            found = [b.id for b in self.graph.bodies if b.noun == noun]
+            if len(found) == 1:  # "t=0s: sphere at rest; t=1s: sphere falls": the sphere named before
+                self.last_phrase = found
+                self.mentions.append(found)
+                return found
         if not create:
             raise self.fail(f"an object already named in the prompt, not a new {noun}")
         if count is None:
@@ -1064,6 +1071,8 @@ class _Parser:
                 self.i -= 2
                 found["mass"] = self.measure("mass", "a mass", *vocab.MASS_RANGE)  # "a 0.5 kg ball"
                 continue
+            elif word in IGNORABLE_MODIFIERS and self._describes_next():
+                self.warnings.append(f"ignored {word!r}: a describing word kinema cannot show")
             elif word in SIZE_AFTER_WORDS and word not in vocab.SIZE_WORDS:
                 self.warnings.append(f"ignored {word!r}: give a size word (small, large) or a size ('1.5 m')")
             elif self.quantity("angle") is not None:
@@ -1349,8 +1358,9 @@ class _Parser:
         if "distance" in args and action in ("slide", "push", "roll") and "speed" not in args:
             args["speed"] = self._speed_for_distance(subject[0], args["distance"], action)
         if "agent" in args:  # "the tower is knocked over by a ball": the ball hits the tower
-            for body_id in subject if args.get("off") else []:  # "is pushed off the table by a cylinder"
-                if body_id != args["off"]:
+            for body_id in [*subject, *args["agent"]] if args.get("off") else []:
+                # "is pushed off the table by a cylinder": both are on the table, and the cylinder pushes it off
+                if body_id != args["off"] and not self._support_of(body_id):
                     self.graph.add_relation(Relation(subject=body_id, relation="on", object=args["off"]))
             self._collide(args["agent"], {"target": self._target_of(subject, top=False), "speed": args.get("speed")})
             return
@@ -1658,6 +1668,10 @@ class _Parser:
                     raise self.fail("an object to move off (a table, a shelf, a box)")
                 args["off"] = self._target_of(support, top=True)
                 continue
+            high = self._height_words()
+            if high is not None:
+                args["height"] = high
+                continue
             if self.peek() == "from" and self._starts_reference(1) and not self._quantity_ahead(1) and \
                     not (self.peek(1) == "the" and self.peek(2) in ("left", "right")):
                 self.i += 1  # "falls from a shelf": off the shelf
@@ -1710,6 +1724,13 @@ class _Parser:
             if lead in ("behind", "in front of", "down") and not (direct_object and lead == "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args
+
+    def _height_words(self) -> float | None:
+        """'from the sky', 'from high up', 'from above': a fall from a height said in words."""
+        for phrase, height in HEIGHT_PHRASES.items():
+            if self.accept(*phrase):
+                return height
+        return None
 
     def _quantity_ahead(self, offset: int) -> bool:
         """A number and a unit ("2 m", "a height of 2 m") start here."""
