@@ -41,6 +41,8 @@ class _Phrases(BaseModel):
     part_words: list[str]
     camera_commands: list[str]
     height_phrases: dict[str, float]
+    spellings: dict[str, str]
+    silent_words: list[str]
     breaking_words: list[str]
     superlatives: list[str]
     stopwords: list[str]
@@ -110,6 +112,8 @@ ACTIVE_PUSHES = set(_TABLES.active_pushes)
 GROUP_WORDS = tuple(_TABLES.group_words)
 PART_WORDS = set(_TABLES.part_words)
 CAMERA_COMMANDS = set(_TABLES.camera_commands)
+SPELLINGS: dict[str, str] = dict(_TABLES.spellings)
+SILENT_WORDS = set(_TABLES.silent_words)
 HEIGHT_PHRASES: dict[Phrase, float] = dict(sorted(((_phrase(text), metres) for text, metres
                                                   in _TABLES.height_phrases.items()), key=lambda item: -len(item[0])))
 BREAKING_WORDS = set(_TABLES.breaking_words)
@@ -123,6 +127,9 @@ IN_TURN: dict[Phrase, float] = {_phrase(text): seconds for text, seconds in _TAB
 IN_TURN_PHRASES: list[Phrase] = list(IN_TURN)
 REPEAT_WORDS: dict[str, int] = dict(_TABLES.repeat_words)
 IGNORABLE_MODIFIERS = frozenset(_TABLES.ignorable_modifiers)
+
+
+VERB_WORDS = set(MOTION_VERBS) | set(IMPERATIVES) | COPULAS | OCCLUSION_VERBS | PASSIVE_FORMS | ACTIVE_PUSHES
 
 
 def grammar_words() -> set[str]:

@@ -53,6 +53,7 @@ class _Entry(BaseModel):
     category: str
     forms: list[str] = []
     plural: str | None = None  # when it is not the first form ending in s (die: dice)
+    singular: list[str] = []  # forms that end in s but name one object ("stairs": a staircase)
     material: str
     mass: float | None = Field(default=None, gt=0.0)
     colour: str | None = None
@@ -123,6 +124,7 @@ class Lexicon:
     nouns: dict[str, NounSpec]
     forms: dict[str, str]  # every form (canonical, plural, synonym; words joined by "_") -> canonical noun
     plurals: dict[str, str]  # canonical noun -> the plural captions write
+    singular: set[str]  # forms ending in s that name one object
     out_of_scope: dict[str, tuple[str, str]]  # word -> (category, the nearest in-scope prompt)
 
 
@@ -144,8 +146,10 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     nouns: dict[str, NounSpec] = {}
     forms: dict[str, str] = {}
     plurals: dict[str, str] = {}
+    singular: set[str] = set()
     for noun, raw in data["objects"].items():
         entry = _Entry.model_validate(raw)
+        singular |= {joined(form) for form in entry.singular}
         nouns[noun] = _spec(noun, entry)
         for form in [noun, *entry.forms]:
             key = joined(form)
@@ -160,14 +164,14 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
         group = _OutOfScope.model_validate(raw)
         for word in group.words:
             out_of_scope[joined(word)] = (category, group.instead)
-    return Lexicon(nouns, forms, plurals, out_of_scope)
+    return Lexicon(nouns, forms, plurals, singular, out_of_scope)
 
 
 def plural_forms(lexicon: Lexicon) -> set[str]:
     """Forms that name several objects: the plurals, and every other form ending in s that is not a noun."""
     plural = set(lexicon.plurals.values())
     return plural | {form for form, noun in lexicon.forms.items() if form != noun and form.endswith("s")
-                     and not form.endswith("ss") and form not in lexicon.nouns}
+                     and not form.endswith("ss") and form not in lexicon.nouns and form not in lexicon.singular}
 
 
 def volume_ratio(size: Vec3, reference: Vec3) -> float:

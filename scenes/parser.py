@@ -54,6 +54,10 @@ SEQUENCE_SECONDS = 1.0  # a later step of a sequence ("then ...") starts this mu
 AFTER_LAST_START = 1.5  # s of clip after the last delayed motion starts, unless the prompt gives a duration
 VISIBLE_BOUNCE = 0.05  # m: a bounce lower than this is not counted as one ("bounces three times")
 MAX_BOUNCE_DROP = 12.0  # m: the highest drop "bounces N times" chooses on its own (4 bounces on stone: 11 m)
+# Words for the ground everything stands on: "across the patio", "down the lane".
+GROUND_WORDS = {"floor", "ground", "surface", "room", "lane", "alley", "patio", "floorboards", "floorboard", "court",
+                "field", "road", "street", "path", "yard", "deck", "pavement", "sidewalk", "driveway", "tiles",
+                "carpet", "rug"}
 OFF_EDGE_SPEED = 0.6  # m/s left over at a support's edge, so a body pushed off it leaves it
 
 
@@ -111,6 +115,7 @@ class _Parser:
         self.step = 0  # the step of a sequence ("a ball drops, then a cube drops"): later steps start later
         self.pending_step = False  # a sequence word was read; the next new subject is a later step
         self.side_ahead: str | None = None  # "on the left, a red box"
+        self.turn_ahead: list[str] = []  # "one by one, six books ...": the subject a leading "one by one" is for
         self.previous_subject: list[str] = []  # the subject before the current one ("a stool with a mug on it")
         self.last_phrase: list[str] = []  # the bodies of the last noun phrase read (what "which" refers to)
         self.camera_object: list[str] | None = None  # what a camera motion names ("orbits a globe")
@@ -224,6 +229,8 @@ class _Parser:
             return
         if self._leading_side():
             return
+        if not self.last_subject and self.peek() in ("one", "in") and self._in_turn(self.turn_ahead):
+            return  # "one by one, six books topple off the shelf": in turn, for the subject that follows
         if self._imperative():
             return
         self.accept("there", "is") or self.accept("there", "are") or self.accept("we", "see")
@@ -237,6 +244,7 @@ class _Parser:
             if self.peek() == ":" and self._starts_property(1):  # "Ball: red. Table: wooden."
                 self.i += 1
                 self._apply_properties(subject, self._modifiers())
+        self.turn_ahead.extend(subject if self.in_turn and self.in_turn[-1][0] is self.turn_ahead else [])
         for body_id in subject if self.side_ahead else []:
             self.sides[body_id] = self.side_ahead
         self.side_ahead = None
@@ -381,7 +389,7 @@ class _Parser:
             return False
         start = self.i
         self.i += 1
-        self.accept("up")  # "line up five dominoes", "set up a tower"
+        self.accept("up") or self.accept_any(PARTICLES)  # "line up five dominoes", "tip over the bookcase"
         kind = IMPERATIVES[verb]
         if not self._starts_reference():
             self.i = start
@@ -412,7 +420,8 @@ class _Parser:
     def _imperative_here(self) -> bool:
         """A base-form verb opens an imperative at the start of a sentence, or after a single subject
         ('a ball falls and roll...' cannot be meant); after a plural one it is that subject's verb."""
-        if not self._starts_reference(1) and self.peek(1) != "up":
+        if not self._starts_reference(1) and self.peek(1) != "up" and \
+                not (self.peek(1) in PARTICLES and self._starts_reference(2)):  # "tip over the bookcase"
             return False
         previous = self.tokens[self.i - 1].text if self.i > 0 else "."
         return previous in (".", ";", ":", "!", "?") or not self.last_subject or len(self.last_subject) == 1 \
@@ -439,6 +448,9 @@ class _Parser:
         chain_objects, chain_end = subject, -1
         beside_objects, beside_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
+            if self.peek() in ("right", "just", "directly", "exactly") and self._relation_ahead(1):
+                self.i += 1  # "right next to", "just behind": the relation
+                continue
             if self._each_other(subject) or self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
                     self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
                 continue
@@ -647,6 +659,9 @@ class _Parser:
         for first, second in zip(subject, subject[1:]):
             self.graph.add_relation(Relation(subject=second, relation="near", object=first))
         return True
+
+    def _relation_ahead(self, offset: int) -> bool:
+        return any(all(self.peek(offset + k) == word for k, word in enumerate(phrase)) for phrase, _ in RELATION_PHRASES)
 
     def _no_op_ahead(self) -> bool:
         return any(all(self.peek(k) == word for k, word in enumerate(phrase)) for phrase in NO_OP_PHRASES)
@@ -862,7 +877,7 @@ class _Parser:
         if noun_word is None:
             if self.backdrop(modifiers):
                 return [BACKDROP]
-            ground = self.accept_any({"floor", "ground", "surface", "room"})
+            ground = self.accept_any(GROUND_WORDS)
             if ground or (modifiers.get("material") and self.peek() in SEPARATORS | CONNECTORS | {""}):
                 self._set_ground(modifiers)
                 return [GROUND]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scenes import vocabulary as vocab
 from scenes.errors import SceneError
-from scenes.grammar import IGNORABLE_MODIFIERS, grammar_words
+from scenes.grammar import IGNORABLE_MODIFIERS, SILENT_WORDS, SPELLINGS, VERB_WORDS, grammar_words
 from scenes.units import UNITS
 
 
@@ -73,7 +73,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , ").replace("--", ", "))
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
-    lowered = lowered.replace("@ ", "at").replace("->", ", ")  # "@ 10 m/s", "ball -> wall"
+    lowered = lowered.replace("@ ", "at").replace("->", ", ").replace("~", " ")  # "@ 10 m/s", "ball -> wall", "~2 m"
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
@@ -89,7 +89,10 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     tokens = _join_forms(tokens)
     kept: list[Token] = []
     for k, token in enumerate(tokens):
-        word = token.text
+        word = SPELLINGS.get(token.text, token.text)  # "u" -> "you", "thru" -> "through"
+        if word in SILENT_WORDS:
+            continue  # "my ball", "her toy truck": a possessive says nothing kinema shows
+        word = _known_form(word)
         if word in KNOWN_WORDS or word in SEPARATORS or is_number(word) or ORDINAL_NUMBER.match(word):
             kept.append(Token(word, token.start, len(kept) + 1))
             continue
@@ -102,6 +105,21 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
             continue
         _unknown(word, token.index, token.start, text)
     return kept
+
+
+def _known_form(word: str) -> str:
+    """A known inflection of an unknown verb or plural: "tipping" -> "tip", "smash" -> "smashes", "floorboards" ->
+    "floorboard" if it is known; else the word itself."""
+    if word in KNOWN_WORDS or not word.isalpha():
+        return word
+    stems = [word[:-len(ending)] for ending in ("ing", "ed", "es", "s", "d") if word.endswith(ending) and
+             len(word) - len(ending) >= 3]
+    stems += [stem[:-1] for stem in stems if len(stem) > 3 and stem[-1] == stem[-2]]  # "tipping" -> "tipp" -> "tip"
+    stems += [stem + "e" for stem in list(stems)]  # "coming" -> "com" -> "come"
+    for candidate in [*stems, word + "s", word + "es", word + "ed"]:
+        if candidate in KNOWN_WORDS and (candidate in VERB_WORDS or candidate in vocab.NOUN_FORMS):
+            return candidate
+    return word
 
 
 def _at_time(match: re.Match) -> str:

@@ -22,6 +22,24 @@ def test_parse_json_is_a_loadable_graph(capsys):
     assert len(graph.bodies) == 3 and graph.settings.laid_out
 
 
+def test_parse_warns_of_ignored_words_and_strict_refuses_them():
+    result = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", "a shiny red ball falls"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "ball_1" in result.stdout
+    assert result.stderr == "warning: ignored 'shiny' at character 3: an unknown word that only describes\n"
+    strict = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", "--strict", "a shiny red ball falls"],
+                            capture_output=True, text=True)
+    assert strict.returncode == 2 and strict.stderr.count("\n") == 1 and "Traceback" not in strict.stderr
+    assert "ignored 'shiny'" in strict.stderr and "--strict" in strict.stderr
+
+
+def test_an_out_of_scope_prompt_is_refused_in_one_line():
+    result = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", "a dog chases a ball"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "out of scope (animals)" in result.stderr and "rigid bodies" in result.stderr
+
+
 def test_bad_prompt_exits_2_with_one_line_and_no_traceback():
     result = subprocess.run([sys.executable, "-m", "hybrid.cli", "parse", "a blu ball"],
                             capture_output=True, text=True)

@@ -24,6 +24,7 @@ from hybrid.errors import GenerationError
 from hybrid.generation import generate
 from hybrid.pipeline import Pipeline
 from hybrid.video import write_video
+from scenes.errors import SceneError
 from sim.frames import Frames
 
 PROMPT = "a red rubber ball falls onto a blue wooden box"
@@ -112,6 +113,16 @@ def test_generate_publishes_one_verifiable_set_and_removes_an_older_runs_gif(tmp
     assert sidecar["outputs"] == {"video": "v.mp4", "preview": "v.preview.mp4"}
     assert sidecar["files"] == {name: {"bytes": (tmp_path / name).stat().st_size,
                                        "sha256": sha256_file(tmp_path / name)} for name in ("v.mp4", "v.preview.mp4")}
+
+
+def test_the_sidecar_lists_the_prompts_ignored_words(tmp_path, tiny_model):
+    generate("a shiny red ball falls", duration_seconds=0.5, steps=1, out=tmp_path / "v.mp4", model=tiny_model)
+    sidecar = json.loads((tmp_path / "v.json").read_text())
+    assert sidecar["warnings"] == ["ignored 'shiny' at character 3: an unknown word that only describes"]
+    with pytest.raises(SceneError, match="ignored 'shiny'"):
+        generate("a shiny red ball falls", duration_seconds=0.5, steps=1, out=tmp_path / "w.mp4", model=tiny_model,
+                 strict=True)
+    assert not (tmp_path / "w.json").exists()
 
 
 def test_a_kill_while_publishing_never_leaves_an_old_sidecar_beside_new_videos(tmp_path, tiny_model, monkeypatch):
