@@ -115,6 +115,7 @@ class _Parser:
         self.step = 0  # the step of a sequence ("a ball drops, then a cube drops"): later steps start later
         self.pending_step = False  # a sequence word was read; the next new subject is a later step
         self.side_ahead: str | None = None  # "on the left, a red box"
+        self.from_side: str | None = None  # "from the right": the side a motion comes from
         self.turn_ahead: list[str] = []  # "one by one, six books ...": the subject a leading "one by one" is for
         self.previous_subject: list[str] = []  # the subject before the current one ("a stool with a mug on it")
         self.last_phrase: list[str] = []  # the bodies of the last noun phrase read (what "which" refers to)
@@ -215,6 +216,9 @@ class _Parser:
         """A camera clause, a duration, an imperative, or a subject (possibly implied: 'and bounces') with its
         predicates; an opening ("show me"), a view ("side view") or a delay ("after 2 seconds") may lead it."""
         self._openings()
+        while self.peek() in IGNORABLE_MODIFIERS and self.peek() not in vocab.NOUN_FORMS and self.last_subject:
+            self.warnings.append(f"ignored {self.peek()!r}: a describing word kinema cannot show")  # ", very ..."
+            self.i += 1
         if self.peek() in SEPARATORS or self.at_end():  # "hey, ...": nothing but an opening
             return
         self._sequence_word()
@@ -277,9 +281,12 @@ class _Parser:
     def _repeat_said(self) -> bool:
         """'throw a baseball at a can, twice': a repetition kinema does not make (only bounces repeat); warned."""
         start = self.i
+        self.accept("repeat") and (self.accept_any({"it", "this", "that"}) or True)
         times = self._times()
         if times is None:
+            self.i = start
             return False
+        self.accept("total") or self.accept("in", "total")
         self.warnings.append(f"ignored '{self.said(start)}': only a bounce repeats on its own")
         return True
 
@@ -385,6 +392,8 @@ class _Parser:
     def _imperative(self) -> bool:
         """'drop a ball from 2 m', 'stack three boxes', 'put a cube on the table': the verb acts on its object."""
         verb = self.peek()
+        verb = next((base for base in (verb, verb.removesuffix("ped"), verb.removesuffix("ed"), verb.removesuffix("d"))
+                     if base in IMPERATIVES), verb)  # "what if you dropped a piano": as 'drop'
         if verb not in IMPERATIVES or not self._imperative_here():
             return False
         start = self.i
@@ -448,11 +457,15 @@ class _Parser:
         chain_objects, chain_end = subject, -1
         beside_objects, beside_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
+            if self.peek() in IGNORABLE_MODIFIERS and self.peek() not in vocab.NOUN_FORMS:
+                self.warnings.append(f"ignored {self.peek()!r}: a describing word kinema cannot show")
+                self.i += 1
+                continue
             if self.peek() in ("right", "just", "directly", "exactly") and self._relation_ahead(1):
                 self.i += 1  # "right next to", "just behind": the relation
                 continue
             if self._each_other(subject) or self._middle_of(subject) or self._later(subject) or self.duration_phrase() or \
-                    self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
+                    self._spacing() or self.accept_any(COPULAS | ADVERBS) or self._no_op() or self._comparison():
                 continue
             if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
                     or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
@@ -650,6 +663,16 @@ class _Parser:
         self.i = start
         return False
 
+    def _last_two(self, subject: list[str]) -> list[str]:
+        """The first bodies of the last two things named before, not the subject ("between them", "both")."""
+        found: list[str] = []
+        for mention in reversed(self.mentions):
+            if mention[0] not in found and not set(mention) & set(subject) and mention not in ([GROUND], [BACKDROP]):
+                found.append(mention[0])
+            if len(found) == 2:
+                break
+        return found[::-1]
+
     def _each_other(self, subject: list[str]) -> bool:
         """'next to each other', 'side by side', 'touching each other': the subject's bodies near one another."""
         if not (self.accept("next", "to", "each", "other") or self.accept("beside", "each", "other")
@@ -662,6 +685,16 @@ class _Parser:
 
     def _relation_ahead(self, offset: int) -> bool:
         return any(all(self.peek(offset + k) == word for k, word in enumerate(phrase)) for phrase, _ in RELATION_PHRASES)
+
+    def _spacing(self) -> bool:
+        """'spaced 10 cm apart': a spacing kinema's layout chooses itself; warned."""
+        start = self.i
+        if self.accept_any({"spaced", "placed"}) and self.measure("length", "a spacing", 0, 100.0) is not None \
+                and self.accept("apart"):
+            self.warnings.append(f"ignored '{self.said(start)}': kinema spaces bodies itself")
+            return True
+        self.i = start
+        return False
 
     def _no_op_ahead(self) -> bool:
         return any(all(self.peek(k) == word for k, word in enumerate(phrase)) for phrase in NO_OP_PHRASES)
@@ -709,6 +742,12 @@ class _Parser:
         if not self.accept("between"):
             self.i = start
             return False
+        if self.accept_any({"them", "both"}) and len(self._last_two(subject)) == 2:
+            first, second = ([b] for b in self._last_two(subject))  # "a spatula drops down between them"
+            for body_id in subject:
+                for relation, other in (("right_of", first), ("left_of", second)):
+                    self.graph.add_relation(Relation(subject=body_id, relation=relation, object=other[0]))
+            return True
         first = self.noun_phrase(create=True)
         if first is not None and len(first) == 2:  # "between two books", "between the chairs"
             first, second = first[:1], first[1:]
@@ -841,6 +880,9 @@ class _Parser:
             if not everything:
                 raise self.fail("objects before 'all of them'")
             return everything
+        if self.peek() == "both" and len(self.last_subject) == 1 and len(self._last_two([])) == 2:
+            self.i += 1  # "a teapot in front of the sugar bowl, both sitting on a tray": the two
+            return [b for b in self._last_two([])]
         if self.accept_any({"they", "them", "both", "all", "each"}):
             self.accept("of", "them") or self.accept_any({"all", "both"})
             return self._pronoun(single=False)
@@ -897,6 +939,15 @@ class _Parser:
             if noun_word is None:
                 self.i = start
                 return None
+        if self.peek() in GROUND_WORDS:  # "a tile floor", "a brick patio": the floor, textured
+            texture = {"tile": "tiles", "tiles": "tiles", "plank": "planks", "board": "planks"}.get(noun_word)
+            if texture:
+                modifiers["texture"] = texture
+            elif noun_word in vocab.MATERIAL_WORDS:
+                modifiers["material"] = vocab.MATERIAL_WORDS[noun_word]
+            self.i += 1
+            self._set_ground(modifiers)
+            return [GROUND]
         if self.peek() in vocab.NOUN_FORMS and self.peek() != "can" and noun_word not in vocab.PLURAL_NOUN_FORMS:
             # "a brick wall", "a toy box": the first noun describes the second (a material, or a warning)
             if noun_word in vocab.MATERIAL_WORDS:
@@ -1367,6 +1418,13 @@ class _Parser:
         args = self.motion_arguments(direct_object=action == "collide" and not passive)
         if args.get("in_turn"):
             self.in_turn.append((subject, args["in_turn"]))
+        if self.from_side and args.get("target"):  # "rolls toward it from the right": it starts right of it
+            for body_id in subject:
+                if body_id != args["target"]:
+                    self.graph.add_relation(Relation(subject=body_id, relation=f"{self.from_side}_of",
+                                                     object=args["target"]))
+            args.pop("direction", None)
+        self.from_side = None
         for body_id in subject if "across" in args else []:
             if args["across"] != body_id:
                 self.graph.add_relation(Relation(subject=body_id, relation="on", object=args["across"]))
@@ -1638,9 +1696,20 @@ class _Parser:
                 continue
             if self.peek() == "at" and self.peek(1) == "t" or self.peek() == "at" and self._time_ahead(1):
                 self.i += 1 + (self.peek(1) == "t")
-                args["delay"] = self.measure("time", "a start time", 0, vocab.MAX_DURATION)
+                seconds = self.measure("time", "a start time", 0, vocab.MAX_DURATION)
+                if self.accept_any({"intervals", "interval"}):  # "dropped at 0.5 s intervals": in turn
+                    args["in_turn"] = seconds
+                else:
+                    args["delay"] = seconds
+                continue
+            if self._time_ahead(0) and self.peek(2) == "apart":  # "1 second apart"
+                args["in_turn"] = self.measure("time", "a spacing", 0, vocab.MAX_DURATION)
+                self.i += 1
                 continue
             if self._no_op():  # "rolls to a stop", "hits a mug at the bottom"
+                continue
+            if self.accept("every") and self._time_ahead(0):  # "one every 2 seconds"
+                args["in_turn"] = self.measure("time", "a spacing", 0, vocab.MAX_DURATION)
                 continue
             if self.verb in PASSIVE_FORMS and self.peek() == "by" and self._starts_reference(1):
                 self.i += 1
@@ -1806,6 +1875,7 @@ class _Parser:
                 return other
         if self.accept("from", "the") and self.peek() in ("left", "right") and self.peek(1) != "of":
             side = self.tokens[self.i].text  # "from the left (side of the screen)": it moves to the other side
+            self.from_side = side
             self.i += 1
             self.accept("side")
             self.accept("of", "the", "screen") or self.accept("of", "the", "scene") or self.accept("of", "the", "picture")

@@ -73,7 +73,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     lowered = _AT_TIME.sub(_at_time, text.translate(_TYPOGRAPHY).lower().replace(" - ", " , ").replace("--", ", "))
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
-    lowered = lowered.replace("@ ", "at").replace("->", ", ").replace("~", " ")  # "@ 10 m/s", "ball -> wall", "~2 m"
+    lowered = lowered.replace("@ ", "at").replace("->", "to").replace("~", " ")  # "@ 10 m/s", "left -> right", "~2 m"
     lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
