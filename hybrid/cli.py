@@ -358,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parse = commands.add_parser("parse", help="parse a prompt into a scene graph",
                                 description="Parse an English prompt into a laid-out scene graph and print it. "
-                                "Known words: about 190 everyday objects (scenes/lexicon.yaml: ball, table, plate, "
+                                "Known words: about 230 everyday objects (scenes/lexicon.yaml: ball, table, plate, "
                                 "mug, vase, bowling pin, basketball, toy car, book, bottle, apple, domino, ramp, ...), "
                                 "colours, sizes (tiny, small, large, huge, '30 cm'), materials (rubber, wood, metal, "
                                 "glass, ice, plastic, stone, ceramic, cardboard, paper, foam), relations (left of, "

@@ -434,7 +434,7 @@ class _Parser:
             return False
         previous = self.tokens[self.i - 1].text if self.i > 0 else "."
         return previous in (".", ";", ":", "!", "?") or not self.last_subject or len(self.last_subject) == 1 \
-            or self.imperative_said
+            or self.imperative_said or previous == "," and self.peek(1) == "the"  # "..., topple the first one"
 
     def _starts_predicate(self) -> bool:
         start = self.i
@@ -1871,7 +1871,8 @@ class _Parser:
         start = self.i
         for side in ("left", "right"):  # "pan from left to right", "rolls in from the left"
             other = "right" if side == "left" else "left"
-            if self.accept("from", side, "to", other) or self.accept("in", "from", "the", side):
+            if self.accept("from", side, "to", other) or self.accept("in", "from", "the", side) or \
+                    self.accept(side, "to", other):
                 return other
         if self.accept("from", "the") and self.peek() in ("left", "right") and self.peek(1) != "of":
             side = self.tokens[self.i].text  # "from the left (side of the screen)": it moves to the other side
@@ -1941,8 +1942,11 @@ class _Parser:
         """Bodies said to be 'on the left' stand left of every other free-standing body, 'on the right' right."""
         supported = {r.subject for r in self.graph.relations if r.relation in SUPPORTS}
         free = [b for b in self.graph.body_ids if b not in supported]
+        placed = {frozenset((r.subject, r.object)) for r in self.graph.relations if r.relation in ("left_of", "right_of")}
         for body_id, side in self.sides.items():
             for other in free:
+                if frozenset((body_id, other)) in placed:
+                    continue  # placed against each other already ("between them")
                 if other != body_id and self.sides.get(other) != side and body_id not in supported:
                     if side == "right" and self.sides.get(other) == "left":
                         continue  # said once, as the left one's relation
