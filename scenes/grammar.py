@@ -42,6 +42,7 @@ class _Phrases(BaseModel):
     camera_commands: list[str]
     height_phrases: dict[str, float]
     spellings: dict[str, str]
+    ground_words: list[str]
     silent_words: list[str]
     breaking_words: list[str]
     superlatives: list[str]
@@ -113,6 +114,7 @@ GROUP_WORDS = tuple(_TABLES.group_words)
 PART_WORDS = set(_TABLES.part_words)
 CAMERA_COMMANDS = set(_TABLES.camera_commands)
 SPELLINGS: dict[str, str] = dict(_TABLES.spellings)
+GROUND_WORDS = set(_TABLES.ground_words)
 SILENT_WORDS = set(_TABLES.silent_words)
 HEIGHT_PHRASES: dict[Phrase, float] = dict(sorted(((_phrase(text), metres) for text, metres
                                                   in _TABLES.height_phrases.items()), key=lambda item: -len(item[0])))
@@ -137,6 +139,7 @@ def grammar_words() -> set[str]:
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
     words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
+    words |= GROUND_WORDS
     for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES, list(HEIGHT_PHRASES),
                   [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}

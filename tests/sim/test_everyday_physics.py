@@ -4,7 +4,8 @@
 import numpy as np
 import pytest
 
-from scenes.parser import VISIBLE_BOUNCE, parse_prompt
+from scenes.parser import parse_prompt
+from scenes.prompt_motions import VISIBLE_BOUNCE
 from sim import simulate
 
 
