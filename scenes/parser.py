@@ -90,6 +90,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         self.sides: dict[str, str] = {}  # body -> "left" / "right": "on the left"
         self.bounce_seconds = 0.0  # how long "bounces N times" needs
         self.imperative_said = False  # "stack three boxes and throw a ball": base verbs go on commanding
+        self.commanding = False  # reading a command's own motion ("knock it over with a ball": the ball hits it)
         self.step = 0  # the step of a sequence ("a ball drops, then a cube drops"): later steps start later
         self.pending_step = False  # a sequence word was read; the next new subject is a later step
         self.side_ahead: str | None = None  # "on the left, a red box"
@@ -332,11 +333,11 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         self._new_subject(subject)
         if kind is not None and kind not in ARRANGING_IMPERATIVES:
             self.verb = verb
-            self.clause_subject = subject  # "drop a ball on top of it": it is not the ball
+            self.clause_subject, self.commanding = subject, True  # "drop a ball on top of it": it is not the ball
             try:
                 self.motion(subject, kind)
             finally:
-                self.clause_subject = None
+                self.clause_subject, self.commanding = None, False
         self.predicates(subject)
         return True
 
@@ -722,6 +723,9 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
     def relation(self, subject: list[str], relation: str) -> list[str]:
         """Relate every subject body to the object phrase; return the object's bodies."""
         self.part_word = None
+        if self.peek() == "the" and self.peek(1) in ("edge", "end", "corner") and self.peek(2) != "of":
+            self.i += 2  # "stopping near the edge": of what it stands on, which says nothing more
+            return []
         objects = self.noun_phrase(create=True)
         if objects is None:
             raise self.fail(f"an object after '{relation.replace('_', ' ')}'")

@@ -380,15 +380,16 @@ class MotionPhrases(TokenReader):
                 args["height"] = high
                 continue
             if self.peek() == "from" and self._starts_reference(1) and not self._quantity_ahead(1) and \
-                    not (self.peek(1) == "the" and self.peek(2) in ("left", "right")):
+                    not (self.peek(1) == "the" and self.peek(2) in ("left", "right")) and \
+                    self.peek(1) not in ("left", "right"):
                 self.i += 1  # "falls from a shelf": off the shelf
                 support = self.noun_phrase(create=True)
                 if support in (None, [GROUND], [BACKDROP]):
                     raise self.fail("a height such as '2 m', or an object, after 'from'")
                 args["off"] = self._target_of(support, top=True)
                 continue
-            if self.peek() == "from" and not (self.peek(1) == "the" and self.peek(2) in ("left", "right")) \
-                    and self.accept("from"):
+            sideways = self.peek(1) in ("left", "right") or self.peek(1) == "the" and self.peek(2) in ("left", "right")
+            if self.peek() == "from" and not sideways and self.accept("from"):
                 self.accept("a", "height", "of")
                 height = self.measure("length", "a drop height", 0, vocab.MAX_DROP_HEIGHT)
                 if height is None:
@@ -428,6 +429,9 @@ class MotionPhrases(TokenReader):
                 raise SceneError(f"nothing moves {lead} a sky or walls: they stand behind the scene (say e.g. "
                                  "'rolls left in front of a white back wall')")
             args["target"] = self._target_of(target, top=lead in ("onto", "on", "on top of", "into", "at"))
+            if lead == "with" and self.commanding:  # "knock the tower over with a ball": the ball is the tool
+                args["agent"] = target
+                del args["target"]
             if lead in ("behind", "in front of", "down") and not (direct_object and lead == "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args

@@ -629,6 +629,11 @@ ROWS = [
     P("an elegant bottle falls delicately from a shelf",
       {"nouns": C(bottle=1, shelf=1), "relations": {("bottle", "on", "shelf")}, "warned": {"elegant", "delicately"}},
       id="unknown-falls-from-a-shelf"),
+    P("stack three cans, then knock them over with a tennis ball",
+      {"nouns": C(can=3, tennis_ball=1), "targets": {("tennis_ball", "can")}}, id="imperative-knock-with"),
+    P("a toy car rolling across a desk and stopping near the edge",
+      {"nouns": C(toy_car=1, desk=1), "relations": {("toy_car", "on", "desk")}, "actions": {("toy_car", "roll")}},
+      id="interaction-stopping"),
 ]
 
 CATEGORIES = ("everyday", "imperative", "casual", "interaction", "place", "repeat", "relative", "occlusion",
