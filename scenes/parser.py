@@ -325,7 +325,11 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
             raise self.fail(f"an object to {verb}")
         while self.peek() == "and" and self._starts_noun_phrase(1) and not self._camera_ahead(1):
             self.i += 1
-            subject = subject + self.noun_phrase(create=True, arrangement=arrangement)
+            more = self.noun_phrase(create=True, arrangement=arrangement)
+            if more in (None, [GROUND], [BACKDROP]):  # "drop a ball and 3 times": not another object
+                self.i -= 1
+                break
+            subject = subject + more
         self.accept("up")
         if arrangement:  # "stack 5 blocks into a tower", "... on top of each other"
             self.accept_any({"into", "in"}) and self.accept_any({"a", "one"}) and \

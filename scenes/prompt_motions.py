@@ -371,7 +371,7 @@ class MotionPhrases(TokenReader):
             if self.peek() == "off" and self._starts_reference(1 + (self.peek(1) == "of")):
                 self.i += 1 + (self.peek(1) == "of")
                 support = self.noun_phrase(create=True)
-                if support in ([GROUND], [BACKDROP]):
+                if support in (None, [GROUND], [BACKDROP]):
                     raise self.fail("an object to move off (a table, a shelf, a box)")
                 args["off"] = self._target_of(support, top=True)
                 continue
