@@ -34,7 +34,8 @@ def summarize(graph: SceneGraph) -> str:
             lines.append(f"  {a.subject} {a.action} " + " ".join(details))
     if graph.events:
         lines.append("events:")
-        lines += [f"  frame {e.frame}: {e.body} impulse {_vector(e.impulse)} N*s" for e in graph.events]
+        lines += [f"  frame {e.frame}: {e.body} " + ("let go (held still until then)" if e.release and not any(e.impulse)
+                                                    else f"impulse {_vector(e.impulse)} N*s") for e in graph.events]
     lines.append(f"camera: eye {_vector(graph.camera.eye)} looking at {_vector(graph.camera.look_at)}")
     lines.append(f"caption: {caption(graph)}")
     return "\n".join(lines)

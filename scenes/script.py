@@ -689,13 +689,14 @@ def _action(script: _Script, value: Any, where: Where) -> Action:
         "subject": script.text, "action": script.one_of(ACTIONS, "action"), "target": script.text,
         "direction": script.one_of(DIRECTIONS, "direction"), "speed": script.scalar("speed"),
         "height": script.scalar("length"), "via": script.text, "after_fall": script.flag,
+        "delay": script.scalar("time"),
     }
     return script.record(Action, script.fields(value, where, readers, required=("subject", "action")), where)
 
 
 def _event(script: _Script, value: Any, where: Where) -> Event:
     readers = {"frame": script.whole(), "body": script.text, "impulse": script.vector("impulse"),
-               "angular_impulse": script.vector("angular impulse")}
+               "angular_impulse": script.vector("angular impulse"), "release": script.flag}
     return script.record(Event, script.fields(value, where, readers, required=("frame", "body")), where)
 
 

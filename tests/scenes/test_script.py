@@ -423,3 +423,20 @@ def test_seed_argument_is_checked():
     with pytest.raises(SceneError, match="seed"):
         read_script(library_scripts()[0], seed=-3)
     assert np.isfinite(read_script(library_scripts()[0], seed=0).bodies[0].mass)
+
+
+def test_a_delayed_action_and_a_release_event_are_read(tmp_path):
+    path = tmp_path / "later.yaml"
+    path.write_text(textwrap.dedent("""\
+        bodies:
+          - {noun: plate, colour: white, id: plate}
+          - {noun: ball, colour: red, id: ball}
+        actions:
+          - {subject: plate, action: drop, delay: 1 s}
+        events:
+          - {frame: 4, body: ball, release: true}
+        """))
+    graph = load_script(path)
+    assert next(a for a in graph.actions if a.subject == "plate").delay == 1.0
+    released = sorted((e.frame, e.body) for e in graph.events if e.release)
+    assert released == [(4, "ball"), (8, "plate")]  # the delayed fall is held until 1 s (frame 8 at 8 fps)
