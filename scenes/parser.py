@@ -140,6 +140,11 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
             return
         if not self.last_subject and (self._no_op() or self._middle_of([])):  # "in the middle of the room, ..."
             return
+        if self.last_subject and self.peek() == "one" and self.peek(1) == "on":
+            self.i += 1  # "two chairs, one on each side of a desk"
+            if self._either_side(self.last_subject) or self._side(self.last_subject):
+                return
+            self.i -= 1
         if self.last_subject and (self._in_turn(self.last_subject) or self._comparison() or self._count_of_them()
                                   or self._repeat_said()):
             return  # "drop three eggs, one at a time", "..., from biggest to smallest", "..., 20 of them"
@@ -208,6 +213,8 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         """'dominoes fall, 20 of them': as many of the last subject's kind (more are made like the first)."""
         start = self.i
         count = self._count() if self._count_ahead() else None
+        if count is not None and self.peek() in vocab.NOUN_FORMS and self.peek(1) in ("total", "in"):
+            self.i += 1  # "(three books total)"
         if count is None or not (self.accept("of", "them") or self.accept("total") or self.accept("in", "total")
                                  or self.accept("in", "all")):
             self.i = start

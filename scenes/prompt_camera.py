@@ -29,6 +29,8 @@ class CameraClauses(TokenReader):
         if not (named or noun_form or command):
             self.i = start  # "an orbit around the table", "a slow zoom in": a camera move named as a noun
             return False
+        if self.camera_said and self.peek() in SEPARATORS | CONNECTORS | {""}:
+            return True  # "... and track it with the camera": the camera said again, with nothing new
         if self.camera_said:
             raise SceneError("the prompt describes the camera twice; keep one camera motion")
         self.camera_said = True

@@ -359,6 +359,13 @@ class MotionPhrases(TokenReader):
                 self.i += len(phrase)
                 args["in_turn"] = IN_TURN[phrase]
                 continue
+            if self.peek() == "out" and self.peek(1) == "of" and self._starts_reference(2):
+                self.i += 2  # "falls out of a bowl": off it
+                support = self.noun_phrase(create=True)
+                if support in (None, [GROUND], [BACKDROP]):
+                    raise self.fail("an object after 'out of'")
+                args["off"] = self._target_of(support, top=True)
+                continue
             if self.peek() == "off" and self.peek(1) == "the" and self.peek(2) == "edge":
                 self.i += 3  # "off the edge (of the table)": off that, or off what it stands on
                 args["off"] = None
@@ -397,7 +404,8 @@ class MotionPhrases(TokenReader):
                 self.accept_any({"height", "high", "up", "above"})  # "from 3 m height", "from 2 meters up"
                 args["height"] = height
                 continue
-            if self.peek() == "at" and (is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS):
+            if self.peek() == "at" and (is_number(self.peek(1)) or self.peek(1) in vocab.NUMBER_WORDS) and \
+                    self.peek(2) in UNITS:
                 self.i += 1
                 speed = self.measure("speed", "a speed", 0, vocab.MAX_SPEED)
                 if speed is None:
@@ -432,6 +440,9 @@ class MotionPhrases(TokenReader):
             if lead == "with" and self.commanding:  # "knock the tower over with a ball": the ball is the tool
                 args["agent"] = target
                 del args["target"]
+            if lead == "down" and not direct_object and self.graph.body(args["target"]).noun != "ramp":
+                args["off"] = args.pop("target")  # "rolls down the stairs": from the top, off it
+                continue
             if lead in ("behind", "in front of", "down") and not (direct_object and lead == "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args

@@ -173,6 +173,9 @@ class NounPhrases(TokenReader):
         plural = noun_word in vocab.PLURAL_NOUN_FORMS
         modifiers |= self._post_modifiers()
         modifiers |= self._post_modifiers()
+        if "material" not in modifiers and not plural and self.peek() in vocab.MATERIAL_WORDS and \
+                self.peek(1) not in vocab.NOUN_FORMS and self.peek() not in vocab.NOUN_FORMS:
+            modifiers["material"] = vocab.MATERIAL_WORDS[self.accept_any(set(vocab.MATERIAL_WORDS))]  # "a mug (ceramic)"
         if "colour" not in modifiers and not plural and self._colour_ahead() and self.peek(1) not in vocab.NOUN_FORMS:
             # "a vase (white) on a shelf"
             modifiers["colour"] = self._colour_word(self.accept_any(set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS)))

@@ -50,7 +50,7 @@ _JOINING_HYPHEN = re.compile(r"-(?!\d)|(?<=[\w.])(?<!\de)-")
 # Typography read as plain text, one character for one so positions in messages stay right: curly quotes,
 # dashes and brackets; "t=1s" is "at 1s".
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": ",",
-                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": ","})
+                             "\u2014": ",", "[": "(", "]": ")", "{": "(", "}": ")", "&": ",", "+": ","})
 _AT_TIME = re.compile(r"(?:\bat\s+)?\bt\s?=(?=\s?\d)")
 _TIMES_COUNT = re.compile(r"\b(\d+)x\b")
 _VERSUS = re.compile(r"\bvs\.")
@@ -74,7 +74,7 @@ def tokenize(text: str, warnings: list[str] | None = None) -> list[Token]:
     lowered = _TIMES_COUNT.sub(lambda match: match.group(1) + " ", lowered)  # "2x tennis balls": two
     lowered = _VERSUS.sub("vs ", lowered)  # "ball vs. pins": the abbreviation's point ends no sentence
     lowered = lowered.replace("@ ", "at").replace("->", "to").replace("~", " ")  # "@ 10 m/s", "left -> right", "~2 m"
-    lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("+", " ").replace("_", " ")
+    lowered = _JOINING_HYPHEN.sub(" ", lowered).replace("_", " ")
     tokens: list[Token] = []
     for match in re.finditer(r"\S+", lowered):
         chunk, offset = match.group(), match.start()
@@ -116,6 +116,7 @@ def _known_form(word: str) -> str:
              len(word) - len(ending) >= 3]
     stems += [stem[:-1] for stem in stems if len(stem) > 3 and stem[-1] == stem[-2]]  # "tipping" -> "tipp" -> "tip"
     stems += [stem + "e" for stem in list(stems)]  # "coming" -> "com" -> "come"
+    stems += [stem + ending for stem in list(stems) for ending in ("s", "es", "ed")]  # "smashing" -> "smashes"
     for candidate in [*stems, word + "s", word + "es", word + "ed"]:
         if candidate in KNOWN_WORDS and (candidate in VERB_WORDS or candidate in vocab.NOUN_FORMS):
             return candidate
