@@ -217,6 +217,8 @@ class _Solver:
             a, b = unit_of[relation.subject], unit_of[relation.object]
             if relation.relation in HORIZONTAL:
                 axis, flipped = HORIZONTAL[relation.relation]
+                if a == b and self._siblings(relation.subject, relation.object):
+                    continue  # "a cup left of a plate, both on a table": placed on the table (_build_on)
                 if a == b:
                     raise SceneError(f"contradictory relations: {describe(relation)}, but they rest on each "
                                      f"other; place one beside the other instead")
@@ -375,8 +377,34 @@ class _Solver:
                 return THROW_HEIGHT
         return 0.0
 
+    def _siblings(self, a: str, b: str) -> bool:
+        """Whether two bodies stand on the same support (so their side-by-side relations are placed on it)."""
+        return a in self.supports and b in self.supports and self.supports[a][0] == self.supports[b][0]
+
+    def _sibling_order(self, children: list[str]) -> tuple[list[str], dict[str, float]]:
+        """Children of one support left to right as their relations say (else as named), and how far each stands
+        toward the camera's forward (+) or back (-): behind / in front of a sibling."""
+        order = nx.DiGraph()
+        order.add_nodes_from(children)
+        depth = dict.fromkeys(children, 0.0)
+        for relation in self.graph.relations:
+            a, b = relation.subject, relation.object
+            if a not in depth or b not in depth:
+                continue
+            if relation.relation in ("left_of", "right_of"):
+                order.add_edge(*((a, b) if relation.relation == "left_of" else (b, a)))
+            elif relation.relation in ("behind", "in_front_of"):
+                step = max(self.bodies[a].size[1], self.bodies[b].size[1]) / 2 + 0.02
+                depth[a] = depth[b] + (step if relation.relation == "behind" else -step)
+        try:
+            ranked = list(nx.lexicographical_topological_sort(order, key=children.index))
+        except nx.NetworkXUnfeasible:
+            raise SceneError(f"contradictory relations among the bodies on {self.supports[children[0]][0]}: "
+                             "they are left and right of each other in a loop; remove one") from None
+        return ranked, depth
+
     def _build_on(self, support_id: str) -> None:
-        children = [b for b, (s, _, _) in self.supports.items() if s == support_id]
+        children, depth = self._sibling_order([b for b, (s, _, _) in self.supports.items() if s == support_id])
         support = self.bodies[support_id]
         rotation = rotation_matrix(support.orientation)
         for i, child_id in enumerate(children):
@@ -400,7 +428,7 @@ class _Solver:
                 base = np.asarray(support.position) + rotation @ local
                 height = child.size[2] / 2
             else:
-                base = np.asarray(support.position) + spread * self.right
+                base = np.asarray(support.position) + spread * self.right + depth[child_id] * self.forward
                 if how == "inside":
                     base[2] = support.position[2] - support.size[2] / 2 + INSIDE_WALL
                 else:

@@ -174,3 +174,17 @@ def test_inside_a_solid_body_is_on_it_with_a_warning():
     assert [(r.subject, r.relation, r.object) for r in graph.relations] == [("ball_1", "on", "box_1")]
     assert any("not inside it" in warning for warning in graph.warnings)
 
+
+
+@pytest.mark.parametrize("prompt, relation", [
+    ("a cup to the left of a plate, both on a table", ("cup_1", "left_of", "plate_1")),
+    ("a bottle behind a can, both standing on a crate", ("bottle_1", "behind", "can_1")),
+])
+def test_bodies_on_one_support_stand_as_their_relations_say(prompt, relation):
+    graph = parse_prompt(prompt, seed=0)  # the layout checks every relation in the camera's view, or raises
+    assert relation in {(r.subject, r.relation, r.object) for r in graph.relations}
+    support = next(b for b in graph.bodies if b.noun in ("table", "crate"))
+    for body_id in relation[::2]:
+        body = graph.body(body_id)
+        assert body.position[2] - half_extents_world(body)[2] == \
+            pytest.approx(support.position[2] + half_extents_world(support)[2], abs=1e-6)
