@@ -41,6 +41,7 @@ class _Phrases(BaseModel):
     part_words: list[str]
     camera_commands: list[str]
     height_phrases: dict[str, float]
+    formations: list[str]
     spellings: dict[str, str]
     ground_words: list[str]
     silent_words: list[str]
@@ -124,6 +125,7 @@ STOPWORDS = set(_TABLES.stopwords)
 OPENINGS: list[Phrase] = _longest_first(_TABLES.openings)
 NO_OP_PHRASES: list[Phrase] = _longest_first(_TABLES.no_op_phrases)
 VIEW_PHRASES: list[Phrase] = [_phrase(text) for text in _TABLES.views]
+FORMATIONS: list[Phrase] = _longest_first(_TABLES.formations)
 SEQUENCE_WORDS: list[Phrase] = [_phrase(text) for text in _TABLES.sequence_words]
 IN_TURN: dict[Phrase, float] = {_phrase(text): seconds for text, seconds in _TABLES.in_turn.items()}
 IN_TURN_PHRASES: list[Phrase] = list(IN_TURN)
@@ -140,7 +142,7 @@ def grammar_words() -> set[str]:
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
     words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
     words |= GROUND_WORDS
-    for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, SEQUENCE_WORDS, IN_TURN_PHRASES, list(HEIGHT_PHRASES),
-                  [phrase for phrase, _ in RELATION_PHRASES]):
+    for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, FORMATIONS, SEQUENCE_WORDS, IN_TURN_PHRASES,
+                  list(HEIGHT_PHRASES), [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}
     return words

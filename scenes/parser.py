@@ -27,7 +27,7 @@ from scenes import vocabulary as vocab
 from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, IGNORABLE_MODIFIERS,
+    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, FORMATIONS, IGNORABLE_MODIFIERS,
     IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS, NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICLES,
     RELATION_PHRASES, SEQUENCE_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
@@ -392,7 +392,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
                 continue
             if self._each_other(subject) or self._middle_of(subject) or self._later(subject) or \
                     self.duration_phrase() or self._spacing() or self.accept_any(COPULAS | ADVERBS) or \
-                    self._no_op() or self._comparison():
+                    self._no_op() or self._comparison() or self._formation():
                 continue
             if self._in_turn(subject) or self._side(subject) or self._between(subject) or self._occlusion(subject) \
                     or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
@@ -604,6 +604,14 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
             self.warnings.append(f"ignored '{self.said(start)}': kinema spaces bodies itself")
             return True
         self.i = start
+        return False
+
+    def _formation(self) -> bool:
+        """'standing in a triangle': a formation kinema's layout does not make; warned as ignored."""
+        for phrase in FORMATIONS:
+            if self.accept(*phrase):
+                self.warnings.append(f"ignored the formation '{' '.join(phrase)}': kinema places the bodies itself")
+                return True
         return False
 
     def _no_op_ahead(self) -> bool:

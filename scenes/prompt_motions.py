@@ -306,6 +306,13 @@ class MotionPhrases(TokenReader):
                 raise self.fail("what it hits")
             args["target"] = self._target_of(target, top=False)
         while not self.at_end():
+            if self.peek() == "out" and self.peek(1) == "of" and self._starts_reference(2):
+                self.i += 2  # "falls out of a bowl": off it
+                support = self.noun_phrase(create=True)
+                if support in (None, [GROUND], [BACKDROP]):
+                    raise self.fail("an object after 'out of'")
+                args["off"] = self._target_of(support, top=True)
+                continue
             if self.peek() == "in" and not self._starts_reference(1) and self.peek(1) not in ("front", "between") \
                     and MOTION_VERBS.get(self.verb) in ("roll", "push", "slide", "collide") and not self._no_op_ahead():
                 self.i += 1  # "a ball rolls in", "rolls in from the left"
@@ -358,13 +365,6 @@ class MotionPhrases(TokenReader):
             if phrase:
                 self.i += len(phrase)
                 args["in_turn"] = IN_TURN[phrase]
-                continue
-            if self.peek() == "out" and self.peek(1) == "of" and self._starts_reference(2):
-                self.i += 2  # "falls out of a bowl": off it
-                support = self.noun_phrase(create=True)
-                if support in (None, [GROUND], [BACKDROP]):
-                    raise self.fail("an object after 'out of'")
-                args["off"] = self._target_of(support, top=True)
                 continue
             if self.peek() == "off" and self.peek(1) == "the" and self.peek(2) == "edge":
                 self.i += 3  # "off the edge (of the table)": off that, or off what it stands on

@@ -26,6 +26,8 @@ class NounPhrases(TokenReader):
 
     def _starts_noun_phrase(self, offset: int = 0) -> bool:
         word = self.peek(offset)
+        if word in GROUP_WORDS and self.peek(offset + 1) in ("of", "from", "out", "made"):
+            return True  # "build pyramid from 6 cans"
         return (word in ("a", "an", "the", "another", "some", "several", "many", "few", "this", "these", "all", "both")
                 or is_number(word) or word in vocab.NUMBER_WORDS or word in vocab.NOUN_FORMS
                 or word in vocab.COLOURS or word in vocab.COLOUR_SYNONYMS or word in vocab.SIZE_WORDS
@@ -83,7 +85,8 @@ class NounPhrases(TokenReader):
         start = self.i
         if self.accept_any({"it", "itself"}):
             return self._pronoun(single=True)
-        if self.peek() in ("all", "both", "each") and self.peek(1) not in ("of", "") and self._starts_noun_phrase(1):
+        if self.peek() in ("all", "both", "each") and self.peek(1) not in ("of", "", "one", "other") and \
+                self._starts_noun_phrase(1):
             self.i += 1  # "all 10 pins", "all the balls", "both cubes": those named before
             self.accept("the")
             return self._resolve_all(start)
@@ -113,7 +116,8 @@ class NounPhrases(TokenReader):
                     (self.peek(1) in vocab.NOUN_FORMS or self.peek(1) in NOUN_MODIFIERS):
                 self.i += 1  # "a second soccer ball": one more
         group_word = self.peek() if self.peek() in GROUP_WORDS and not definite else None
-        skip = 2 if self.peek(1) == "of" else 3 if self.peek(1) in ("out", "made") and self.peek(2) == "of" else 0
+        skip = 2 if self.peek(1) in ("of", "from") else 3 if self.peek(1) in ("out", "made") and self.peek(2) == "of" \
+            else 0
         if group_word and skip:  # "a tower of five cubes", "a pyramid out of six cups"
             if group_word in ("pyramid", "heap"):
                 self.warnings.append(f"built the {group_word} as a tower: kinema stacks bodies one on another")
