@@ -634,6 +634,10 @@ ROWS = [
     P("a toy car rolling across a desk and stopping near the edge",
       {"nouns": C(toy_car=1, desk=1), "relations": {("toy_car", "on", "desk")}, "actions": {("toy_car", "roll")}},
       id="interaction-stopping"),
+    P("ten bowling pins standing in a triangle", {"nouns": C(bowling_pin=10), "warned": {"triangle"}},
+      id="unknown-formation"),
+    P("Camera: orbit. Scene: three crates stacked; a barrel rolls into them.",
+      {"nouns": C(crate=3, barrel=1), "camera": "orbit", "targets": {("barrel", "crate")}}, id="format-camera-label"),
 ]
 
 CATEGORIES = ("everyday", "imperative", "casual", "interaction", "place", "repeat", "relative", "occlusion",
