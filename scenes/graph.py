@@ -111,6 +111,11 @@ class SceneGraph:
     def remove_action(self, action: Action) -> None:
         self.nx.remove_edge(action.subject, action.target or "ground", key=action.action)
 
+    def replace_action(self, old: Action, new: Action) -> Action:
+        """Put `new` in place of `old` (records are values: a changed action is a new edge)."""
+        self.remove_action(old)
+        return self.add_action(new)
+
     def _check_endpoints(self, subject: str, obj: str, what: str, allow_ground: bool) -> None:
         self.body(subject)
         if not (obj == "ground" and allow_ground):

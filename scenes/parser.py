@@ -24,10 +24,10 @@ words; a describing word kinema cannot show is a warning; contradictions and amb
 import numpy as np
 
 from scenes import vocabulary as vocab
-from scenes.bodies import add_bodies, colour, material, noun_mass, scaled_size
+from scenes.bodies import colour, material, noun_mass, scaled_size
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, FORMATIONS, IGNORABLE_MODIFIERS,
+    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, FORMATIONS,
     IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS, NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICLES,
     RELATION_PHRASES, SEQUENCE_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
@@ -130,9 +130,8 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         """A camera clause, a duration, an imperative, or a subject (possibly implied: 'and bounces') with its
         predicates; an opening ("show me"), a view ("side view") or a delay ("after 2 seconds") may lead it."""
         self._openings()
-        while self.peek() in IGNORABLE_MODIFIERS and self.peek() not in vocab.NOUN_FORMS and self.last_subject:
-            self.warnings.append(f"ignored {self.peek()!r}: a describing word kinema cannot show")  # ", very ..."
-            self.i += 1
+        while self.last_subject and self.skip_describing_word():  # ", very dramatically"
+            pass
         if self.peek() in SEPARATORS or self.at_end():  # "hey, ...": nothing but an opening
             return
         self._sequence_word()
@@ -193,14 +192,14 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         update = {key: args[key] for key in ("speed", "height", "target", "direction") if key in args}
         if not update:
             return False
-        self.graph.remove_action(moving)
-        self.last_action = self.graph.add_action(moving.model_copy(update=update))
+        self.last_action = self.graph.replace_action(moving, moving.model_copy(update=update))
         return True
 
     def _repeat_said(self) -> bool:
         """'throw a baseball at a can, twice': a repetition kinema does not make (only bounces repeat); warned."""
         start = self.i
-        self.accept("repeat") and (self.accept_any({"it", "this", "that"}) or True)
+        if self.accept("repeat"):
+            self.accept_any({"it", "this", "that"})
         times = self._times()
         if times is None:
             self.i = start
@@ -223,9 +222,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         if count > len(subject):
             first = self.graph.body(subject[0])
             arrangement = first.group.kind if first.group else None
-            more = add_bodies(self.graph, first.noun, count - len(subject), first.colour.name, first.material.name,
-                              first.size)
-            self.body_count += len(more)
+            more = self._more_like(subject[0], count - len(subject), start)
             if arrangement:  # the new ones join the row or tower
                 for k, body_id in enumerate(more, start=len(subject)):
                     self.graph.replace_body(self.graph.body(body_id).model_copy(
@@ -383,9 +380,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         chain_objects, chain_end = subject, -1
         beside_objects, beside_end = subject, -1
         while not self.at_end() and self.peek() not in SEPARATORS | CONNECTORS:
-            if self.peek() in IGNORABLE_MODIFIERS and self.peek() not in vocab.NOUN_FORMS:
-                self.warnings.append(f"ignored {self.peek()!r}: a describing word kinema cannot show")
-                self.i += 1
+            if self.skip_describing_word():  # "lands on a chair below"
                 continue
             if self.peek() in ("right", "just", "directly", "exactly") and self._relation_ahead(1):
                 self.i += 1  # "right next to", "just behind": the relation
@@ -473,8 +468,8 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         for body_id in subject:
             moving = next((a for a in self._actions_of(body_id) if a.action in ("roll", "push", "slide")), None)
             if moving:
-                self.graph.remove_action(moving)
-                self.graph.add_action(moving.model_copy(update={"target": target[0], "via": lead, "direction": None}))
+                self.graph.replace_action(moving, moving.model_copy(update={"target": target[0], "via": lead,
+                                                                            "direction": None}))
             else:
                 kind = "roll" if self.graph.body(body_id).shape == "sphere" else "push"
                 self._add_action(Action(subject=body_id, action=kind, target=target[0], via=lead))
@@ -537,9 +532,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
             self.i = start
             raise self.fail("what stands in the middle ('on either side of the vase')")
         if len(subject) == 1:
-            body = self.graph.body(subject[0])
-            subject = subject + add_bodies(self.graph, body.noun, 1, body.colour.name, body.material.name, body.size)
-            self.body_count += 1
+            subject = subject + self._more_like(subject[0], 1, start)
             self.last_subject = subject
         for body_id, side in zip(subject, ("left_of", "right_of")):
             self.graph.add_relation(Relation(subject=body_id, relation=side, object=middle[0]))
@@ -803,9 +796,8 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         for k, body_id in enumerate(subject):
             for action in self._actions_of(body_id):
                 if k and action.action != "topple" and not action.after_fall:
-                    self.graph.remove_action(action)
-                    self.graph.add_action(action.model_copy(update={"delay": (action.delay or 0.0)
-                                                                    + k * seconds}))
+                    self.graph.replace_action(action, action.model_copy(update={"delay": (action.delay or 0.0)
+                                                                                + k * seconds}))
 
     # --- finishing -----------------------------------------------------------------------------------------
     def finish(self) -> None:

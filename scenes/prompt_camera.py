@@ -21,7 +21,8 @@ class CameraClauses(TokenReader):
         self.accept("the") or self.accept("a") or self.accept("an")
         adjective = self.accept_any({"static", "fixed", "still", "stationary", "orbiting", "tracking", "panning"})
         named = self.accept("camera") or self.accept("camera", "shot")
-        named and self.accept(":")  # "Camera: orbit."
+        if named:
+            self.accept(":")  # "Camera: orbit."
         noun_form = self.i > start and self.tokens[start].text in ("a", "an") and \
             self.peek() in ("orbit", "zoom", "dolly")
         camera_next = (self.peek(1), self.peek(2)) == ("the", "camera")  # "orbit the camera around the ball"

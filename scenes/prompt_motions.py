@@ -168,8 +168,13 @@ class MotionPhrases(TokenReader):
         body = self.graph.body(body_id)
         if action == "roll" or body.shape == "sphere":
             return round(min(distance / 2.0, vocab.MAX_SPEED), 3)
-        friction = math.sqrt(body.material.friction * self.graph.ground.material.friction)
-        return round(min(math.sqrt(2 * friction * -self.graph.settings.gravity[2] * distance), vocab.MAX_SPEED), 3)
+        return round(min(self._sliding_speed(body, self.graph.ground.material, distance), vocab.MAX_SPEED), 3)
+
+    def _sliding_speed(self, body, surface, distance: float) -> float:
+        """The speed a body sliding on `surface` (a Material) loses over `distance`: v^2 = 2 mu g d, with the pair's
+        geometric-mean friction, as the engine combines it."""
+        friction = math.sqrt(body.material.friction * surface.friction)
+        return math.sqrt(2 * friction * -self.graph.settings.gravity[2] * distance)
 
     def _rolls(self, body_id: str) -> bool:
         """A ball, or something on wheels: 'goes', 'moves' and 'drives' roll it."""
@@ -185,9 +190,8 @@ class MotionPhrases(TokenReader):
         """A speed that carries `body` from the middle of `support`'s top over its edge (Coulomb friction
         at the pair's geometric-mean coefficient slows a slider; a rolling ball barely slows)."""
         distance = max(support.size[:2]) / 2 + max(body.size[:2]) / 2
-        gravity = -self.graph.settings.gravity[2]
-        friction = 0.0 if body.shape == "sphere" else math.sqrt(body.material.friction * support.material.friction)
-        return round(min(math.sqrt(2 * friction * gravity * distance) + OFF_EDGE_SPEED, vocab.MAX_SPEED), 3)
+        lost = 0.0 if body.shape == "sphere" else self._sliding_speed(body, support.material, distance)
+        return round(min(lost + OFF_EDGE_SPEED, vocab.MAX_SPEED), 3)
 
     def _bounce_times(self, body_id: str, times: int, height: float | None) -> None:
         """Restitution and drop height for about `times` bounces higher than VISIBLE_BOUNCE.
@@ -205,8 +209,7 @@ class MotionPhrases(TokenReader):
         material = body.material.model_copy(update={"restitution": round(restitution, 4)})
         self.graph.replace_body(body.model_copy(update={"material": material}))
         drop = next(a for a in self._actions_of(body_id) if a.action == "drop")
-        self.graph.remove_action(drop)
-        self.graph.add_action(drop.model_copy(update={"height": round(height, 4)}))
+        self.graph.replace_action(drop, drop.model_copy(update={"height": round(height, 4)}))
         e = math.sqrt(min(squared, floor))
         fall = math.sqrt(2 * height / -self.graph.settings.gravity[2])
         seconds = fall * (1 + 2 * sum(e**k for k in range(1, times + 1)))
@@ -240,16 +243,14 @@ class MotionPhrases(TokenReader):
                            and a.action in ("roll", "push", "slide", "throw")), None)
             if moving and moving.via == "down":
                 # "rolls down a ramp and hits the tower": the tower stands where the ramp runs out
-                self.graph.remove_action(moving)
-                self.graph.add_action(moving.model_copy(update={"direction": moving.direction or "right"}))
+                self.graph.replace_action(moving, moving.model_copy(update={"direction": moving.direction or "right"}))
                 side = f"{moving.direction or 'right'}_of"
                 if not any(r.subject == other for r in self.graph.relations):
                     self.graph.add_relation(Relation(subject=other, relation=side, object=moving.target))
                 continue
             if moving and moving.target in (None, other) and moving.via is None:
                 # "is pushed to the left and collides with a wall": the push is aimed at the wall
-                self.graph.remove_action(moving)
-                self.graph.add_action(moving.model_copy(update={"target": other, "direction": None}))
+                self.graph.replace_action(moving, moving.model_copy(update={"target": other, "direction": None}))
                 continue
             kind = "roll" if self._rolls(body_id) else "push"
             self._add_action(Action(subject=body_id, action=kind, target=other, speed=args.get("speed")))
@@ -273,15 +274,13 @@ class MotionPhrases(TokenReader):
                     not (existing.target and action.target):
                 # "is hit by a ball that rolls in from the left": one roll, aimed where one of them says
                 merged = existing if existing.target else action
-                self.graph.remove_action(existing)
-                self.last_action = self.graph.add_action(merged.model_copy(
+                self.last_action = self.graph.replace_action(existing, merged.model_copy(
                     update={"speed": action.speed or existing.speed, "delay": existing.delay}))
                 return
             if existing.action == action.action == "drop" and bool(existing.target) != bool(action.target) and \
                     not (existing.height is not None and action.height is not None):
                 # "drop a cube from 2 m; it lands on a crate": one fall, from that height onto the crate
-                self.graph.remove_action(existing)
-                self.last_action = self.graph.add_action(existing.model_copy(update={
+                self.last_action = self.graph.replace_action(existing, existing.model_copy(update={
                     "target": existing.target or action.target,
                     "height": existing.height if existing.height is not None else action.height}))
                 return
@@ -308,10 +307,7 @@ class MotionPhrases(TokenReader):
         while not self.at_end():
             if self.peek() == "out" and self.peek(1) == "of" and self._starts_reference(2):
                 self.i += 2  # "falls out of a bowl": off it
-                support = self.noun_phrase(create=True)
-                if support in (None, [GROUND], [BACKDROP]):
-                    raise self.fail("an object after 'out of'")
-                args["off"] = self._target_of(support, top=True)
+                args["off"] = self._support_phrase("an object after 'out of'")
                 continue
             if self.peek() == "in" and not self._starts_reference(1) and self.peek(1) not in ("front", "between") \
                     and MOTION_VERBS.get(self.verb) in ("roll", "push", "slide", "collide") and not self._no_op_ahead():
@@ -370,17 +366,11 @@ class MotionPhrases(TokenReader):
                 self.i += 3  # "off the edge (of the table)": off that, or off what it stands on
                 args["off"] = None
                 if self.accept("of"):
-                    support = self.noun_phrase(create=True)
-                    if support in (None, [GROUND], [BACKDROP]):
-                        raise self.fail("an object after 'the edge of'")
-                    args["off"] = self._target_of(support, top=True)
+                    args["off"] = self._support_phrase("an object after 'the edge of'")
                 continue
             if self.peek() == "off" and self._starts_reference(1 + (self.peek(1) == "of")):
                 self.i += 1 + (self.peek(1) == "of")
-                support = self.noun_phrase(create=True)
-                if support in (None, [GROUND], [BACKDROP]):
-                    raise self.fail("an object to move off (a table, a shelf, a box)")
-                args["off"] = self._target_of(support, top=True)
+                args["off"] = self._support_phrase("an object to move off (a table, a shelf, a box)")
                 continue
             high = self._height_words()
             if high is not None:
@@ -390,10 +380,7 @@ class MotionPhrases(TokenReader):
                     not (self.peek(1) == "the" and self.peek(2) in ("left", "right")) and \
                     self.peek(1) not in ("left", "right"):
                 self.i += 1  # "falls from a shelf": off the shelf
-                support = self.noun_phrase(create=True)
-                if support in (None, [GROUND], [BACKDROP]):
-                    raise self.fail("a height such as '2 m', or an object, after 'from'")
-                args["off"] = self._target_of(support, top=True)
+                args["off"] = self._support_phrase("a height such as '2 m', or an object, after 'from'")
                 continue
             sideways = self.peek(1) in ("left", "right") or self.peek(1) == "the" and self.peek(2) in ("left", "right")
             if self.peek() == "from" and not sideways and self.accept("from"):
@@ -446,6 +433,14 @@ class MotionPhrases(TokenReader):
             if lead in ("behind", "in front of", "down") and not (direct_object and lead == "down"):
                 args["via"] = {"behind": "behind", "in front of": "in_front", "down": "down"}[lead]
         return args
+
+    def _support_phrase(self, expected: str) -> str:
+        """The body the object phrase at the cursor names as a support (a tower's top block), else an error
+        saying what was `expected`."""
+        support = self.noun_phrase(create=True)
+        if support in (None, [GROUND], [BACKDROP]):
+            raise self.fail(expected)
+        return self._target_of(support, top=True)
 
     def _height_words(self) -> float | None:
         """'from the sky', 'from high up', 'from above': a fall from a height said in words."""
@@ -538,5 +533,4 @@ class MotionPhrases(TokenReader):
             self.warnings.append(f"ignored the start time {seconds:g} s of {action.subject}'s topple: "
                                  "a topple starts on the first frame")
             return
-        self.graph.remove_action(action)
-        self.graph.add_action(action.model_copy(update={"delay": seconds}))
+        self.graph.replace_action(action, action.model_copy(update={"delay": seconds}))

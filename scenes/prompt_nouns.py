@@ -9,7 +9,7 @@ from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, CONNECTORS, COPULAS, GROUND_WORDS, GROUP_WORDS, IGNORABLE_MODIFIERS, IN_TURN_PHRASES, MOTION_VERBS,
+    ADVERBS, CONNECTORS, COPULAS, GROUND_WORDS, GROUP_WORDS, IN_TURN_PHRASES, MOTION_VERBS,
     PARTICIPLE_MOTIONS, PART_WORDS, SIZE_AFTER_WORDS,
 )
 from scenes.prompt_reader import BACKDROP, GROUND, TokenReader
@@ -179,7 +179,8 @@ class NounPhrases(TokenReader):
         modifiers |= self._post_modifiers()
         if "material" not in modifiers and not plural and self.peek() in vocab.MATERIAL_WORDS and \
                 self.peek(1) not in vocab.NOUN_FORMS and self.peek() not in vocab.NOUN_FORMS:
-            modifiers["material"] = vocab.MATERIAL_WORDS[self.accept_any(set(vocab.MATERIAL_WORDS))]  # "a mug (ceramic)"
+            # "a mug (ceramic)"
+            modifiers["material"] = vocab.MATERIAL_WORDS[self.accept_any(set(vocab.MATERIAL_WORDS))]
         if "colour" not in modifiers and not plural and self._colour_ahead() and self.peek(1) not in vocab.NOUN_FORMS:
             # "a vase (white) on a shelf"
             modifiers["colour"] = self._colour_word(self.accept_any(set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS)))
@@ -266,9 +267,7 @@ class NounPhrases(TokenReader):
             raise SceneError(f"'{self.said(start)}' at word {self.tokens[start].index}: no such object was named "
                              "before it")
         if count and count > len(found):
-            first = self.graph.body(found[0])
-            found = found + add_bodies(self.graph, first.noun, count - len(found), first.colour.name,
-                                       first.material.name, first.size)
+            found = found + self._more_like(found[0], count - len(found), start)
         self.last_phrase = found
         return found
 
@@ -358,8 +357,8 @@ class NounPhrases(TokenReader):
                 self.i -= 2
                 found["mass"] = self.measure("mass", "a mass", *vocab.MASS_RANGE)  # "a 0.5 kg ball"
                 continue
-            elif word in IGNORABLE_MODIFIERS and self._describes_next():
-                self.warnings.append(f"ignored {word!r}: a describing word kinema cannot show")
+            elif self._describes_next() and self.skip_describing_word():  # "the same toy car"
+                continue
             elif word in SIZE_AFTER_WORDS and word not in vocab.SIZE_WORDS:
                 self.warnings.append(f"ignored {word!r}: give a size word (small, large) or a size ('1.5 m')")
             elif self.quantity("angle") is not None:
@@ -551,12 +550,23 @@ class NounPhrases(TokenReader):
                 return members
         raise self.fail(f"a {kind} named earlier in the prompt")
 
-    def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None, start: int) -> list[str]:
-        """`count` new bodies for the noun phrase from token `start`."""
+    def _count_new(self, count: int, start: int) -> None:
+        """Count `count` more bodies, said from token `start`, against MAX_BODIES."""
         self.body_count += count
         if self.body_count > MAX_BODIES:  # counted up to this phrase: reading on would lay out the excess
             raise SceneError(f"the prompt asks for {self.body_count} objects up to '{self.said(start)}' (word "
                              f"{self.tokens[start].index}); a scene may have at most {MAX_BODIES}, so ask for fewer")
+
+    def _more_like(self, body_id: str, count: int, start: int) -> list[str]:
+        """`count` new bodies made like `body_id` (its noun, colour, material and size): "all ten pins" after two,
+        "an apple on either side", "..., 20 of them"."""
+        self._count_new(count, start)
+        body = self.graph.body(body_id)
+        return add_bodies(self.graph, body.noun, count, body.colour.name, body.material.name, body.size)
+
+    def _create(self, noun: str, count: int, modifiers: dict, arrangement: str | None, start: int) -> list[str]:
+        """`count` new bodies for the noun phrase from token `start`."""
+        self._count_new(count, start)
         colour_name = modifiers.get("colour") or vocab.NOUNS[noun].colour or self._draw_colour()
         self.used_colours.add(colour_name)
         if noun == "domino" and count >= 2 and arrangement is None:

@@ -5,6 +5,7 @@ The parser's parts (scenes.prompt_nouns, scenes.prompt_motions, scenes.prompt_ca
 
 from scenes import vocabulary as vocab
 from scenes.errors import SceneError
+from scenes.grammar import IGNORABLE_MODIFIERS
 from scenes.tokens import is_number
 from scenes.units import UNITS
 
@@ -20,6 +21,7 @@ class TokenReader:
 
     tokens: list
     i: int
+    warnings: list[str]
 
     # --- token access ---------------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -81,6 +83,16 @@ class TokenReader:
         bound = f"at most {high:g} {unit}" if value > high else \
             f"more than {low:g} {unit}" if above_low else f"at least {low:g} {unit}"
         raise SceneError(f"{what} of {self.said(start)} is out of range; use {bound}")
+
+    def skip_describing_word(self) -> bool:
+        """Read past a known word that only describes ("very", "below", "same"), with a warning; False if the
+        next word is not one."""
+        word = self.peek()
+        if word not in IGNORABLE_MODIFIERS or word in vocab.NOUN_FORMS:
+            return False
+        self.warnings.append(f"ignored {word!r}: a describing word kinema cannot show")
+        self.i += 1
+        return True
 
     def said(self, start: int) -> str:
         """The words from token `start` to the cursor, as the prompt gave them."""
