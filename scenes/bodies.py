@@ -55,23 +55,28 @@ def resolve_mesh(mesh: str) -> Path:
     `read_mesh` checks that the file is there and usable.
     """
     if mesh.startswith(PROXY_PREFIX):
-        if mesh not in packaged_meshes():
-            close = difflib.get_close_matches(mesh, packaged_meshes(), n=3)
+        known = packaged_meshes()
+        if mesh not in known:
+            close = difflib.get_close_matches(mesh, known, n=3)
             raise SceneError(f"unknown packaged mesh {mesh!r}; packaged meshes are kinema:bowl and the lexicon's "
-                             f"objects with a mesh ({', '.join(close or packaged_meshes()[:4])}, ...)")
-        name = mesh[len(PROXY_PREFIX):]
-        if name in NOUNS and has_proxy_mesh(NOUNS[name]):
-            return proxy_files(name, NOUNS[name])[0]
-        return PACKAGED_MESH_DIR / f"{name}.obj"
+                             f"objects with a mesh ({', '.join(close or known[:4])}, ...)")
+        noun = _proxy_noun(mesh)
+        if noun:
+            return proxy_files(noun, NOUNS[noun])[0]
+        return PACKAGED_MESH_DIR / f"{mesh.removeprefix(PROXY_PREFIX)}.obj"
     return Path(mesh)
 
 
 def convex_parts_file(mesh: str) -> Path | None:
     """The OBJ of a packaged proxy's exact convex parts (a compound's primitives), or None: decompose the mesh."""
+    noun = _proxy_noun(mesh)
+    return proxy_files(noun, NOUNS[noun])[1] if noun else None
+
+
+def _proxy_noun(mesh: str) -> str | None:
+    """The lexicon noun whose made mesh `mesh` names (`kinema:table`), or None (a shipped file, or a path)."""
     name = mesh.removeprefix(PROXY_PREFIX)
-    if mesh.startswith(PROXY_PREFIX) and name in NOUNS and has_proxy_mesh(NOUNS[name]):
-        return proxy_files(name, NOUNS[name])[1]
-    return None
+    return name if mesh.startswith(PROXY_PREFIX) and name in NOUNS and has_proxy_mesh(NOUNS[name]) else None
 
 
 def read_mesh(path: Path) -> "trimesh.Trimesh":
