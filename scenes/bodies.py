@@ -147,7 +147,8 @@ def material(name: str) -> Material:
     if name not in MATERIALS:
         raise SceneError(f"unknown material {name!r}; known materials: {', '.join(MATERIALS)}")
     spec = MATERIALS[name]
-    return Material(name=name, density=spec.density, friction=spec.friction, restitution=spec.restitution)
+    return Material(name=name, density=spec.density, friction=spec.friction, restitution=spec.restitution,
+                    break_speed=spec.break_speed)
 
 
 def volume(shape: str, size: tuple[float, float, float]) -> float:

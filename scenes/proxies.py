@@ -90,11 +90,11 @@ def proxy_files(noun: str, spec: NounSpec) -> tuple[Path, Path | None]:
         mesh, parts = proxy_meshes(spec)
         write_atomically(surface, lambda path: mesh.export(path, file_type="obj"))
         if parts is not None:
-            write_atomically(parts_file, lambda path: _write_parts(parts, path))
+            write_atomically(parts_file, lambda path: write_parts(parts, path))
     return surface, parts_file if needs_parts else None
 
 
-def _write_parts(parts: list[trimesh.Trimesh], path: Path) -> None:
+def write_parts(parts: list[trimesh.Trimesh], path: Path) -> None:
     """One `o` object per convex part, the layout PyBullet reads as a compound of hulls."""
     lines, offset = [], 1
     for k, part in enumerate(parts):

@@ -82,6 +82,21 @@ class Material(Record):
     density: float = Field(gt=0.0, le=MAX_DENSITY, description="kg/m^3")
     friction: float = Field(ge=0.0, le=5.0, description="Coulomb coefficient")
     restitution: float = Field(ge=0.0, le=1.0, description="coefficient of restitution")
+    break_speed: float | None = Field(default=None, gt=0.0, le=MAX_VELOCITY,
+                                      description="m/s: a breakable body of this material breaks at an impact "
+                                                  "past this speed (sim.world); None: it does not break")
+
+
+MAX_PIECES = 64  # pieces of one breakable body: each is a rigid body of its own once it breaks
+
+
+class Breakable(Record):
+    """A body that breaks into pre-fractured pieces when an impact passes its threshold (sim/fracture.py)."""
+
+    pieces: int = Field(default=16, ge=2, le=MAX_PIECES, description="Voronoi cells its volume is cut into")
+    threshold: float | None = Field(default=None, gt=0.0, le=MAX_VELOCITY,
+                                    description="m/s of impact (the speed change one contact step imposes); "
+                                                "default: its material's break_speed")
 
 
 class Group(Record):
@@ -110,6 +125,14 @@ class Body(Record):
     angular_velocity: AngularVelocity = (0.0, 0.0, 0.0)
     pose_from_author: bool = Field(default=False, description="position given by the author, kept by layout")
     group: Group | None = None
+    breakable: Breakable | None = None
+
+    @property
+    def break_threshold(self) -> float | None:
+        """m/s of impact past which the body breaks; None: it never does."""
+        if self.breakable is None:
+            return None
+        return self.breakable.threshold if self.breakable.threshold is not None else self.material.break_speed
 
     @field_validator("size")
     @classmethod
@@ -132,6 +155,11 @@ class Body(Record):
             raise ValueError("a body has a mesh file exactly when its shape is 'mesh'")
         if self.shape == "sphere" and not (self.size[0] == self.size[1] == self.size[2]):
             raise ValueError("a sphere's three extents must be equal (its diameter)")
+        if self.breakable is not None and self.shape == "plane":
+            raise ValueError("a plane has no volume to break; make it a thin box to let it break")
+        if self.breakable is not None and self.break_threshold is None:
+            raise ValueError(f"{self.material.name} does not break; make the body glass, ceramic or ice, or give "
+                             f"breakable a threshold (m/s of impact)")
         return self
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from scenes.errors import SceneError
 
 STREAMS = {"content": 0, "layout": 1, "sampler": 2, "second_take": 3, "texture": 4, "material_texture": 5,
-           "body_texture": 6}
+           "body_texture": 6, "fracture": 7}
 # The largest seed any stage accepts. One seed feeds numpy's SeedSequence (any size), torch's manual_seed (up
 # to 2**64 - 1) and the JSON sidecar (exact only up to 2**53 in many readers); 32 bits suit all of them, and
 # PyBullet draws nothing.

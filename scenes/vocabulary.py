@@ -37,6 +37,7 @@ class MaterialSpec:
     density: float  # kg/m^3
     friction: float  # Coulomb coefficient, dimensionless
     restitution: float  # coefficient of restitution, dimensionless
+    break_speed: float | None = None  # m/s of impact that breaks a breakable body of it; None: it does not break
 
 
 # Densities: typical handbook values (natural rubber ~1100, seasoned hardwood ~700, steel 7850, soda-lime
@@ -45,15 +46,18 @@ class MaterialSpec:
 # Restitution: ball-drop values (rubber ball ~0.8, hardwood ~0.5, steel ~0.6, glass ~0.7, ice ~0.3).
 # Porcelain ~2400 kg/m^3; paperboard ~700, book paper ~800 (the lexicon gives hollow cardboard boxes their own
 # mass); polyurethane foam ~30, dead (restitution ~0.2) and grippy.
+# Break speeds (brittle materials only): the speed change in one contact step, about (1 + e) times the speed
+# it lands at; calibrated in tests/sim/test_breakage.py so a drinking glass survives a drop of a few cm and
+# breaks from about 30 cm onto stone; porcelain and ice are a little tougher.
 MATERIALS: dict[str, MaterialSpec] = {
     "rubber": MaterialSpec(density=1100.0, friction=0.8, restitution=0.8),
     "wood": MaterialSpec(density=700.0, friction=0.4, restitution=0.5),
     "metal": MaterialSpec(density=7850.0, friction=0.5, restitution=0.6),
-    "glass": MaterialSpec(density=2500.0, friction=0.4, restitution=0.7),
-    "ice": MaterialSpec(density=917.0, friction=0.03, restitution=0.3),
+    "glass": MaterialSpec(density=2500.0, friction=0.4, restitution=0.7, break_speed=3.0),
+    "ice": MaterialSpec(density=917.0, friction=0.03, restitution=0.3, break_speed=4.0),
     "plastic": MaterialSpec(density=1050.0, friction=0.35, restitution=0.6),
     "stone": MaterialSpec(density=2400.0, friction=0.6, restitution=0.3),
-    "ceramic": MaterialSpec(density=2400.0, friction=0.5, restitution=0.4),
+    "ceramic": MaterialSpec(density=2400.0, friction=0.5, restitution=0.4, break_speed=3.5),
     "cardboard": MaterialSpec(density=700.0, friction=0.5, restitution=0.2),
     "paper": MaterialSpec(density=800.0, friction=0.45, restitution=0.2),
     "foam": MaterialSpec(density=30.0, friction=0.9, restitution=0.2),

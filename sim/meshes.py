@@ -20,6 +20,11 @@ ROUND_SECTIONS = 48  # segments around cylinders and capsules
 
 def body_mesh(body: Body) -> trimesh.Trimesh:
     """The body's surface in its own frame (metres), with vertices split at sharp edges for smooth shading."""
+    return solid_mesh(body).smooth_shaded
+
+
+def solid_mesh(body: Body) -> trimesh.Trimesh:
+    """The body's surface in its own frame (metres), vertices shared between faces: closed where the shape is."""
     x, y, z = body.size
     if body.shape == "sphere":
         mesh = trimesh.creation.icosphere(subdivisions=SPHERE_SUBDIVISIONS, radius=x / 2)
@@ -36,7 +41,7 @@ def body_mesh(body: Body) -> trimesh.Trimesh:
         mesh.apply_scale((1.0, y / x, 1.0))
     else:
         mesh = collision_mesh(body)
-    return mesh.smooth_shaded
+    return mesh
 
 
 def textured_surface(mesh: trimesh.Trimesh, period: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ first frame's camera, and beyond the camera's whole path. The sky is not part of
 import zlib
 
 import numpy as np
+import trimesh
 from OpenGL.GL import GL_CLAMP_TO_BORDER
 
 from scenes.geometry import look_at
@@ -21,8 +22,11 @@ from sim.appearance import (
     AMBIENT, BODY_TEXTURE_PERIOD, TEXTURE_PERIOD, WALL_TEXTURE_PERIOD, PatternTexture, textured_material,
 )
 from sim.camera import CameraTrack
+from sim.errors import SimError
+from sim.fracture import Fracture, fracture
 from sim.gl import pyrender
 from sim.meshes import body_mesh, textured_surface
+from sim.rollout import Rollout
 from sim.textures import body_pattern, floor_pattern, wall_pattern
 
 GROUND_EXTENT = 40.0  # metres: side of the square ground drawn around the camera's first look_at
@@ -35,14 +39,25 @@ SHADOW_DEPTH = 16.0  # metres from the shadow camera to the scene's centre; it s
 
 
 class RenderScene:
-    """Ground, walls, lights, one node per body (graph order) and an intrinsics camera, posed frame by frame."""
+    """Ground, walls, lights, one node per body (graph order), one per piece of each breakable body (the
+    rollout's order) and an intrinsics camera, posed frame by frame.
 
-    def __init__(self, graph: SceneGraph, track: CameraTrack, positions: np.ndarray):
-        """`positions` [T + 1, N, 3]: where the bodies go over the rollout (walls and shadows must cover it)."""
+    A breakable body shows whole until the frame it breaks at, then its pieces. The segmentation pass draws
+    motion ids, one per thing that moves rigidly: k for body k, N + 1 + j for piece j, which stands in for its
+    body at every frame (glued, it covers exactly the body's surface), so flow follows each piece across the
+    break; `motion_to_body` maps motion ids to the segmentation ids of the body they belong to.
+    """
+
+    def __init__(self, graph: SceneGraph, track: CameraTrack, rollout: Rollout):
+        """Walls and shadows cover where the bodies and pieces of `rollout` go."""
         centre = np.asarray(graph.camera.look_at, dtype=float)
         forward, right = _horizontal_axes(track)
-        radius = np.array([np.linalg.norm(body.size) / 2 for body in graph.bodies])  # [N]
-        reach = _reach(positions, radius, centre)  # [N, 4]
+        fractures = _fractures(graph, rollout)
+        pieces = [piece for k in sorted(fractures) for piece in fractures[k].pieces]
+        radius = np.array([np.linalg.norm(body.size) / 2 for body in graph.bodies] +
+                          [np.linalg.norm(piece.mesh.extents) / 2 for piece in pieces])  # [N + P]
+        positions = np.concatenate([rollout.positions, rollout.piece_positions], axis=1)  # [T + 1, N + P, 3]
+        reach = _reach(positions, radius, centre)  # [N + P, 4]
         eyes = track.world_from_camera[:, None, :3, 3]  # [T + 2, 1, 3]: walls stand beyond the camera's path too
         beyond = np.concatenate([reach, _reach(eyes, np.array([track.z_near + WALL_CLEARANCE]), centre)])
         self.scene = _ShadowScene(centre=(*centre[:2], 0.0), depth=SHADOW_DEPTH,
@@ -53,8 +68,16 @@ class RenderScene:
         scenery = [ground] + [self.scene.add(mesh) for mesh in _wall_meshes(graph.backdrop, centre, forward, right,
                                                                               beyond, scene_rng(seed, "texture", 1))]
         patterns = _BodyPatterns(seed)
-        self.body_nodes = [self.scene.add(_body_mesh(body, patterns, scene_rng(seed, "body_texture", k)))
-                           for k, body in enumerate(graph.bodies)]
+        self.body_nodes, self.piece_nodes = [], []
+        for k, body in enumerate(graph.bodies):
+            material = _body_material(body, patterns)
+            shift = scene_rng(seed, "body_texture", k).random(2)  # [2] texture offset, shared with its pieces
+            self.body_nodes.append(self.scene.add(_textured_mesh(body_mesh(body), material, shift)))
+            self.piece_nodes += [self.scene.add(_textured_mesh(piece.mesh.smooth_shaded, material, shift,
+                                                               piece.mass.frame))
+                                 for piece in (fractures[k + 1].pieces if k + 1 in fractures else ())]
+        self.broken_from = {k: rollout.broken_from(k) for k in fractures}  # body k -> first frame in pieces
+        self.piece_parent = rollout.piece_parent
         extent = SHADOW_MARGIN + max(float(np.abs(reach).max(initial=0.0)), WALL_MIN_DISTANCE)
         for light in graph.lights or [DEFAULT_LIGHT]:
             self.scene.add(_light(light, extent), pose=_light_pose(light))
@@ -63,16 +86,42 @@ class RenderScene:
                                                 zfar=track.z_far)
         self.camera_node = self.scene.add(self.camera)
         # Segmentation pass: the ground and walls draw id 0 (they must still be drawn, to hide what is behind
-        # them and to give the depth of their pixels); body k draws k.
+        # them and to give the depth of their pixels); body k draws k, each piece its motion id, and a
+        # breakable body itself is left out (its pieces draw it).
+        count = len(self.body_nodes)
         self.seg_node_map = {node: id_colour(0) for node in scenery} | \
-            {node: id_colour(k) for k, node in enumerate(self.body_nodes, 1)}
+            {node: id_colour(k) for k, node in enumerate(self.body_nodes, 1) if k not in fractures} | \
+            {node: id_colour(count + 1 + j) for j, node in enumerate(self.piece_nodes)}
+        self.motion_to_body = np.concatenate([np.arange(count + 1), self.piece_parent]).astype(np.int32)  # [N+P+1]
 
     def pose(self, body_poses: np.ndarray, world_from_camera: np.ndarray, k: np.ndarray) -> None:
-        """Place the bodies ([N, 4, 4] world_from_body) and the camera (4x4 pose, 3x3 K) for one frame."""
-        for node, pose in zip(self.body_nodes, body_poses):
+        """Place the bodies and pieces ([N + P, 4, 4] world_from_body, then world_from_piece) and the camera
+        (4x4 pose, 3x3 K) for one frame."""
+        for node, pose in zip(self.body_nodes + self.piece_nodes, body_poses):
             self.scene.set_pose(node, pose)
         self.scene.set_pose(self.camera_node, world_from_camera)
         self.camera.fx, self.camera.fy, self.camera.cx, self.camera.cy = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
+
+
+    def show(self, frame: int | None) -> None:
+        """Colour pass of `frame`: each breakable body whole before it breaks, its pieces after; `None`, the
+        segmentation pass: every piece (the bodies they make up are not in it)."""
+        for k, first in self.broken_from.items():
+            broken = frame is None or (first is not None and frame >= first)
+            self.body_nodes[k - 1].mesh.is_visible = not broken
+            for node, parent in zip(self.piece_nodes, self.piece_parent):
+                if parent == k:
+                    node.mesh.is_visible = broken
+
+
+def _fractures(graph: SceneGraph, rollout: Rollout) -> dict[int, Fracture]:
+    """Body k (1..N) -> its fracture, for the breakable bodies; checked against the rollout's pieces."""
+    fractures = {k: fracture(body, graph.settings.seed, k) for k, body in enumerate(graph.bodies, 1)
+                 if body.breakable is not None}
+    expected = [k for k in sorted(fractures) for _ in fractures[k].pieces]
+    if rollout.piece_parent.tolist() != expected:
+        raise SimError("the rollout's pieces do not match the graph's breakable bodies; simulate this graph again")
+    return fractures
 
 
 class _ShadowScene(pyrender.Scene):
@@ -172,14 +221,20 @@ class _BodyPatterns:
         return self.made[material_name]
 
 
-def _body_mesh(body: Body, patterns: _BodyPatterns, rng: np.random.Generator) -> pyrender.Mesh:
-    """The body's textured surface; `rng` shifts its texture so alike bodies do not look stamped from one mould."""
-    positions, normals, uv = textured_surface(body_mesh(body), BODY_TEXTURE_PERIOD)
+def _body_material(body: Body, patterns: _BodyPatterns):
     # Open meshes (a bowl) show their inside, so mesh bodies are drawn double-sided.
-    material = textured_material(body.material.name, body.colour.rgb, patterns[body.material.name],
-                                 double_sided=body.shape == "mesh")
-    uv = uv + rng.random(2)
-    return pyrender.Mesh([pyrender.Primitive(positions=positions, normals=normals, texcoord_0=uv,
+    return textured_material(body.material.name, body.colour.rgb, patterns[body.material.name],
+                             double_sided=body.shape == "mesh")
+
+
+def _textured_mesh(mesh: trimesh.Trimesh, material, shift: np.ndarray, frame: np.ndarray | None = None) -> pyrender.Mesh:
+    """`mesh` (in its body's frame) textured by planar projection in that frame, `shift` [2] moving the texture so
+    alike bodies do not look stamped from one mould; `frame` [4, 4]: the node's frame in the body's (a piece's
+    principal frame), into which the surface is moved, so a piece shows its part of its body's texture."""
+    positions, normals, uv = textured_surface(mesh, BODY_TEXTURE_PERIOD)
+    if frame is not None:
+        positions, normals = (positions - frame[:3, 3]) @ frame[:3, :3], normals @ frame[:3, :3]
+    return pyrender.Mesh([pyrender.Primitive(positions=positions, normals=normals, texcoord_0=uv + shift,
                                              material=material)])
 
 

@@ -4,7 +4,8 @@ One pyrender scene serves every frame of a call, drawn by the thread's OpenGL re
 calls; between frames only the poses (and the intrinsics, for focal zooms) change. Each frame takes two passes:
 - colour: lit, shadowed (a shadow map per directional light), anti-aliased (4x MSAA) RGBA on a transparent
   background, over which the backdrop's sky gradient is painted by each pixel's viewing elevation;
-- segmentation: flat id colours with multisampling off, so every pixel holds exactly one id, and its depth
+- segmentation: flat id colours with multisampling off, so every pixel holds exactly one id (a motion id:
+  each piece of a breakable body has its own, mapped to its body's id in `Frames.segmentation`), and its depth
   buffer gives the planar depth at the pixel centre, which is what exact flow back-projects (the colour pass's
   multisampled depth comes from a sample off the centre).
 The state past the last frame is rendered too (segmentation pass only): its depth decides occlusion for the
@@ -49,24 +50,26 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
     if track.num_frames != frames:
         raise SimError(f"the camera track has {track.num_frames} frames but the rollout {frames}; "
                        f"make the track with camera_track(graph, rollout, ...)")
-    body_poses = pose_matrices(rollout.positions, rollout.orientations)  # [T + 1, N, 4, 4]
+    positions = np.concatenate([rollout.positions, rollout.piece_positions], axis=1)  # [T + 1, N + P, 3]
+    orientations = np.concatenate([rollout.orientations, rollout.piece_orientations], axis=1)  # [T + 1, N + P, 4]
+    poses = pose_matrices(positions, orientations)  # [T + 1, N + P, 4, 4]: bodies, then pieces
     views, ks = track.world_from_camera[1:], track.intrinsics[1:]  # [T + 1, 4, 4], [T + 1, 3, 3]: frames 0..T
-    stage = RenderScene(graph, track, rollout.positions)
+    stage = RenderScene(graph, track, rollout)
     flags = COLOUR_FLAGS if shadows else COLOUR_FLAGS & ~pyrender.RenderFlags.SHADOWS_DIRECTIONAL
-    rgb, depth, segmentation = _draw(stage, SKIES[graph.backdrop.sky], flags, body_poses, views, ks, track,
-                                     progress)
-    flows = [exact_flow(depth[t], segmentation[t], ks[t], ks[t + 1], views[t], views[t + 1], body_poses[t],
-                        body_poses[t + 1], depth[t + 1]) for t in range(frames)]
+    rgb, depth, motion = _draw(stage, SKIES[graph.backdrop.sky], flags, poses, views, ks, track, progress)
+    flows = [exact_flow(depth[t], motion[t], ks[t], ks[t + 1], views[t], views[t + 1], poses[t], poses[t + 1],
+                        depth[t + 1]) for t in range(frames)]
     return Frames(
-        rgb=rgb, depth=depth[:frames], segmentation=segmentation[:frames],
+        rgb=rgb, depth=depth[:frames], segmentation=stage.motion_to_body[motion[:frames]],
         flow=np.stack([flow for flow, _ in flows]), valid_flow=np.stack([valid for _, valid in flows]),
         intrinsics=ks, world_from_camera=views, z_near=track.z_near, z_far=track.z_far,
     )
 
 
-def _draw(stage: RenderScene, sky: Sky, flags: int, body_poses: np.ndarray, views: np.ndarray, ks: np.ndarray,
+def _draw(stage: RenderScene, sky: Sky, flags: int, poses: np.ndarray, views: np.ndarray, ks: np.ndarray,
           track: CameraTrack, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """RGB [T, H, W, 3] uint8 of frames 0..T-1; depth [T + 1, H, W] float32 and ids [T + 1, H, W] int32 of 0..T."""
+    """RGB [T, H, W, 3] uint8 of frames 0..T-1; depth [T + 1, H, W] float32 and motion ids [T + 1, H, W] int32
+    (RenderScene) of 0..T."""
     frames, height, width = len(views) - 1, track.height, track.width
     rgb = np.empty((frames, height, width, 3), dtype=np.uint8)
     depth = np.empty((frames + 1, height, width), dtype=np.float32)
@@ -74,10 +77,12 @@ def _draw(stage: RenderScene, sky: Sky, flags: int, body_poses: np.ndarray, view
     renderer = _kept_renderer(width, height)
     try:
         for t in tqdm(range(frames + 1), desc="render", unit="frame", disable=not progress):
-            stage.pose(body_poses[t], views[t], ks[t])
+            stage.pose(poses[t], views[t], ks[t])
             if t < frames:
+                stage.show(t)
                 rgba, _ = renderer.render(stage.scene, flags=flags)
                 rgb[t] = _over_sky(rgba, sky, views[t], ks[t])
+            stage.show(None)
             ids, depth[t] = renderer.render(stage.scene, flags=pyrender.RenderFlags.SEG,
                                             seg_node_map=stage.seg_node_map)
             segmentation[t] = decode_ids(ids)

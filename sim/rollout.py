@@ -14,6 +14,8 @@ from sim.errors import SimError
 ROLLOUT_FILE, GRAPH_FILE = "rollout.npz", "graph.json"
 MAX_GRAPH_BYTES = 16 * 2**20  # a graph of the most bodies a scene may have is well under 1 MiB
 MAX_ROLLOUT_BYTES = 2**30  # 60 s of 100 bodies at 240 fps is under 200 MiB
+PIECE_STATES = ("piece_positions", "piece_orientations", "piece_linear_velocity", "piece_angular_velocity")
+PIECE_FIELDS = ("piece_parent", *PIECE_STATES, "breaks")  # a rollout file without them has no pieces
 RENDER_FILES = ("frames.npz", "preview.mp4", "preview.gif")  # what `kinema render` adds to a rollout folder
 
 
@@ -22,6 +24,12 @@ class Rollout:
     """States at t = i / fps for i = 0..num_frames: one state past the last frame, so flow is defined on every frame.
 
     Bodies are in graph order (body k of segmentation maps is index k-1 here). Quaternions are xyzw.
+
+    Breakable bodies add their pieces (`sim.fracture`), all of them from frame 0, grouped by body in graph order:
+    glued in place (moving with their body) until it breaks, then each on its own. A piece's pose is its
+    principal frame (origin at its centre of mass). `breaks` rows (frame, body k) give the first frame at which
+    body k is in pieces; from then on its own row follows its pieces' centre of mass at the orientation it broke
+    at, without spin. Pieces keep their body's segmentation id (sim.renderer).
     """
 
     fps: float
@@ -32,6 +40,27 @@ class Rollout:
     linear_velocity: np.ndarray  # [T + 1, N, 3] float64, m/s
     angular_velocity: np.ndarray  # [T + 1, N, 3] float64, rad/s
     contacts: np.ndarray  # [C, 4] float64 rows (frame, body a, body b, normal force N); ids: 0 ground, k body k
+    piece_parent: np.ndarray | None = None  # [P] int64 body k (1..N) each piece belongs to; None: no pieces
+    piece_positions: np.ndarray | None = None  # [T + 1, P, 3] float64, metres: each piece's centre of mass
+    piece_orientations: np.ndarray | None = None  # [T + 1, P, 4] float64, xyzw of its principal axes
+    piece_linear_velocity: np.ndarray | None = None  # [T + 1, P, 3] float64, m/s
+    piece_angular_velocity: np.ndarray | None = None  # [T + 1, P, 3] float64, rad/s
+    breaks: np.ndarray | None = None  # [B, 2] int64 rows (first frame in pieces, body k)
+
+    def __post_init__(self) -> None:
+        """Rollouts without breakable bodies may leave the piece arrays out: they are made empty."""
+        states = self.positions.shape[0]
+        empty = {"piece_parent": np.zeros(0, dtype=np.int64), "breaks": np.zeros((0, 2), dtype=np.int64),
+                 "piece_positions": np.zeros((states, 0, 3)), "piece_orientations": np.zeros((states, 0, 4)),
+                 "piece_linear_velocity": np.zeros((states, 0, 3)), "piece_angular_velocity": np.zeros((states, 0, 3))}
+        for name, value in empty.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+
+    def broken_from(self, k: int) -> int | None:
+        """The first frame at which body k (1..N) is in pieces; None if it never breaks."""
+        rows = self.breaks[self.breaks[:, 1] == k]
+        return int(rows[0, 0]) if len(rows) else None
 
     @property
     def num_frames(self) -> int:
@@ -50,7 +79,9 @@ class Rollout:
                        positions=self.positions[:num_frames + 1], orientations=self.orientations[:num_frames + 1],
                        linear_velocity=self.linear_velocity[:num_frames + 1],
                        angular_velocity=self.angular_velocity[:num_frames + 1],
-                       contacts=self.contacts[self.contacts[:, 0] <= num_frames])
+                       contacts=self.contacts[self.contacts[:, 0] <= num_frames], piece_parent=self.piece_parent,
+                       **{name: getattr(self, name)[:num_frames + 1] for name in PIECE_STATES},
+                       breaks=self.breaks[self.breaks[:, 0] <= num_frames])
 
     def __eq__(self, other: object) -> bool:
         """Bit-exact equality of every array and setting."""
@@ -120,12 +151,12 @@ def load_rollout(folder: Path) -> tuple[Rollout, SceneGraph]:
     except (OSError, ValueError, zipfile.BadZipFile, SceneError) as error:
         raise SimError(f"cannot read the rollout in {folder}: {error}; simulate it again") from None
     expected = {f.name for f in fields(Rollout)}
-    if set(loaded) != expected:
+    if set(loaded) not in (expected, expected - set(PIECE_FIELDS)):
         raise SimError(f"{folder / ROLLOUT_FILE} is not a kinema rollout (arrays {sorted(loaded)}); simulate it again")
     rollout = Rollout(
         fps=float(loaded["fps"]), step_hz=int(loaded["step_hz"]), body_ids=tuple(str(b) for b in loaded["body_ids"]),
         **{name: loaded[name] for name in ("positions", "orientations", "linear_velocity", "angular_velocity",
-                                           "contacts")},
+                                           "contacts", *PIECE_FIELDS) if name in loaded},
     )
     if list(rollout.body_ids) != graph.body_ids:
         raise SimError(f"{folder}: the rollout's bodies {list(rollout.body_ids)} do not match the graph's "

@@ -32,7 +32,9 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
     impulse its contact points flicker between 3 and 4 and a resting box reads about 11 % over its weight.
     A clip shorter than one frame is refused before any work. A state that is no longer finite, or a body
     faster than MAX_SPEED or spinning faster than MAX_SPIN (the physics diverged), is a SimError naming the
-    frame and the body, never NaN or an absurd rollout. The same inputs give a bit-identical rollout. `seed`
+    frame and the body, never NaN or an absurd rollout. Breakable bodies break where an impact passes their
+    threshold (`sim.breakage`); the rollout records their pieces from frame 0 and when each body broke. The
+    same inputs give a bit-identical rollout. `seed`
     has no effect: nothing here draws random numbers; it is kept so callers pass one seed through every stage.
     """
     seconds = graph.settings.duration if seconds is None else float(seconds)
@@ -64,13 +66,14 @@ def simulate(graph: SceneGraph, seconds: float | None = None, fps: float | None 
                 world.step()
                 for a, b, force in world.contacts():  # [C, 3] rows (body a, body b, normal force)
                     forces[a, b] += force
+        piece_parent = np.array([k for k, breakable in world.breakables.items() for _ in breakable.fracture.pieces],
+                                dtype=np.int64)
+        breaks = np.array([(-(-(step + 1) // substeps), k) for step, k in world.breaks],
+                          dtype=np.int64).reshape(-1, 2)  # the first frame each body is in pieces
+    stacked = {name: np.stack([getattr(s, name) for s in states]) for name in State.__dataclass_fields__}
     return Rollout(
         fps=float(fps), step_hz=int(step_hz), body_ids=tuple(graph.body_ids),
-        positions=np.stack([s.positions for s in states]), orientations=np.stack([s.orientations for s in states]),
-        linear_velocity=np.stack([s.linear_velocity for s in states]),
-        angular_velocity=np.stack([s.angular_velocity for s in states]),
-        contacts=np.array(contacts, dtype=float).reshape(-1, 4),
-    )
+        contacts=np.array(contacts, dtype=float).reshape(-1, 4), piece_parent=piece_parent, breaks=breaks, **stacked)
 
 
 def physics_substeps(seconds: float, fps: float, step_hz: int) -> int:
@@ -96,6 +99,12 @@ def _sane(state: State, frame: int, graph: SceneGraph) -> State:
     first body that diverged."""
     arrays = (state.positions, state.orientations, state.linear_velocity, state.angular_velocity)
     finite = np.logical_and.reduce([np.isfinite(array).all(axis=1) for array in arrays])  # [N] per body
+    pieces = (state.piece_positions, state.piece_orientations, state.piece_linear_velocity,
+              state.piece_angular_velocity)
+    if not all(np.isfinite(array).all() for array in pieces) or \
+            np.linalg.norm(state.piece_linear_velocity, axis=1).max(initial=0.0) > MAX_SPEED:
+        raise SimError(f"the simulation diverged at frame {frame}: a broken body's pieces flew apart faster than "
+                       f"{MAX_SPEED:g} m/s; give the breakable body fewer pieces or a softer impact")
     speed = np.linalg.norm(state.linear_velocity, axis=1)  # [N]
     spin = np.linalg.norm(state.angular_velocity, axis=1)  # [N]
     sane = finite & (speed <= MAX_SPEED) & (spin <= MAX_SPIN)  # NaN compares False: not sane

@@ -46,8 +46,10 @@ from sim.bullet import p
 from scenes.geometry import rotation_matrix
 from scenes.graph import SceneGraph
 from scenes.schema import Body, Material
+from sim.breakage import BreakableBody, engine_state, quaternion
 from sim.errors import SimError
 from sim.shapes import collision_shape
+from sim.transforms import pose_matrices
 
 ENGINE = {
     "useSplitImpulse": 1,
@@ -63,12 +65,16 @@ GROUND_HALF_EXTENTS = (500.0, 500.0, 1.0)  # m
 
 @dataclass(frozen=True)
 class State:
-    """Every body's state at one instant, bodies in graph order; quaternions xyzw."""
+    """Every body's state at one instant, bodies in graph order, then every breakable body's pieces; xyzw."""
 
-    positions: np.ndarray  # [N, 3] m, world frame
+    positions: np.ndarray  # [N, 3] m, world frame: the origin of each body's frame (the centre of its extents)
     orientations: np.ndarray  # [N, 4] xyzw
-    linear_velocity: np.ndarray  # [N, 3] m/s
+    linear_velocity: np.ndarray  # [N, 3] m/s of that origin
     angular_velocity: np.ndarray  # [N, 3] rad/s, world frame
+    piece_positions: np.ndarray  # [P, 3] m: each piece's centre of mass (its frame: principal axes)
+    piece_orientations: np.ndarray  # [P, 4] xyzw
+    piece_linear_velocity: np.ndarray  # [P, 3] m/s
+    piece_angular_velocity: np.ndarray  # [P, 3] rad/s
 
 
 def is_static(body: Body) -> bool:
@@ -77,12 +83,19 @@ def is_static(body: Body) -> bool:
 
 
 class World:
-    """The ground (id 0) and the graph's bodies (ids 1..N in graph order) in their initial state."""
+    """The ground (id 0) and the graph's bodies (ids 1..N in graph order) in their initial state.
+
+    A breakable body (`sim.breakage`) is one engine body until it breaks, then one per piece; `breaks` lists
+    (physics step, body index) in the order they happened, the step counted by `step` calls.
+    """
 
     def __init__(self, graph: SceneGraph, step_hz: int = 240):
         self.client = p.connect(p.DIRECT)
         if self.client < 0:
             raise SimError("PyBullet could not start a physics client; close some worlds and try again")
+        self.step_hz, self.steps, self.breaks = step_hz, 0, []
+        self.breakables = {k: BreakableBody.of(body, k, graph.settings.seed)
+                           for k, body in enumerate(graph.bodies, 1) if body.breakable is not None}
         try:
             p.setTimeStep(1.0 / step_hz, physicsClientId=self.client)
             p.setPhysicsEngineParameter(**ENGINE, physicsClientId=self.client)
@@ -91,11 +104,13 @@ class World:
             ground = p.createMultiBody(0.0, slab, basePosition=[0.0, 0.0, -GROUND_HALF_EXTENTS[2]],
                                        useMaximalCoordinates=True, physicsClientId=self.client)
             self._set_material(ground, graph.ground.material, rolling=0.0)
-            self.ids = [ground] + [self._add_body(body) for body in graph.bodies]
+            self.bodies = graph.bodies
+            self.ids = [ground] + [self._add_body(k, body) for k, body in enumerate(graph.bodies, 1)]
         except BaseException:
             self.close()
             raise
         self.index = {uid: k for k, uid in enumerate(self.ids)}
+        self.num_pieces = sum(len(b.fracture.pieces) for b in self.breakables.values())
 
     def __enter__(self) -> "World":
         return self
@@ -108,17 +123,29 @@ class World:
             p.disconnect(physicsClientId=self.client)
             self.client = None
 
-    def _add_body(self, body: Body) -> int:
+    def _add_body(self, k: int, body: Body) -> int:
         static = is_static(body)
+        breakable = self.breakables.get(k)
+        frame = breakable.body_from_engine if breakable else np.eye(4)
+        pose = pose_matrices(np.asarray(body.position), np.asarray(body.orientation)) @ frame
         uid = p.createMultiBody(
-            0.0 if static else body.mass, collision_shape(body, self.client), basePosition=body.position,
-            baseOrientation=body.orientation, useMaximalCoordinates=True, physicsClientId=self.client)
+            0.0 if static else body.mass,
+            breakable.collision_shape(self.client) if breakable else collision_shape(body, self.client),
+            basePosition=pose[:3, 3].tolist(), baseOrientation=quaternion(pose) if breakable else body.orientation,
+            useMaximalCoordinates=True, physicsClientId=self.client)
         self._set_material(uid, body.material, rolling=0.0 if static else ROLLING_RESISTANCE * min(body.size) / 2)
         if not static:
-            p.changeDynamics(uid, -1, linearDamping=0.0, angularDamping=0.0,
-                             activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING, physicsClientId=self.client)
-            p.resetBaseVelocity(uid, body.linear_velocity, body.angular_velocity, physicsClientId=self.client)
+            self._make_dynamic(uid, body.mass, breakable.fracture.whole.moments if breakable else None)
+            angular = np.asarray(body.angular_velocity, dtype=float)
+            linear = np.asarray(body.linear_velocity) + np.cross(angular, pose[:3, 3] - np.asarray(body.position))
+            p.resetBaseVelocity(uid, linear.tolist(), angular.tolist(), physicsClientId=self.client)
         return uid
+
+    def _make_dynamic(self, uid: int, mass: float, moments: np.ndarray | None) -> None:
+        """Undamped, never asleep; with `moments` [3], the principal inertia of a body built in its principal frame."""
+        inertia = {} if moments is None else {"mass": mass, "localInertiaDiagonal": moments.tolist()}
+        p.changeDynamics(uid, -1, linearDamping=0.0, angularDamping=0.0,
+                         activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING, **inertia, physicsClientId=self.client)
 
     def _set_material(self, uid: int, material: Material, rolling: float) -> None:
         p.changeDynamics(uid, -1, lateralFriction=math.sqrt(material.friction),
@@ -127,38 +154,129 @@ class World:
                          physicsClientId=self.client)
 
     def step(self) -> None:
+        """One physics step. An impact that breaks a body rewinds it; the body's pieces take the step again."""
+        intact = [b for b in self.breakables.values() if not b.pieces]
+        saved = p.saveState(physicsClientId=self.client) if intact else None
         p.stepSimulation(physicsClientId=self.client)
+        if intact:
+            points = p.getContactPoints(physicsClientId=self.client)
+            broken = [b for b in intact if b.impact(self.ids[b.index], points, self.step_hz) > b.threshold]
+            if broken:
+                p.restoreState(saved, physicsClientId=self.client)
+                for breakable in broken:
+                    self._shatter(breakable)
+                p.stepSimulation(physicsClientId=self.client)
+            p.removeState(saved, physicsClientId=self.client)
+        self.steps += 1
+
+    def _shatter(self, breakable: BreakableBody) -> None:
+        body = breakable.body
+
+        def make_piece(mass, shape, pose, linear, angular, half_extent) -> int:
+            uid = p.createMultiBody(mass.mass, shape, basePosition=pose[:3, 3].tolist(),
+                                    baseOrientation=quaternion(pose), useMaximalCoordinates=True,
+                                    physicsClientId=self.client)
+            self._set_material(uid, body.material, rolling=ROLLING_RESISTANCE * half_extent)
+            self._make_dynamic(uid, mass.mass, mass.moments)
+            p.resetBaseVelocity(uid, linear.tolist(), angular.tolist(), physicsClientId=self.client)
+            return uid
+
+        for uid in breakable.shatter(self.ids[breakable.index], self.client, self.steps, make_piece):
+            self.index[uid] = breakable.index
+        self.breaks.append((self.steps, breakable.index))
 
     def state(self) -> State:
-        poses = [p.getBasePositionAndOrientation(uid, physicsClientId=self.client) for uid in self.ids[1:]]
-        velocities = [p.getBaseVelocity(uid, physicsClientId=self.client) for uid in self.ids[1:]]
+        bodies = [self._body_state(k) for k in range(1, len(self.ids))]
+        pieces = [self._piece_states(breakable) for breakable in self.breakables.values()]
+        pieces = [state for states in pieces for state in states]
         return State(
-            positions=np.array([pose[0] for pose in poses], dtype=float).reshape(-1, 3),
-            orientations=np.array([pose[1] for pose in poses], dtype=float).reshape(-1, 4),
-            linear_velocity=np.array([v[0] for v in velocities], dtype=float).reshape(-1, 3),
-            angular_velocity=np.array([v[1] for v in velocities], dtype=float).reshape(-1, 3),
+            positions=np.array([s[0] for s in bodies], dtype=float).reshape(-1, 3),
+            orientations=np.array([s[1] for s in bodies], dtype=float).reshape(-1, 4),
+            linear_velocity=np.array([s[2] for s in bodies], dtype=float).reshape(-1, 3),
+            angular_velocity=np.array([s[3] for s in bodies], dtype=float).reshape(-1, 3),
+            piece_positions=np.array([s[0] for s in pieces], dtype=float).reshape(-1, 3),
+            piece_orientations=np.array([s[1] for s in pieces], dtype=float).reshape(-1, 4),
+            piece_linear_velocity=np.array([s[2] for s in pieces], dtype=float).reshape(-1, 3),
+            piece_angular_velocity=np.array([s[3] for s in pieces], dtype=float).reshape(-1, 3),
         )
+
+    def _body_state(self, k: int) -> tuple:
+        """(position, orientation, linear velocity, angular velocity) of body k's frame origin.
+
+        A broken body's frame keeps the orientation it broke at and follows its pieces' centre of mass."""
+        breakable = self.breakables.get(k)
+        if breakable is None:
+            position, orientation = p.getBasePositionAndOrientation(self.ids[k], physicsClientId=self.client)
+            return (position, orientation, *p.getBaseVelocity(self.ids[k], physicsClientId=self.client))
+        if not breakable.pieces:
+            state = engine_state(self.ids[k], self.client)
+            pose = state.pose @ np.linalg.inv(breakable.body_from_engine)
+            linear = state.linear + np.cross(state.angular, pose[:3, 3] - state.pose[:3, 3])
+            return pose[:3, 3], quaternion(pose), linear, state.angular
+        masses = np.array([piece.mass.mass for piece in breakable.fracture.pieces])  # [P]
+        states = [engine_state(uid, self.client) for uid in breakable.pieces]
+        centre = masses @ np.array([s.pose[:3, 3] for s in states]) / masses.sum()
+        velocity = masses @ np.array([s.linear for s in states]) / masses.sum()
+        rotation = breakable.pose_at_break[:3, :3]
+        return centre - rotation @ breakable.fracture.whole.centre, quaternion(breakable.pose_at_break), velocity, \
+            np.zeros(3)
+
+    def _piece_states(self, breakable: BreakableBody) -> list[tuple]:
+        """(position, orientation, linear, angular) of each piece's principal frame: glued to its body until it
+        breaks, then its own."""
+        if breakable.pieces:
+            states = [engine_state(uid, self.client) for uid in breakable.pieces]
+            return [(s.pose[:3, 3], quaternion(s.pose), s.linear, s.angular) for s in states]
+        state = engine_state(self.ids[breakable.index], self.client)
+        world_from_body = state.pose @ np.linalg.inv(breakable.body_from_engine)
+        rows = []
+        for piece in breakable.fracture.pieces:
+            pose = world_from_body @ piece.mass.frame
+            linear = state.linear + np.cross(state.angular, pose[:3, 3] - state.pose[:3, 3])
+            rows.append((pose[:3, 3], quaternion(pose), linear, state.angular))
+        return rows
 
     def contacts(self) -> np.ndarray:
         """[C, 3] rows (body a, body b, total normal force in N over their contact points) of the last step.
 
-        Ids: 0 the ground, k the k-th body; a < b; rows sorted.
+        Ids: 0 the ground, k the k-th body (its pieces count as it); a < b; rows sorted.
         """
         totals: dict[tuple[int, int], float] = {}
         for point in p.getContactPoints(physicsClientId=self.client):
             pair = tuple(sorted((self.index[point[1]], self.index[point[2]])))
+            if pair[0] == pair[1]:  # two pieces of one body
+                continue
             totals[pair] = totals.get(pair, 0.0) + point[9]
         return np.array([(*pair, force) for pair, force in sorted(totals.items())], dtype=float).reshape(-1, 3)
 
     def hold(self, k: int, position, orientation) -> None:
-        """Put body k at `position` and `orientation` (xyzw), at rest: held there until it is let go."""
-        uid = self.ids[k]
+        """Put body k at `position` and `orientation` (xyzw), at rest: held there until it is let go (a held
+        body that broke is held no more: its pieces fall)."""
+        uid, breakable = self.ids[k], self.breakables.get(k)
+        if breakable is not None:
+            if breakable.pieces:
+                return
+            pose = pose_matrices(np.asarray(position, dtype=float), np.asarray(orientation, dtype=float)) @ \
+                breakable.body_from_engine
+            position, orientation = pose[:3, 3], quaternion(pose)
         p.resetBasePositionAndOrientation(uid, list(position), list(orientation), physicsClientId=self.client)
         p.resetBaseVelocity(uid, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], physicsClientId=self.client)
 
     def apply_impulse(self, k: int, impulse, angular_impulse) -> None:
-        """Change dynamic body k's velocities as an impulse (N*s) and angular impulse (N*m*s) at its centre would."""
-        uid = self.ids[k]
+        """Change dynamic body k's velocities as an impulse (N*s) and angular impulse (N*m*s) at its centre would.
+
+        A breakable body takes them at its centre of mass; once broken, each piece takes its share of the
+        impulse by mass (the same speed change) and the angular impulse is not applied.
+        """
+        breakable = self.breakables.get(k)
+        if breakable is not None and breakable.pieces:
+            for uid, piece in zip(breakable.pieces, breakable.fracture.pieces):
+                share = piece.mass.mass / breakable.body.mass
+                self._apply(uid, np.asarray(impulse) * share, np.zeros(3))
+            return
+        self._apply(self.ids[k], impulse, angular_impulse)
+
+    def _apply(self, uid: int, impulse, angular_impulse) -> None:
         mass, _, inertia = p.getDynamicsInfo(uid, -1, physicsClientId=self.client)[:3]  # principal, body frame
         linear, angular = p.getBaseVelocity(uid, physicsClientId=self.client)
         rotation = rotation_matrix(p.getBasePositionAndOrientation(uid, physicsClientId=self.client)[1])

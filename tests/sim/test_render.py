@@ -160,9 +160,9 @@ def test_meshes_and_lights_are_drawn_in_the_order_they_were_added():
     floor) the first drawn shows, so the order must be the scene's own for the same pixels on every call."""
     graph = library_graph("dominoes")  # a room corner: two walls standing on the floor
     moving = rollout(graph, 3)
-    stage = render_scene.RenderScene(graph, camera_track(graph, moving, 64, 64), moving.positions)
+    stage = render_scene.RenderScene(graph, camera_track(graph, moving, 64, 64), moving)
     scenery = [node for node in stage.seg_node_map if node not in stage.body_nodes]
-    assert stage.scene.mesh_nodes == scenery + stage.body_nodes
+    assert stage.scene.mesh_nodes == scenery + stage.body_nodes + stage.piece_nodes
     assert len(stage.scene.light_nodes) >= 1
     first = render(moving, graph, size=96)
     for _ in range(3):
