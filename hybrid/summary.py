@@ -22,8 +22,10 @@ def summarize(graph: SceneGraph) -> str:
     width = max(len(body.id) for body in graph.bodies)
     for body in graph.bodies:
         what = f"{body.colour.name} {body.material.name} {body.noun}" + (" (static)" if body.static else "")
+        breaks = f"  breaks into {body.breakable.pieces} pieces past {body.break_threshold:g} m/s" \
+            if body.breakable else ""
         lines.append(f"  {body.id:<{width}}  {what:<28} {body.shape:<8} size {_vector(body.size)} m  "
-                     f"{body.mass:.3g} kg  at {_vector(body.position)}  v {_vector(body.linear_velocity)}")
+                     f"{body.mass:.3g} kg  at {_vector(body.position)}  v {_vector(body.linear_velocity)}{breaks}")
     if graph.relations:
         lines.append("relations:")
         lines += [f"  {r.subject} {r.relation} {r.object}" for r in graph.relations]

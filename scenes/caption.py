@@ -26,6 +26,7 @@ def caption(graph: SceneGraph) -> str:
     sentences += [writer.backdrop()] if graph.backdrop != Backdrop() else []  # the default sky goes unsaid
     sentences += [writer.relation(r) for r in graph.relations if not writer.implied_by_group(r)]
     sentences += writer.actions()
+    sentences += [f"{writer.reference(body.id)} is breakable" for body in graph.bodies if body.breakable]
     sentences.append(writer.camera())
     return " ".join(s[0].upper() + s[1:] + "." for s in sentences)
 

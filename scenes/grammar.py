@@ -46,6 +46,9 @@ class _Phrases(BaseModel):
     ground_words: list[str]
     silent_words: list[str]
     breaking_words: list[str]
+    smashing_words: list[str]
+    into_pieces: list[str]
+    breaking_places: list[str]
     superlatives: list[str]
     stopwords: list[str]
     openings: list[str]
@@ -120,6 +123,9 @@ SILENT_WORDS = set(_TABLES.silent_words)
 HEIGHT_PHRASES: dict[Phrase, float] = dict(sorted(((_phrase(text), metres) for text, metres
                                                   in _TABLES.height_phrases.items()), key=lambda item: -len(item[0])))
 BREAKING_WORDS = set(_TABLES.breaking_words)
+SMASHING_WORDS = set(_TABLES.smashing_words)
+INTO_PIECES: list[Phrase] = _longest_first(_TABLES.into_pieces)
+BREAKING_PLACES = set(_TABLES.breaking_places)
 SUPERLATIVES = set(_TABLES.superlatives)
 STOPWORDS = set(_TABLES.stopwords)
 OPENINGS: list[Phrase] = _longest_first(_TABLES.openings)
@@ -141,8 +147,8 @@ def grammar_words() -> set[str]:
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
     words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
-    words |= GROUND_WORDS
-    for table in (OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, FORMATIONS, SEQUENCE_WORDS, IN_TURN_PHRASES,
+    words |= GROUND_WORDS | SMASHING_WORDS | BREAKING_PLACES
+    for table in (INTO_PIECES, OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, FORMATIONS, SEQUENCE_WORDS, IN_TURN_PHRASES,
                   list(HEIGHT_PHRASES), [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}
     return words

@@ -27,9 +27,9 @@ from scenes import vocabulary as vocab
 from scenes.bodies import colour, material, noun_mass, scaled_size
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, FORMATIONS,
-    IMPERATIVES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS, NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS, PARTICLES,
-    RELATION_PHRASES, SEQUENCE_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
+    ADVERBS, ARRANGING_IMPERATIVES, BREAKING_PLACES, BREAKING_WORDS, COMPARATIVES, CONNECTORS, COPULAS, FORMATIONS,
+    IMPERATIVES, INTO_PIECES, IN_TURN, IN_TURN_PHRASES, MOTION_VERBS, NO_OP_PHRASES, OCCLUSION_VERBS, OPENINGS,
+    PARTICLES, RELATION_PHRASES, SEQUENCE_WORDS, SMASHING_WORDS, STEP_WORDS, SUPERLATIVES, VIEW_PHRASES,
 )
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
@@ -37,7 +37,7 @@ from scenes.prompt_camera import CameraClauses
 from scenes.prompt_motions import MotionPhrases
 from scenes.prompt_nouns import NounPhrases
 from scenes.prompt_reader import BACKDROP, GROUND, SUPPORTS
-from scenes.schema import Action, Ground, Relation, too_short_for_a_frame
+from scenes.schema import Action, Breakable, Ground, Relation, too_short_for_a_frame
 from scenes.seeding import scene_rng
 from scenes.tokens import NOUN_MODIFIERS, SEPARATORS, Token, is_number, tokenize
 
@@ -107,6 +107,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
         self.part_word: str | None = None  # "the edge of the table": the part a phrase named
         self.next_pick = False  # the definite phrase being read is "the next X"
         self.its: list[str] | None = None  # what "its" named last in this sentence ("on its left ... on its right")
+        self.breaking: dict[str, str] = {}  # body -> the word that said it breaks ("shatters")
 
     # --- sentences and clauses ---------------------------------------------------------------------------
     def parse(self) -> SceneGraph:
@@ -393,10 +394,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
                     or self._has_on_top(subject) or self._either_side(subject) or self._on_top(subject) \
                     or self._said_property(subject):
                 continue
-            if self.accept_any(BREAKING_WORDS):
-                self.warnings.append(f"ignored {self.tokens[self.i - 1].text!r}: kinema's bodies do not break yet "
-                                     "(they stay whole)")
-                self._no_op()  # "... into pieces"
+            if self._breaks(subject):
                 continue
             if self.peek() in ("follows", "follow") and self.previous_subject and \
                     (not self._starts_reference(1) or self.peek(1) in ("it", "them")):
@@ -487,6 +485,57 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
             return False
         self._apply_properties(subject, said)
         return True
+
+    def _breaks(self, subject: list[str]) -> bool:
+        """'shatters (on the floor)', 'smashes into pieces', 'is broken by a ball', 'the ball shatters the vase':
+        the bodies said to break are breakable, and the physics breaks them where an impact is hard enough."""
+        start = self.i
+        if self.accept_any(BREAKING_WORDS):
+            self._into_pieces()  # "breaks into pieces"
+        elif not (self.accept_any(SMASHING_WORDS) and self._pieces_ahead()):
+            self.i = start
+            return False
+        written = self.tokens[start].text
+        if self.accept("by"):
+            agent = self.noun_phrase(create=True)  # "is shattered by a ball": the ball hits it
+            if not agent:
+                raise self.fail(f"what {written} it ('shattered by a ball')")
+            self._collide(agent, {"target": self._target_of(subject, top=False)})
+        elif self._starts_reference() and self.peek() not in BREAKING_PLACES:  # "the ball shatters the vase"
+            broken = self.noun_phrase(create=True)
+            self._collide(subject, {"target": self._target_of(broken, top=False)})
+            self._into_pieces()  # "smashes it to bits"
+            subject = broken
+        elif self.peek() in BREAKING_PLACES and self._starts_reference(1):  # "on the floor": it breaks there
+            place_start = self.i
+            self.i += 1
+            if self.noun_phrase(create=False) is None:
+                self.i = place_start
+        for body_id in subject:
+            self.breaking.setdefault(body_id, written)
+        return True
+
+    def _into_pieces(self) -> bool:
+        return any(self.accept(*phrase) for phrase in INTO_PIECES)
+
+    def _pieces_ahead(self) -> bool:
+        """Whether 'into pieces' comes next, or after an object before the clause ends ('smashes it to bits')."""
+        end = next((k for k in range(self.i, len(self.tokens)) if self.tokens[k].text in SEPARATORS | CONNECTORS),
+                   len(self.tokens))
+        words = [token.text for token in self.tokens[self.i:end]]
+        return any(tuple(words[k:k + len(phrase)]) == tuple(phrase) for phrase in INTO_PIECES
+                   for k in range(len(words)))
+
+    def _make_breakable(self) -> None:
+        """Mark the bodies said to break; one that cannot (rubber, wood, metal...) is an error saying so."""
+        for body_id, word in self.breaking.items():
+            body = self.graph.body(body_id)
+            if body.material.break_speed is None:
+                adjective = vocab.MATERIAL_ADJECTIVES.get(body.material.name, body.material.name)
+                noun = body.noun.replace("_", " ")
+                raise SceneError(f"{word!r}: the {noun} is {adjective}, which does not break; kinema breaks glass, "
+                                 f"ceramic and ice (say 'a glass {noun}')")
+            self.graph.replace_body(body.model_copy(update={"breakable": Breakable()}))
 
     def _apply_properties(self, subject: list[str], said: dict) -> None:
         """Give the subject's bodies the colour, material, size or mass words said of them."""
@@ -810,6 +859,7 @@ class _Parser(NounPhrases, MotionPhrases, CameraClauses):
                 self.graph.settings = self.graph.settings.model_copy(
                     update={"duration": min(round(needed, 1), vocab.MAX_DURATION)})
         self._place_sides()
+        self._make_breakable()
         for subject, seconds in self.in_turn:
             self._fall_in_turn(subject, seconds)
         path = self.graph.camera.path

@@ -29,6 +29,9 @@ class Frames:
     world_from_camera: np.ndarray  # [T + 1, 4, 4] float64, OpenGL camera (looks down -z, +y up)
     z_near: float
     z_far: float
+    # [T, H, W] int32: 1 + the index of the breakable bodies' piece (the rollout's order) each pixel shows, whole or
+    # broken, 0 elsewhere; None when no body is breakable. Segmentation gives pieces their body's id.
+    pieces: np.ndarray | None = None
 
     @property
     def num_frames(self) -> int:
@@ -74,11 +77,12 @@ class Frames:
         return Frames(rgb=self.rgb[start:stop], depth=self.depth[start:stop],
                       segmentation=self.segmentation[start:stop], flow=self.flow[start:stop],
                       valid_flow=self.valid_flow[start:stop], intrinsics=self.intrinsics[start:stop + 1],
-                      world_from_camera=self.world_from_camera[start:stop + 1], z_near=self.z_near, z_far=self.z_far)
+                      world_from_camera=self.world_from_camera[start:stop + 1], z_near=self.z_near, z_far=self.z_far,
+                      pieces=None if self.pieces is None else self.pieces[start:stop])
 
     def save(self, path: Path, save: Save = write_atomically) -> Path:
         """Write every map as a compressed .npz through `save` (alone, or an `OutputSet`'s `write`)."""
-        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+        arrays = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}
 
         def write(temporary: Path) -> None:
             with open(temporary, "wb") as handle:
@@ -96,7 +100,7 @@ class Frames:
         except (OSError, ValueError, zipfile.BadZipFile) as error:
             raise SimError(f"cannot read frames from {path}: {error}; render the scene again") from None
         names = {f.name for f in fields(cls)}
-        if set(loaded) != names:
+        if set(loaded) not in (names, names - {"pieces"}):
             raise SimError(f"{path} is not a kinema frames file (arrays {sorted(loaded)}); render the scene again")
         loaded["z_near"], loaded["z_far"] = float(loaded["z_near"]), float(loaded["z_far"])
         return cls(**loaded)

@@ -63,6 +63,7 @@ def render(rollout: Rollout, graph: SceneGraph, size: int = 128, aspect: str = "
         rgb=rgb, depth=depth[:frames], segmentation=stage.motion_to_body[motion[:frames]],
         flow=np.stack([flow for flow, _ in flows]), valid_flow=np.stack([valid for _, valid in flows]),
         intrinsics=ks, world_from_camera=views, z_near=track.z_near, z_far=track.z_far,
+        pieces=np.maximum(motion[:frames] - len(graph.bodies), 0) if len(rollout.piece_parent) else None,
     )
 
 

@@ -164,12 +164,14 @@ class World:
             if broken:
                 p.restoreState(saved, physicsClientId=self.client)
                 for breakable in broken:
-                    self._shatter(breakable)
+                    self.shatter(breakable.index)
                 p.stepSimulation(physicsClientId=self.client)
             p.removeState(saved, physicsClientId=self.client)
         self.steps += 1
 
-    def _shatter(self, breakable: BreakableBody) -> None:
+    def shatter(self, k: int) -> None:
+        """Break breakable body k into its pieces now (`step` does it when an impact passes the threshold)."""
+        breakable = self.breakables[k]
         body = breakable.body
 
         def make_piece(mass, shape, pose, linear, angular, half_extent) -> int:
