@@ -158,7 +158,9 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
         data["dit"]["control_channels"] = {name: data["dit"]["control_channels"][name] for name in kept}
         data["control_dropout"] = {name: p for name, p in data["control_dropout"].items() if name in kept}
     differences = _differences(source, target)
-    differ = [name for name in differences if name not in VIDEO_SPACE_FIELDS]
+    grown = _grown_vocabulary(source["vocabulary"], target["vocabulary"])
+    differ = [name for name in differences if name not in VIDEO_SPACE_FIELDS and
+              not (grown and name in VOCABULARY_FIELDS)]
     if differ:
         raise DiTError(f"cannot start from {path}: its model differs in {', '.join(differ[:6])} beyond new control "
                        f"branches and the video space; use a recipe with the same architecture and vocabulary")
@@ -167,14 +169,26 @@ def initialise_from(path: str | os.PathLike, generator: VideoGenerator) -> list[
     fresh = {name for name in state if any(name.startswith(f"dit.control.{branch}.") for branch in added)}
     fresh |= _video_space_layers(state, video_changed=bool({"dit.in_channels", "dit.patch_size"} & set(differences)),
                                  maps_changed=control_patch(config.dit) != control_patch(generator.config.dit))
-    _check_state({**tensors, **{name: state[name] for name in fresh}}, generator, f"{MODEL_FILE} in {path}")
+    rows = {name: tensor.shape[0] for name, tensor in tensors.items() if grown and name in TOKEN_TABLES}
+    _check_state({**tensors, **{name: state[name] for name in fresh | set(rows)}}, generator, f"{MODEL_FILE} in {path}")
     with torch.no_grad():
         for name, tensor in tensors.items():
-            if name not in fresh:
+            if name in rows:  # the source's words keep their ids and embeddings; new words start fresh
+                state[name][:rows[name]].copy_(tensor.to(state[name].dtype))
+            elif name not in fresh:
                 state[name].copy_(tensor.to(state[name].dtype))
     for branch in added:
         generator.dit.control[branch].init_from_base(generator.dit.blocks)
     return added
+
+
+VOCABULARY_FIELDS = ("vocabulary", "text.vocab_size")
+TOKEN_TABLES = ("text_encoder.token_embedding.weight",)  # [vocab_size, dim]: one row per word
+
+
+def _grown_vocabulary(source: list[str], target: list[str]) -> bool:
+    """Whether `target` is `source` with words appended (a fine-tune on captions with new words)."""
+    return len(target) > len(source) and target[:len(source)] == source
 
 
 def _video_space_layers(state: dict[str, torch.Tensor], video_changed: bool, maps_changed: bool) -> set[str]:

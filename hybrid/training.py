@@ -16,6 +16,7 @@ from pydantic import Field, create_model, model_validator
 from dit.config import MAX_DEPTH, MAX_HEADS, PRESETS, Config, DiTConfig
 from dit.errors import DiTError
 from dit.generator import DEFAULT_DROPOUT, GeneratorConfig, Probability
+from dit.text import Tokenizer
 from dit.train import TrainConfig, train
 from dit.autoencoder import DOWNSAMPLE
 from dit.checkpoint import find_checkpoint, read_config, resolve_checkpoint
@@ -106,6 +107,8 @@ def train_from_recipe(recipe_path: Path, data: Path, out: Path, resume: bool) ->
         # a resumed run reads its own checkpoint: the model it started from may have moved since
         started = out if resume and out.exists() and find_checkpoint(out) else recipe.train.init_from
         vocabulary = read_config(resolve_checkpoint(started))[0].vocabulary
+        known = set(vocabulary)  # words its captions never said join at the end, so the known keep their ids
+        vocabulary = vocabulary + [word for word in Tokenizer.build(dataset.captions()).vocabulary if word not in known]
     if recipe.latent is not None:
         dataset = latent_dataset(recipe, dataset, data, out)
     return train(recipe.generator_config(dataset.captions(), vocabulary), recipe.train, dataset, out, resume=resume)

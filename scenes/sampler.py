@@ -15,7 +15,7 @@ from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    BACKDROPS, FLOOR_TEXTURES, SKIES, Action, Backdrop, CameraPath, Ground, Light, Relation, Settings,
+    BACKDROPS, FLOOR_TEXTURES, SKIES, Action, Backdrop, Breakable, CameraPath, Ground, Light, Relation, Settings,
 )
 
 # Nouns a loose body may be; ramps, walls, tiles and bowls are added as scenery with their own roles.
@@ -27,6 +27,10 @@ TOPPLING = ("domino", "pillar", "cylinder", "can", "block")
 SCENERY = ("ramp", "wall", "tile", "bowl")
 # The materials scenes are drawn in: those the shipped models were trained on (the lexicon knows more).
 SAMPLED_MATERIALS = ("rubber", "wood", "metal", "glass", "ice", "plastic", "stone")
+# Brittle objects the sampler drops to shatter (issue 17): dropped 1-2 m, they land at 4.4-6.3 m/s, past the
+# break speeds of glass (3 m/s) and ceramic (3.5 m/s).
+BREAKABLE_NOUNS = ("vase", "glass", "bottle", "plate", "mug", "jar", "cup", "wine_glass")
+BREAKABLE_SHARE = 0.3
 HORIZONTAL_RELATIONS = ("left_of", "right_of", "in_front_of", "behind", "near")
 MAX_TRIES = 50
 
@@ -77,8 +81,22 @@ def _draw(rng: np.random.Generator, max_loose: int) -> SceneGraph:
     _add_feature(graph, rng, feature, loose, add)
     _add_relations(graph, rng, loose)
     _add_motions(graph, rng, loose)
+    _add_breakable(graph, rng.spawn(1)[0], palette)
     graph.camera = graph.camera.model_copy(update={"path": _camera_path(rng, graph)})
     return graph
+
+
+def _add_breakable(graph: SceneGraph, rng: np.random.Generator, palette: list[str]) -> None:
+    """In BREAKABLE_SHARE of scenes, a glass or ceramic object dropped high enough to shatter on the floor.
+
+    It draws from its own stream (spawned from the scene's), so the rest of a scene is what it was before
+    breakable bodies existed, and the scenes without one are unchanged."""
+    if rng.random() >= BREAKABLE_SHARE:
+        return
+    noun = str(rng.choice(BREAKABLE_NOUNS))
+    body_id = add_bodies(graph, noun, 1, palette.pop(), str(rng.choice(["glass", "ceramic"])), scaled_size(noun))[0]
+    graph.replace_body(graph.body(body_id).model_copy(update={"breakable": Breakable()}))
+    graph.add_action(Action(subject=body_id, action="drop", height=_grid(rng, 1.0, 2.0, 0.1)))
 
 
 def _backdrop(rng: np.random.Generator) -> Backdrop:

@@ -52,9 +52,9 @@ from scenes.geometry import quat_from_euler
 from scenes.graph import SceneGraph
 from scenes.layout import lay_out
 from scenes.schema import (
-    ACTIONS, BACKDROPS, CAMERA_MOTIONS, DIRECTIONS, FLOOR_TEXTURES, MAX_BODIES, MAX_EXTENT, MAX_VELOCITY, RELATIONS,
-    SHAPES, SKIES, Action, Backdrop, Body, Camera, CameraPath, Colour, Event, Ground, Group, Light, Material, Quat,
-    Relation, Settings,
+    ACTIONS, BACKDROPS, CAMERA_MOTIONS, DIRECTIONS, FLOOR_TEXTURES, MAX_BODIES, MAX_EXTENT, MAX_PIECES, MAX_VELOCITY,
+    RELATIONS, SHAPES, SKIES, Action, Backdrop, Body, Breakable, Camera, CameraPath, Colour, Event, Ground, Group,
+    Light, Material, Quat, Relation, Settings,
     too_short_for_a_frame,
 )
 from scenes.seeding import check_seed, scene_rng
@@ -715,7 +715,17 @@ def _body_readers(script: _Script) -> dict[str, Reader]:
         "orientation": partial(_orientation, script),
         "velocity": script.vector("speed"),
         "angular_velocity": script.vector("angular speed"),
+        "breakable": partial(_breakable, script),
     }
+
+
+def _breakable(script: _Script, value: Any, where: Where) -> Breakable | None:
+    """`true` (16 pieces, breaking at its material's speed), `false`, or {pieces: 16, threshold: 3 m/s}."""
+    value, where = script.pick(value, where)
+    if isinstance(value, bool):
+        return Breakable() if value else None
+    readers = {"pieces": script.whole(2, MAX_PIECES), "threshold": script.scalar("speed")}
+    return script.record(Breakable, script.fields(value, where, readers), where)
 
 
 def _bodies(script: _Script, value: Any, where: Where) -> list[tuple[Where, Body]]:

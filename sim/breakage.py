@@ -59,7 +59,6 @@ class BreakableBody:
     fracture: Fracture
     threshold: float  # m/s of impact
     pieces: list[int] = field(default_factory=list)  # engine ids of the pieces, once broken
-    broken_at: int | None = None  # the physics step whose impact broke it
     pose_at_break: np.ndarray | None = None  # [4, 4] world_from_body when it broke
 
     @classmethod
@@ -83,7 +82,7 @@ class BreakableBody:
         impulse = sum(point[9] for point in points if uid in (point[1], point[2])) / step_hz
         return impulse / self.body.mass
 
-    def shatter(self, uid: int, client: int, step: int, make_piece) -> list[int]:
+    def shatter(self, uid: int, client: int, make_piece) -> list[int]:
         """Swap the intact engine body `uid` for its pieces (made by `make_piece(mass, shape, pose, linear,
         angular, half_extent)`); return their engine ids."""
         state = engine_state(uid, client)  # a static body's velocities read 0
@@ -99,7 +98,6 @@ class BreakableBody:
             self.pieces.append(make_piece(piece.mass, shape, pose, linear, state.angular,
                                           float(np.abs(local).max(axis=0).min())))
         self._filter_overlapping(client)
-        self.broken_at = step
         return self.pieces
 
     def _filter_overlapping(self, client: int) -> None:

@@ -227,7 +227,8 @@ def _body_material(body: Body, patterns: _BodyPatterns):
                              double_sided=body.shape == "mesh")
 
 
-def _textured_mesh(mesh: trimesh.Trimesh, material, shift: np.ndarray, frame: np.ndarray | None = None) -> pyrender.Mesh:
+def _textured_mesh(mesh: trimesh.Trimesh, material, shift: np.ndarray,
+                   frame: np.ndarray | None = None) -> pyrender.Mesh:
     """`mesh` (in its body's frame) textured by planar projection in that frame, `shift` [2] moving the texture so
     alike bodies do not look stamped from one mould; `frame` [4, 4]: the node's frame in the body's (a piece's
     principal frame), into which the surface is moved, so a piece shows its part of its body's texture."""

@@ -110,7 +110,6 @@ class World:
             self.close()
             raise
         self.index = {uid: k for k, uid in enumerate(self.ids)}
-        self.num_pieces = sum(len(b.fracture.pieces) for b in self.breakables.values())
 
     def __enter__(self) -> "World":
         return self
@@ -183,7 +182,7 @@ class World:
             p.resetBaseVelocity(uid, linear.tolist(), angular.tolist(), physicsClientId=self.client)
             return uid
 
-        for uid in breakable.shatter(self.ids[breakable.index], self.client, self.steps, make_piece):
+        for uid in breakable.shatter(self.ids[breakable.index], self.client, make_piece):
             self.index[uid] = breakable.index
         self.breaks.append((self.steps, breakable.index))
 

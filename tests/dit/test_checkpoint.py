@@ -1,6 +1,7 @@
 """Checkpoints: safetensors + JSON round trips, exact training state, atomic saves, one-line errors."""
 
 import ast
+import dataclasses
 import inspect
 import json
 import random
@@ -376,6 +377,25 @@ def test_a_model_with_a_new_branch_starts_from_a_trained_one_and_gives_its_outpu
     for depth, block in enumerate(target.dit.control["segmentation"].blocks):
         for name, tensor in block.state_dict().items():
             assert torch.equal(tensor, source.dit.blocks[depth].state_dict()[name]), (depth, name)
+
+
+def test_a_fine_tune_with_new_words_keeps_the_known_words_embeddings(tmp_path):
+    source = trained_like(tiny_generator(controls=("depth", "flow")))
+    save_generator(source, tmp_path / "source")
+    vocabulary = [*source.config.vocabulary, "breakable", "shatters"]
+    config = source.config.model_copy(update={
+        "vocabulary": vocabulary, "text": dataclasses.replace(source.config.text, vocab_size=len(vocabulary))})
+    torch.manual_seed(5)
+    target = VideoGenerator(config)
+    fresh = target.state_dict()["text_encoder.token_embedding.weight"].clone()
+    assert initialise_from(tmp_path / "source", target) == []
+    table = target.state_dict()["text_encoder.token_embedding.weight"]  # [V + 2, D]
+    known = len(source.config.vocabulary)
+    assert torch.equal(table[:known], source.state_dict()["text_encoder.token_embedding.weight"])
+    assert torch.equal(table[known:], fresh[known:])
+    for name, tensor in source.state_dict().items():
+        if name != "text_encoder.token_embedding.weight":
+            assert torch.equal(target.state_dict()[name], tensor), name
 
 
 @pytest.mark.parametrize("target, message", [

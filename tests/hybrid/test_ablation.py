@@ -101,7 +101,7 @@ def test_interval_is_the_mean_and_normal_95_percent_interval_of_finite_values():
 
 
 def test_suites_hold_library_random_and_out_of_distribution_scenes():
-    assert len(suite_scenes("library", 0)) == 18 and len(suite_scenes("random", 0)) == 10
+    assert len(suite_scenes("library", 0)) == 19 and len(suite_scenes("random", 0)) == 10
     ood = suite_scenes("ood", 0)
     assert [name for name, _ in ood] == list(OOD_PROMPTS)
     assert max(len(graph.bodies) for _, graph in ood) == 15  # more bodies than training ever drew

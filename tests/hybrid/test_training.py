@@ -7,7 +7,8 @@ import pytest
 from dit.checkpoint import load_generator, read_config
 from dit.control import control_patch
 from hybrid.cli import main
-from hybrid.dataset import DatasetSpec, write_shard
+from dit.text import Tokenizer
+from hybrid.dataset import DatasetSpec, ShardDataset, write_shard
 from hybrid.latents import autoencoder_identity
 from hybrid.training import read_recipe
 
@@ -40,7 +41,7 @@ def test_train_writes_a_checkpoint_that_loads_and_resumes(shards, tmp_path, caps
     assert "trained to step 3" in capsys.readouterr().out
 
 
-def test_a_run_started_from_a_model_keeps_its_tokenizer_also_on_other_captions(shards, tmp_path):
+def test_a_run_started_from_a_model_keeps_its_words_and_adds_those_of_new_captions(shards, tmp_path):
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(RECIPE)
     assert main(["train", "--config", str(recipe), "--data", str(shards), "--out", str(tmp_path / "source")]) == 0
@@ -49,7 +50,9 @@ def test_a_run_started_from_a_model_keeps_its_tokenizer_also_on_other_captions(s
     recipe.write_text(RECIPE.replace("train: {", f"train: {{init_from: {tmp_path / 'source'}, "))
     assert main(["train", "--config", str(recipe), "--data", str(other), "--out", str(tmp_path / "grown")]) == 0
     vocabulary = load_generator(tmp_path / "source").config.vocabulary
-    assert load_generator(tmp_path / "grown").config.vocabulary == vocabulary
+    grown = load_generator(tmp_path / "grown").config.vocabulary
+    assert grown[:len(vocabulary)] == vocabulary  # the known words keep their ids
+    assert set(Tokenizer.build(ShardDataset(other).captions()).vocabulary) <= set(grown)
     (tmp_path / "source").rename(tmp_path / "moved")  # a resume reads the run's own checkpoint, not init_from
     recipe.write_text(recipe.read_text().replace("steps: 2", "steps: 3"))
     assert main(["train", "--config", str(recipe), "--data", str(other), "--out", str(tmp_path / "grown"),

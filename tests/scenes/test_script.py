@@ -34,6 +34,7 @@ REQUIRED_SCENES = {
     "free_fall_bounce", "two_balls_collide", "ball_down_ramp", "tower_topple", "dominoes", "object_permanence",
     "left_right", "many_objects_settle", "camera_zoom_in", "camera_orbit", "thrown_parabola", "ice_vs_rubber",
     "heavy_vs_light", "ball_in_bowl", "camera_pan", "camera_track", "front_behind", "stack_on_crate",
+    "glass_shatters",
 }
 
 
