@@ -34,7 +34,9 @@ up to about v / step_hz for a few steps (13 mm in a frame of many_objects_settle
 resting on a 15 degree slope creeps ~0.5 mm/s.
 
 Cones and meshes have their centre of mass at the centre of their extents, like every other body, so one
-point per body is what scene graphs, rollouts and events talk about.
+point per body is what scene graphs, rollouts and events talk about. Breakable bodies are the exception inside
+the engine: they are simulated at their exact centre of mass and inertia (`sim.breakage`), so that their pieces
+carry their momentum, and reported at the centre of their extents like the rest.
 """
 
 import math
@@ -104,7 +106,6 @@ class World:
             ground = p.createMultiBody(0.0, slab, basePosition=[0.0, 0.0, -GROUND_HALF_EXTENTS[2]],
                                        useMaximalCoordinates=True, physicsClientId=self.client)
             self._set_material(ground, graph.ground.material, rolling=0.0)
-            self.bodies = graph.bodies
             self.ids = [ground] + [self._add_body(k, body) for k, body in enumerate(graph.bodies, 1)]
         except BaseException:
             self.close()

@@ -18,6 +18,7 @@ from scenes.graph import SceneGraph
 from scenes.schema import Body, Event, Ground, Material, Settings
 from scenes.script import LIBRARY_DIR, library_scripts, load_script, read_script
 from sim import SimError, load_rollout, save_rollout, simulate
+from sim.fracture import fracture
 from sim.rollout import GRAPH_FILE, ROLLOUT_FILE
 from sim.shapes import body_mesh
 from sim.world import World
@@ -246,7 +247,8 @@ def surface_points(body: Body) -> np.ndarray:
 
 
 def lowest_points(graph: SceneGraph, rollout) -> np.ndarray:
-    """[T + 1, N] height of each body's lowest surface point (static bodies: +inf)."""
+    """[T + 1, N] height of each body's lowest surface point, or once it broke its lowest piece's (static bodies:
+    +inf)."""
     lowest = np.full(rollout.positions.shape[:2], np.inf)
     for k, body in enumerate(graph.bodies):
         if body.static or body.shape == "plane":
@@ -254,6 +256,23 @@ def lowest_points(graph: SceneGraph, rollout) -> np.ndarray:
         points = surface_points(body)
         for i, (position, orientation) in enumerate(zip(rollout.positions[:, k], rollout.orientations[:, k])):
             lowest[i, k] = (points @ rotation_matrix(orientation)[2] + position[2]).min()
+        broken = rollout.broken_from(k + 1)
+        if broken is not None:
+            lowest[broken:, k] = _lowest_piece(graph, rollout, k + 1)[broken:]
+    return lowest
+
+
+def _lowest_piece(graph: SceneGraph, rollout, k: int) -> np.ndarray:
+    """[T + 1] height of the lowest point of breakable body k's pieces (k = 1..N)."""
+    pieces = fracture(graph.bodies[k - 1], graph.settings.seed, k).pieces
+    rows = np.flatnonzero(rollout.piece_parent == k)
+    lowest = np.full(rollout.positions.shape[0], np.inf)
+    for piece, row in zip(pieces, rows):
+        frame = piece.mass.frame  # [4, 4] body_from_piece
+        local = (piece.mesh.vertices - frame[:3, 3]) @ frame[:3, :3]  # [V, 3] in the piece's frame
+        for i, (position, orientation) in enumerate(zip(rollout.piece_positions[:, row],
+                                                        rollout.piece_orientations[:, row])):
+            lowest[i] = min(lowest[i], (local @ rotation_matrix(orientation)[2] + position[2]).min())
     return lowest
 
 
