@@ -68,6 +68,20 @@ def findings(results: dict[str, dict]) -> list[str]:
     return [f"- {line}" for line in lines]
 
 
+def scene_table(result: dict, metric: str = "mask_iou") -> list[str]:
+    """Markdown rows: one per scene, the mean of `metric` over its seeds under each variant."""
+    variants = list(result["summary"])
+    lines = ["| scene | " + " | ".join(variants) + " |", "| --- |" + " --- |" * len(variants)]
+    for scene in dict.fromkeys(row["scene"] for row in result["rows"]):
+        cells = []
+        for variant in variants:
+            values = [row[metric] for row in result["rows"] if row["scene"] == scene and row["variant"] == variant
+                      and row.get(metric) is not None and math.isfinite(row[metric])]
+            cells.append(number(sum(values) / len(values)) if values else "n/a")
+        lines.append(f"| {scene} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def setting(rows: list[dict]) -> str:
     models = sorted({row["model_sha256"][:8] for row in rows})
     frames = sorted({str(row["num_frames"] or "scene length") for row in rows})
@@ -134,7 +148,7 @@ def report(folders: list[Path], out: Path) -> str:
         text += ["", f"## {SUITE_TITLES.get(suite, suite)}: {scenes} scenes, {len(result['rows'])} runs", "",
                  "Each cell: mean [95 % interval] over the runs where the metric is defined.", "",
                  report_table(result["summary"]), "", physics_iq_line(result["physics_iq_score"]), "",
-                 f"![{suite}]({assets.name}/{suite}.png)"]
+                 f"![{suite}]({assets.name}/{suite}.png)", "", "Mask IoU per scene:", "", *scene_table(result)]
     body = "\n".join(text) + "\n"
     write_atomically(out, lambda temporary: temporary.write_text(body))
     return body

@@ -178,6 +178,11 @@ def test_the_ablation_page_is_written_from_the_runs(tmp_path, tiny_model, small_
         (tmp_path / "library" / "results.json").read_text()
     assert "kinema ablate --suite ood --seeds 1 --variants none,first-frame,depth,flow,all --frames 4" in page
     assert "of single branches, `" in page
+    scene = library["rows"][0]["scene"]  # each scene's IoU under each variant, averaged over its seeds
+    values = [row["mask_iou"] for row in library["rows"] if row["scene"] == scene and row["variant"] == "none"]
+    finite = [value for value in values if value is not None and math.isfinite(value)]
+    cell = f"{sum(finite) / len(finite):.3g}" if finite else "n/a"
+    assert f"| {scene} | {cell} |" in page
     with pytest.raises(SystemExit) as error:
         report_main([str(tmp_path / "nothing")])
     assert error.value.code == 2
