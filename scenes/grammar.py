@@ -47,6 +47,7 @@ class _Phrases(BaseModel):
     silent_words: list[str]
     breaking_words: list[str]
     smashing_words: list[str]
+    breakable_adjectives: list[str]
     into_pieces: list[str]
     breaking_places: list[str]
     superlatives: list[str]
@@ -124,6 +125,7 @@ HEIGHT_PHRASES: dict[Phrase, float] = dict(sorted(((_phrase(text), metres) for t
                                                   in _TABLES.height_phrases.items()), key=lambda item: -len(item[0])))
 BREAKING_WORDS = set(_TABLES.breaking_words)
 SMASHING_WORDS = set(_TABLES.smashing_words)
+BREAKABLE_ADJECTIVES = set(_TABLES.breakable_adjectives)
 INTO_PIECES: list[Phrase] = _longest_first(_TABLES.into_pieces)
 BREAKING_PLACES = set(_TABLES.breaking_places)
 SUPERLATIVES = set(_TABLES.superlatives)
@@ -147,7 +149,7 @@ def grammar_words() -> set[str]:
     words = STOPWORDS | COPULAS | ADVERBS | PARTICLES | CONNECTORS | set(MOTION_VERBS) | set(IMPERATIVES)
     words |= PASSIVE_FORMS | OCCLUSION_VERBS | SIZE_AFTER_WORDS | STEP_WORDS | set(REPEAT_WORDS) | COMPARATIVES
     words |= SUPERLATIVES | BREAKING_WORDS | ACTIVE_PUSHES | set(GROUP_WORDS) | PART_WORDS | CAMERA_COMMANDS
-    words |= GROUND_WORDS | SMASHING_WORDS | BREAKING_PLACES
+    words |= GROUND_WORDS | SMASHING_WORDS | BREAKING_PLACES | BREAKABLE_ADJECTIVES
     for table in (INTO_PIECES, OPENINGS, NO_OP_PHRASES, VIEW_PHRASES, FORMATIONS, SEQUENCE_WORDS, IN_TURN_PHRASES,
                   list(HEIGHT_PHRASES), [phrase for phrase, _ in RELATION_PHRASES]):
         words |= {word for phrase in table for word in phrase}

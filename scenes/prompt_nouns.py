@@ -9,7 +9,7 @@ from scenes.bodies import add_bodies, colour, material, scaled_size
 from scenes.caption import backdrop_phrase
 from scenes.errors import SceneError
 from scenes.grammar import (
-    ADVERBS, CONNECTORS, COPULAS, GROUND_WORDS, GROUP_WORDS, IN_TURN_PHRASES, MOTION_VERBS,
+    ADVERBS, BREAKABLE_ADJECTIVES, CONNECTORS, COPULAS, GROUND_WORDS, GROUP_WORDS, IN_TURN_PHRASES, MOTION_VERBS,
     PARTICIPLE_MOTIONS, PART_WORDS, SIZE_AFTER_WORDS,
 )
 from scenes.prompt_reader import BACKDROP, GROUND, TokenReader
@@ -345,7 +345,7 @@ class NounPhrases(TokenReader):
         return None
 
     def _modifiers(self) -> dict:
-        """Adjectives before a noun: size, colour, material, mass, static, explicit length."""
+        """Adjectives before a noun: size, colour, material, mass, static, breakable, explicit length."""
         found: dict = {}
         while True:
             word = self.peek()
@@ -357,6 +357,8 @@ class NounPhrases(TokenReader):
                 self.i -= 2
                 found["mass"] = self.measure("mass", "a mass", *vocab.MASS_RANGE)  # "a 0.5 kg ball"
                 continue
+            elif word in BREAKABLE_ADJECTIVES and self._describes_next():
+                found["breakable"] = word  # "a fragile vase": it breaks if it must (and only if it can)
             elif self._describes_next() and self.skip_describing_word():  # "the same toy car"
                 continue
             elif word in SIZE_AFTER_WORDS and word not in vocab.SIZE_WORDS:
@@ -578,6 +580,8 @@ class NounPhrases(TokenReader):
         for body_id in ids if "motion" in modifiers else []:  # a bouncing ball falls and bounces
             self._add_action(Action(subject=body_id, action="drop" if modifiers["motion"] == "bounce"
                                     else modifiers["motion"]))
+        for body_id in ids if "breakable" in modifiers else []:
+            self.breaking.setdefault(body_id, modifiers["breakable"])
         return ids
 
     def _draw_colour(self) -> str:

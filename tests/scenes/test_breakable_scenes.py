@@ -27,6 +27,8 @@ def breakable_nouns(prompt: str) -> set[str]:
     ("a hammer smashes the plate to bits", {"plate"}),
     ("a bottle falls from 2 m. it shatters.", {"bottle"}),
     ("an ice cube falls from 3 m and smashes into pieces", {"cube"}),
+    ("a fragile glass vase falls from 1 m", {"vase"}),
+    ("a brittle plate on a table", {"plate"}),
 ])
 def test_breaking_words_make_brittle_bodies_breakable(prompt, nouns):
     assert breakable_nouns(prompt) == nouns
@@ -45,7 +47,8 @@ def test_a_breaking_agent_hits_what_it_breaks():
 
 
 @pytest.mark.parametrize("prompt, noun", [("a rubber ball shatters", "ball"), ("a wooden crate breaks", "crate"),
-                                          ("a metal can falls and smashes into pieces", "can")])
+                                          ("a metal can falls and smashes into pieces", "can"),
+                                          ("a fragile rubber ball bounces", "ball")])
 def test_asking_an_unbreakable_body_to_break_is_one_clear_error(prompt, noun):
     with pytest.raises(SceneError, match=f"the {noun} is .*, which does not break; kinema breaks glass"):
         parse_prompt(prompt, seed=0)
