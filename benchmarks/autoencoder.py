@@ -16,7 +16,6 @@ import contextlib
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))  # the dit package, not benchmarks/dit.py beside t
 
 import torch  # noqa: E402
 
+from benchmarks.timing import best_seconds  # noqa: E402
 from dit.autoencoder import FrameAutoencoder  # noqa: E402
 from dit.autoencoder_train import AutoencoderRecipe  # noqa: E402
 from fileio import write_atomically  # noqa: E402
@@ -31,17 +31,6 @@ from fileio import write_atomically  # noqa: E402
 FRAMES, SIZE = 16, 256
 DECODE_BAR_S = 1.5
 RECIPE = ROOT / "recipes" / "autoencoder.yaml"
-
-
-def time_call(function, repeats: int) -> float:
-    """Best wall time of `repeats` calls after one warm-up call, in seconds."""
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def timings(model: FrameAutoencoder, repeats: int) -> list[dict]:
@@ -65,7 +54,8 @@ def timings(model: FrameAutoencoder, repeats: int) -> list[dict]:
         if nchw:
             model.to(memory_format=torch.contiguous_format)
         with context():
-            rows.append({"way": name, "encode_s": time_call(encode, repeats), "decode_s": time_call(decode, repeats)})
+            rows.append({"way": name, "encode_s": best_seconds(encode, repeats, warm_up=True),
+                         "decode_s": best_seconds(decode, repeats, warm_up=True)})
         if nchw:
             model.to(memory_format=torch.channels_last)
     return rows

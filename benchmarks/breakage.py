@@ -18,30 +18,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "sim"))  # the momentum the conservation test computes
 
 import numpy as np  # noqa: E402
 
+from benchmarks.timing import best_seconds  # noqa: E402
 from fileio import write_atomically  # noqa: E402
 from scenes.graph import SceneGraph  # noqa: E402
 from scenes.parser import parse_prompt  # noqa: E402
 from scenes.script import load_script  # noqa: E402
 from sim import render, simulate  # noqa: E402
 from sim.fracture import fracture  # noqa: E402
-from sim.transforms import rotation_matrices  # noqa: E402
 from sim.world import World  # noqa: E402
+from test_breakage import intact_momentum, pieces_momentum  # noqa: E402
 
 PROMPTS = {"glass dropped 1.5 m": "a glass falls from 1.5 m and shatters",
            "plate dropped 1 m": "a plate falls from 1 m and breaks into pieces",
            "bottle dropped 2 m": "a bottle falls from 2 m and shatters"}
-
-
-def best_s(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def unbreakable(graph: SceneGraph) -> SceneGraph:
@@ -54,26 +47,9 @@ def unbreakable(graph: SceneGraph) -> SceneGraph:
 def momentum_error(graph: SceneGraph, k: int) -> tuple[float, float]:
     """Relative linear and angular momentum errors of body k's pieces just after a break against it just before."""
     with World(graph) as world:
-        whole = world.breakables[k].fracture.whole
-        before = world.state()
-        rotation = rotation_matrices(before.orientations[k - 1])
-        centre = before.positions[k - 1] + rotation @ whole.centre
-        velocity = before.linear_velocity[k - 1] + np.cross(before.angular_velocity[k - 1],
-                                                            centre - before.positions[k - 1])
-        axes = rotation @ whole.axes
-        linear = whole.mass * velocity
-        angular = whole.mass * np.cross(centre, velocity) + axes @ np.diag(whole.moments) @ axes.T @ \
-            before.angular_velocity[k - 1]
+        linear, angular = intact_momentum(world, k)
         world.shatter(k)
-        after = world.state()
-        pieces = world.breakables[k].fracture.pieces
-        masses = np.array([piece.mass.mass for piece in pieces])  # [P]
-        rotations = rotation_matrices(after.piece_orientations)  # [P, 3, 3]
-        spin = np.einsum("pij,pj,pkj,pk->pi", rotations, np.array([piece.mass.moments for piece in pieces]),
-                         rotations, after.piece_angular_velocity)
-        linear_after = masses @ after.piece_linear_velocity
-        angular_after = (masses[:, None] * np.cross(after.piece_positions, after.piece_linear_velocity)).sum(0) + \
-            spin.sum(0)
+        linear_after, angular_after = pieces_momentum(world, k)
     return (float(np.linalg.norm(linear_after - linear) / np.linalg.norm(linear)),
             float(np.linalg.norm(angular_after - angular) / np.linalg.norm(angular)))
 
@@ -92,7 +68,7 @@ def spinning(graph: SceneGraph, k: int) -> SceneGraph:
 def measure(name: str, graph: SceneGraph, size: int, repeats: int) -> dict:
     k = next(k for k, body in enumerate(graph.bodies, 1) if body.breakable)
     fresh_seed = int(time.time_ns() % 2**32)  # pieces of a seed not cut before: the time of cutting, not reading
-    cut = best_s(lambda: fracture(graph.bodies[k - 1], fresh_seed, k), 1)
+    cut = best_seconds(lambda: fracture(graph.bodies[k - 1], fresh_seed, k), 1)
     rollout = simulate(graph)
     whole = unbreakable(graph)
     linear, angular = momentum_error(spinning(graph, k), k)
@@ -100,10 +76,10 @@ def measure(name: str, graph: SceneGraph, size: int, repeats: int) -> dict:
         "scene": name, "pieces": int((rollout.piece_parent == k).sum()),
         "break_frame": rollout.broken_from(k), "frames": rollout.num_frames,
         "fracture_s": cut,
-        "simulate_s": best_s(lambda: simulate(graph), repeats),
-        "simulate_unbreakable_s": best_s(lambda: simulate(whole), repeats),
-        "render_s": best_s(lambda: render(rollout, graph, size=size), repeats),
-        "render_unbreakable_s": best_s(lambda: render(simulate(whole), whole, size=size), repeats),
+        "simulate_s": best_seconds(lambda: simulate(graph), repeats),
+        "simulate_unbreakable_s": best_seconds(lambda: simulate(whole), repeats),
+        "render_s": best_seconds(lambda: render(rollout, graph, size=size), repeats),
+        "render_unbreakable_s": best_seconds(lambda: render(simulate(whole), whole, size=size), repeats),
         "linear_momentum_error": linear, "angular_momentum_error": angular,
     }
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the dit package,
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks.timing import best_seconds  # noqa: E402
 from fileio import write_atomically  # noqa: E402
 from scenes.bodies import add_bodies, colour, material  # noqa: E402
 from scenes.graph import SceneGraph  # noqa: E402
@@ -43,22 +44,12 @@ def falling_bodies(count: int) -> SceneGraph:
     return lay_out(graph, scene_rng(0, "layout"))
 
 
-def time_call(function, repeats: int = 1) -> float:
-    """Best wall time of `repeats` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def physics(counts: list[int]) -> list[dict]:
     rows = []
     for count in counts:
         graph = falling_bodies(count)
         seconds, step_hz = graph.settings.duration, 240
-        elapsed = time_call(lambda: simulate(graph, seconds=seconds, fps=8, step_hz=step_hz))
+        elapsed = best_seconds(lambda: simulate(graph, seconds=seconds, fps=8, step_hz=step_hz))
         steps = seconds * step_hz
         rows.append({"bodies": count, "rollout_s": elapsed, "steps_per_s": steps / elapsed,
                      "times_real_time": seconds / elapsed})
@@ -72,8 +63,8 @@ def rendering(sizes: list[int], frames: int) -> list[dict]:
     rollout = simulate(graph, seconds=frames / 8, fps=8)
     rows = []
     for size in sizes:
-        total = time_call(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=5)
-        flat = time_call(lambda: render(rollout, graph, size=size, aspect="1:1", shadows=False), repeats=5)
+        total = best_seconds(lambda: render(rollout, graph, size=size, aspect="1:1"), repeats=5)
+        flat = best_seconds(lambda: render(rollout, graph, size=size, aspect="1:1", shadows=False), repeats=5)
         timings = render_stage_timings(rollout, graph, size)
         rows.append({"size": size, "frames": rollout.num_frames, "ms_per_frame_all_maps": 1000 * total / frames,
                      "ms_per_frame_all_maps_without_shadows": 1000 * flat / frames,
@@ -143,7 +134,7 @@ def end_to_end() -> dict:
         rollout = simulate(graph, seconds=frames / fps, fps=fps)
         render(rollout, graph, size=128, aspect="1:1")
 
-    elapsed = time_call(run, repeats=2)
+    elapsed = best_seconds(run, repeats=2)
     return {"frames": frames, "size": 128, "seconds": elapsed, "frames_per_s": frames / elapsed,
             "s_per_frame": elapsed / frames}
 

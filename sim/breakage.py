@@ -37,6 +37,10 @@ class EngineState:
     linear: np.ndarray  # [3] m/s of the centre of mass
     angular: np.ndarray  # [3] rad/s
 
+    def velocity_at(self, point: np.ndarray) -> np.ndarray:
+        """[3] m/s of the body's material point at world `point` [3]: v + w x r."""
+        return self.linear + np.cross(self.angular, point - self.pose[:3, 3])
+
 
 def engine_state(uid: int, client: int) -> EngineState:
     position, orientation = p.getBasePositionAndOrientation(uid, physicsClientId=client)
@@ -70,6 +74,10 @@ class BreakableBody:
         """[4, 4] the intact body's principal frame in its own frame."""
         return self.fracture.whole.frame
 
+    def world_from_body(self, state: EngineState) -> np.ndarray:
+        """[4, 4] the body's own frame (the centre of its extents) of the intact engine body in `state`."""
+        return state.pose @ np.linalg.inv(self.body_from_engine)
+
     def collision_shape(self, client: int) -> int:
         """The intact body's compound of its pieces' hulls, in its principal frame."""
         engine_from_body = np.linalg.inv(self.body_from_engine)
@@ -86,16 +94,13 @@ class BreakableBody:
         """Swap the intact engine body `uid` for its pieces (made by `make_piece(mass, shape, pose, linear,
         angular, half_extent)`); return their engine ids."""
         state = engine_state(uid, client)  # a static body's velocities read 0
-        world_from_body = self.pose_at_break = state.pose @ np.linalg.inv(self.body_from_engine)
+        world_from_body = self.pose_at_break = self.world_from_body(state)
         p.removeBody(uid, physicsClientId=client)
         for piece in self.fracture.pieces:
-            frame = piece.mass.frame  # [4, 4] body_from_piece
-            hull = piece.mesh.convex_hull
-            local = (hull.vertices - frame[:3, 3]) @ frame[:3, :3]  # [V, 3] in the piece's principal frame
+            local = piece.mass.local(piece.mesh.convex_hull.vertices)  # [V, 3] in the piece's principal frame
             shape = p.createCollisionShape(p.GEOM_MESH, vertices=local.tolist(), physicsClientId=client)
-            pose = world_from_body @ frame
-            linear = state.linear + np.cross(state.angular, pose[:3, 3] - state.pose[:3, 3])
-            self.pieces.append(make_piece(piece.mass, shape, pose, linear, state.angular,
+            pose = world_from_body @ piece.mass.frame
+            self.pieces.append(make_piece(piece.mass, shape, pose, state.velocity_at(pose[:3, 3]), state.angular,
                                           float(np.abs(local).max(axis=0).min())))
         self._filter_overlapping(client)
         return self.pieces
@@ -106,4 +111,3 @@ class BreakableBody:
                 points = p.getClosestPoints(a, b, distance=0.0, physicsClientId=client)
                 if any(point[8] < -OVERLAP for point in points):
                     p.setCollisionFilterPair(a, b, -1, -1, 0, physicsClientId=client)
-

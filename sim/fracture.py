@@ -29,6 +29,7 @@ from scenes.proxies import write_parts
 from scenes.schema import Body
 from scenes.seeding import scene_rng
 from sim.errors import SimError
+from sim.meshes import solid_mesh
 
 MIN_PIECE_FRACTION = 0.01  # of the body's volume: smaller chunks join their nearest piece
 FRACTURE_VERSION = 1  # bump when the recipe changes, so stale caches are not read
@@ -49,6 +50,10 @@ class MassProperties:
         frame = np.eye(4)
         frame[:3, :3], frame[:3, 3] = self.axes, self.centre
         return frame
+
+    def local(self, points: np.ndarray) -> np.ndarray:
+        """[K, 3] `points` [K, 3] of the solid's frame in its principal frame."""
+        return (points - self.centre) @ self.axes
 
     def inertia(self) -> np.ndarray:
         """[3, 3] inertia tensor about the centre, in the solid's frame."""
@@ -73,8 +78,6 @@ class Fracture:
 
 def fracture(body: Body, scene_seed: int, index: int) -> Fracture:
     """The pieces of breakable `body`, the `index`-th body (1..N) of a scene of seed `scene_seed`."""
-    from sim.meshes import solid_mesh  # sim.meshes imports the renderer's helpers; only the triangles are needed
-
     if body.breakable is None:
         raise ValueError(f"{body.id} is not breakable")
     mesh = solid_mesh(body)
@@ -88,7 +91,7 @@ def fracture(body: Body, scene_seed: int, index: int) -> Fracture:
 
 @lru_cache(maxsize=64)
 def _cached(key: str, mass: float) -> Fracture:
-    arrays_file, parts_file = _cache_dir() / f"{key}.npz", _cache_dir() / f"{key}.obj"
+    arrays_file, parts_file = _files(key)
     with np.load(arrays_file, allow_pickle=False) as data:
         vertices, faces, vertex_counts, face_counts = (data[name] for name in
                                                        ("vertices", "faces", "vertex_counts", "face_counts"))
@@ -101,7 +104,7 @@ def _cached(key: str, mass: float) -> Fracture:
 
 
 def _load(key: str, body: Body, mesh: trimesh.Trimesh, seed: int) -> Fracture:
-    arrays_file, parts_file = _cache_dir() / f"{key}.npz", _cache_dir() / f"{key}.obj"
+    arrays_file, parts_file = _files(key)
     if not (arrays_file.is_file() and parts_file.is_file()):
         meshes = cut(mesh, body.breakable.pieces, np.random.default_rng(seed))
 
@@ -212,6 +215,11 @@ def _principal(mass: float, centre: np.ndarray, inertia: np.ndarray) -> MassProp
     if np.linalg.det(axes) < 0:
         axes[:, 2] = -axes[:, 2]
     return MassProperties(mass=mass, centre=centre, axes=axes, moments=np.maximum(moments, 1e-12 * mass))
+
+
+def _files(key: str) -> tuple[Path, Path]:
+    """The cached npz of a fracture's pieces and the OBJ of their hulls."""
+    return _cache_dir() / f"{key}.npz", _cache_dir() / f"{key}.obj"
 
 
 def _cache_dir() -> Path:

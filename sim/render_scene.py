@@ -23,7 +23,7 @@ from sim.appearance import (
 )
 from sim.camera import CameraTrack
 from sim.errors import SimError
-from sim.fracture import Fracture, fracture
+from sim.fracture import Fracture, MassProperties, fracture
 from sim.gl import pyrender
 from sim.meshes import body_mesh, textured_surface
 from sim.rollout import Rollout
@@ -73,8 +73,7 @@ class RenderScene:
             material = _body_material(body, patterns)
             shift = scene_rng(seed, "body_texture", k).random(2)  # [2] texture offset, shared with its pieces
             self.body_nodes.append(self.scene.add(_textured_mesh(body_mesh(body), material, shift)))
-            self.piece_nodes += [self.scene.add(_textured_mesh(piece.mesh.smooth_shaded, material, shift,
-                                                               piece.mass.frame))
+            self.piece_nodes += [self.scene.add(_textured_mesh(piece.mesh.smooth_shaded, material, shift, piece.mass))
                                  for piece in (fractures[k + 1].pieces if k + 1 in fractures else ())]
         self.broken_from = {k: rollout.broken_from(k) for k in fractures}  # body k -> first frame in pieces
         self.piece_parent = rollout.piece_parent
@@ -228,13 +227,13 @@ def _body_material(body: Body, patterns: _BodyPatterns):
 
 
 def _textured_mesh(mesh: trimesh.Trimesh, material, shift: np.ndarray,
-                   frame: np.ndarray | None = None) -> pyrender.Mesh:
+                   piece: MassProperties | None = None) -> pyrender.Mesh:
     """`mesh` (in its body's frame) textured by planar projection in that frame, `shift` [2] moving the texture so
-    alike bodies do not look stamped from one mould; `frame` [4, 4]: the node's frame in the body's (a piece's
-    principal frame), into which the surface is moved, so a piece shows its part of its body's texture."""
+    alike bodies do not look stamped from one mould; for a `piece`, the surface is moved into its principal frame
+    (the node's), so a piece shows its part of its body's texture."""
     positions, normals, uv = textured_surface(mesh, BODY_TEXTURE_PERIOD)
-    if frame is not None:
-        positions, normals = (positions - frame[:3, 3]) @ frame[:3, :3], normals @ frame[:3, :3]
+    if piece is not None:
+        positions, normals = piece.local(positions), normals @ piece.axes
     return pyrender.Mesh([pyrender.Primitive(positions=positions, normals=normals, texcoord_0=uv + shift,
                                              material=material)])
 

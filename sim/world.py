@@ -212,9 +212,8 @@ class World:
             return (position, orientation, *p.getBaseVelocity(self.ids[k], physicsClientId=self.client))
         if not breakable.pieces:
             state = engine_state(self.ids[k], self.client)
-            pose = state.pose @ np.linalg.inv(breakable.body_from_engine)
-            linear = state.linear + np.cross(state.angular, pose[:3, 3] - state.pose[:3, 3])
-            return pose[:3, 3], quaternion(pose), linear, state.angular
+            pose = breakable.world_from_body(state)
+            return pose[:3, 3], quaternion(pose), state.velocity_at(pose[:3, 3]), state.angular
         masses = np.array([piece.mass.mass for piece in breakable.fracture.pieces])  # [P]
         states = [engine_state(uid, self.client) for uid in breakable.pieces]
         centre = masses @ np.array([s.pose[:3, 3] for s in states]) / masses.sum()
@@ -230,13 +229,8 @@ class World:
             states = [engine_state(uid, self.client) for uid in breakable.pieces]
             return [(s.pose[:3, 3], quaternion(s.pose), s.linear, s.angular) for s in states]
         state = engine_state(self.ids[breakable.index], self.client)
-        world_from_body = state.pose @ np.linalg.inv(breakable.body_from_engine)
-        rows = []
-        for piece in breakable.fracture.pieces:
-            pose = world_from_body @ piece.mass.frame
-            linear = state.linear + np.cross(state.angular, pose[:3, 3] - state.pose[:3, 3])
-            rows.append((pose[:3, 3], quaternion(pose), linear, state.angular))
-        return rows
+        poses = [breakable.world_from_body(state) @ piece.mass.frame for piece in breakable.fracture.pieces]
+        return [(pose[:3, 3], quaternion(pose), state.velocity_at(pose[:3, 3]), state.angular) for pose in poses]
 
     def contacts(self) -> np.ndarray:
         """[C, 3] rows (body a, body b, total normal force in N over their contact points) of the last step.

@@ -55,10 +55,30 @@ def test_pieces_are_seeded_by_the_scene_and_cached():
     assert first.parts_file.is_file()
 
 
-def _momentum(masses, inertias, positions, orientations, linear, angular):
-    """Linear [3] and angular momentum about the origin [3] of rigid bodies (principal moments [P, 3])."""
-    rotations = rotation_matrices(orientations)  # [P, 3, 3]
-    spin = np.einsum("pij,pj,pkj,pk->pi", rotations, inertias, rotations, angular)  # R I R^T w
+def intact_momentum(world: World, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Linear [3] and angular momentum about the origin [3] of intact breakable body k (1..N), from its state in
+    the body's own frame and its exact mass properties."""
+    whole = world.breakables[k].fracture.whole
+    state = world.state()
+    rotation = rotation_matrices(state.orientations[k - 1])
+    centre = state.positions[k - 1] + rotation @ whole.centre
+    spin = state.angular_velocity[k - 1]
+    velocity = state.linear_velocity[k - 1] + np.cross(spin, centre - state.positions[k - 1])
+    axes = rotation @ whole.axes
+    return whole.mass * velocity, whole.mass * np.cross(centre, velocity) + axes @ np.diag(whole.moments) @ axes.T @ spin
+
+
+def pieces_momentum(world: World, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Linear [3] and angular momentum about the origin [3] of the pieces of broken body k (1..N)."""
+    pieces = world.breakables[k].fracture.pieces
+    start = sum(len(other.fracture.pieces) for j, other in world.breakables.items() if j < k)  # pieces go by body
+    rows = slice(start, start + len(pieces))
+    state = world.state()
+    masses = np.array([piece.mass.mass for piece in pieces])  # [P]
+    rotations = rotation_matrices(state.piece_orientations[rows])  # [P, 3, 3]
+    spin = np.einsum("pij,pj,pkj,pk->pi", rotations, np.array([piece.mass.moments for piece in pieces]), rotations,
+                     state.piece_angular_velocity[rows])  # R I R^T w
+    linear, positions = state.piece_linear_velocity[rows], state.piece_positions[rows]
     return masses @ linear, (masses[:, None] * np.cross(positions, linear)).sum(0) + spin.sum(0)
 
 
@@ -71,30 +91,18 @@ def test_linear_and_angular_momentum_carry_across_the_break_to_rounding():
     with World(graph) as world:
         for _ in range(5):
             world.step()
-        whole = world.breakables[1].fracture.whole
         uid = world.ids[1]
         assert p.getDynamicsInfo(uid, -1, physicsClientId=world.client)[0] == pytest.approx(made.mass)
-        before = world.state()
-        rotation = rotation_matrices(before.orientations[0])
-        centre = before.positions[0] + rotation @ whole.centre
-        velocity = before.linear_velocity[0] + np.cross(before.angular_velocity[0], centre - before.positions[0])
-        axes = rotation @ whole.axes
-        linear_before = made.mass * velocity
-        angular_before = made.mass * np.cross(centre, velocity) + \
-            axes @ np.diag(whole.moments) @ axes.T @ before.angular_velocity[0]
+        linear_before, angular_before = intact_momentum(world, 1)
         world.shatter(1)
         pieces = world.breakables[1].fracture.pieces
-        masses = np.array([piece.mass.mass for piece in pieces])
-        inertias = np.array([piece.mass.moments for piece in pieces])
         for piece, piece_uid in zip(pieces, world.breakables[1].pieces):  # PyBullet holds the same mass properties
             mass, _, inertia = p.getDynamicsInfo(piece_uid, -1, physicsClientId=world.client)[:3]
             assert mass == pytest.approx(piece.mass.mass) and np.allclose(inertia, piece.mass.moments, rtol=1e-6)
         # At the break, then a step later in free flight (Bullet's implicit gyroscopic step keeps the angular
         # momentum of a tumbling body only to about 1e-6).
         for angular_tolerance in (1e-9, 1e-5):
-            after = world.state()
-            linear, angular = _momentum(masses, inertias, after.piece_positions, after.piece_orientations,
-                                        after.piece_linear_velocity, after.piece_angular_velocity)
+            linear, angular = pieces_momentum(world, 1)
             assert np.linalg.norm(linear - linear_before) <= 1e-12 * np.linalg.norm(linear_before)
             assert np.linalg.norm(angular - angular_before) <= angular_tolerance * np.linalg.norm(angular_before)
             world.step()

@@ -268,8 +268,7 @@ def _lowest_piece(graph: SceneGraph, rollout, k: int) -> np.ndarray:
     rows = np.flatnonzero(rollout.piece_parent == k)
     lowest = np.full(rollout.positions.shape[0], np.inf)
     for piece, row in zip(pieces, rows):
-        frame = piece.mass.frame  # [4, 4] body_from_piece
-        local = (piece.mesh.vertices - frame[:3, 3]) @ frame[:3, :3]  # [V, 3] in the piece's frame
+        local = piece.mass.local(piece.mesh.vertices)  # [V, 3] in the piece's frame
         for i, (position, orientation) in enumerate(zip(rollout.piece_positions[:, row],
                                                         rollout.piece_orientations[:, row])):
             lowest[i] = min(lowest[i], (local @ rotation_matrix(orientation)[2] + position[2]).min())
