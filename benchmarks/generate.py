@@ -42,7 +42,8 @@ def main() -> None:
 
     import torch
     torch.set_num_threads(args.threads)
-    from hybrid.generation import generate, pipeline, video_size
+    from hybrid.generation import generate, pipeline
+    from hybrid.pipeline import video_size
     from hybrid.metrics import psnr
 
     precisions = ("fp32", "bf16") if args.bf16 else ("fp32",)

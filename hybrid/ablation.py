@@ -26,7 +26,8 @@ from hybrid.evaluate import HELD_OUT_SEED
 from hybrid.metrics import BETTER, score_all
 from hybrid.npz import save_npz
 from hybrid.physics_iq import Takes, dataset_score, unscored
-from hybrid.pipeline import Pipeline, PipelineOutput
+from hybrid.backends import check_request, load_backend
+from hybrid.pipeline import PipelineOutput
 from hybrid.preview import label_columns
 from hybrid.second_take import second_take
 from hybrid.video import write_video
@@ -40,7 +41,8 @@ from fileio import write_atomically
 
 # variant -> control branches; "all" (None) is every branch the model has; "first-frame" has none but starts
 # from the simulator's first frame (PINNED)
-VARIANTS = {"none": (), "first-frame": (), **{name: (name,) for name in BRANCHES}, "all": None}
+# (layout: the wan-vace backend's outline video; kinema's model has no such branch)
+VARIANTS = {"none": (), "first-frame": (), **{name: (name,) for name in (*BRANCHES, "layout")}, "all": None}
 PINNED = {"first-frame"}  # variants given the simulator's first frame (image-to-video) and no controls
 RANDOM_SCENES = 10
 MAX_SEEDS = 100  # seeds per scene and variant: 100 already makes 10,800 runs of the library suite
@@ -85,10 +87,13 @@ def suite_scenes(suite: str, seed: int) -> list[tuple[str, SceneGraph]]:
 
 def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None = None, seeds: int = 1,
            out: str | Path = "runs/ablation", model: str | Path = "default", num_frames: int | None = None,
-           steps: int = 20, device: str = "cpu", progress: bool = False) -> AblationTable:
+           steps: int | None = None, device: str = "cpu", progress: bool = False, backend: str = "kinema",
+           resolution: str | None = None) -> AblationTable:
     """Run (or resume) every scene x variant x seed of `suite` into `out` and write its tables, report, plots and
-    grid videos; returns the table. `variants` defaults to none, first-frame, each of the model's branches alone
-    and all; `num_frames` defaults to each scene's duration at 8 fps."""
+    grid videos; returns the table. `backend` and `model` choose the model (`hybrid.backends`). `variants`
+    defaults to none, first-frame, each of the model's controls alone and (where it combines them) all;
+    `num_frames` to each scene's duration at the model's fps (8 for kinema, 16 for wan-vace), `steps` to its
+    own, `resolution` to its own (square for kinema, 16:9 for wan-vace)."""
     if variants is not None:
         unknown = [v for v in variants if v not in VARIANTS]
         if unknown or not variants:
@@ -97,13 +102,21 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
     if isinstance(seeds, bool) or not (isinstance(seeds, int) and 1 <= seeds <= MAX_SEEDS):
         raise GenerationError(f"seeds must be a whole number from 1 to {MAX_SEEDS}, got {seeds!r}")
     out = Path(out)
-    pipe = Pipeline.from_pretrained(model, device=device)
-    variants = ("none", "first-frame", *pipe.branches, "all") if variants is None else tuple(variants)
+    check_request(backend, resolution)
+    pipe = load_backend(backend, model, device)
+    if variants is None:
+        variants = ("none", "first-frame", *pipe.branches, *(("all",) if pipe.combines_controls else ()))
+    variants = tuple(variants)
     lacking = [v for v in variants if VARIANTS[v] and any(name not in pipe.branches for name in VARIANTS[v])]
     if lacking:
         raise GenerationError(f"the model has no {', '.join(lacking)} branch (it has {', '.join(pipe.branches)}); "
                               f"leave {', '.join(lacking)} out of the variants")
-    setting = {"model_sha256": pipe.model_sha256, "num_frames": num_frames, "steps": steps}  # what a run used
+    if "all" in variants and not pipe.combines_controls:
+        raise GenerationError(f"{pipe.backend} follows one control at a time; leave all out of the variants")
+    steps = pipe.default_steps if steps is None else steps
+    height, width = (None, None) if resolution is None else pipe.frame_size(resolution, pipe.default_aspect)
+    setting = {**pipe.run_setting, "num_frames": num_frames, "steps": steps, **(
+        {} if resolution is None else {"resolution": resolution})}  # what a run used
     first = suite_scenes(suite, 0)
     # each later seed's scenes are laid out when its runs come, so nothing up front grows with `seeds`
     jobs = ((name, graph, seed, variant) for seed in range(seeds)
@@ -116,7 +129,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
             _check_same_setting(record, setting)
             continue
         result = pipe(graph, num_frames=num_frames, num_steps=steps, controls=VARIANTS[variant], seed=seed,
-                      first_frame=variant in PINNED)
+                      first_frame=variant in PINNED, height=height, width=width)
         if takes_of != (name, seed):
             takes, takes_of = _takes(result, name, seed), (name, seed)
         metrics = score_all(result.video, result.frames, result.rollout, result.graph, takes)
@@ -131,7 +144,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
     table = AblationTable(rows, summarize(rows, variants),
                           {variant: dataset_score([row for row in rows if row["variant"] == variant])
                            for variant in variants})
-    write_outputs(out, table, suite, variants)
+    write_outputs(out, table, suite, variants, pipe.default_fps)
     return table
 
 
@@ -199,7 +212,7 @@ def physics_iq_line(scores: dict[str, float]) -> str:
             f"0-100, higher is better): {values}.")
 
 
-def write_outputs(out: Path, table: AblationTable, suite: str, variants) -> None:
+def write_outputs(out: Path, table: AblationTable, suite: str, variants, fps: int = 8) -> None:
     """results.csv, results.json, report.md, metrics.png and one grid video per scene (seed 0)."""
     columns = list(table.rows[0]) if table.rows else []
     write_atomically(out / "results.csv", lambda temporary: _write_csv(temporary, columns, table.rows))
@@ -214,7 +227,7 @@ def write_outputs(out: Path, table: AblationTable, suite: str, variants) -> None
     write_atomically(out / "report.md", lambda temporary: temporary.write_text(report))
     plot_summary(out / "metrics.png", table.summary)
     for scene in scenes:
-        grid_video(out, scene, variants)
+        grid_video(out, scene, variants, fps)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
@@ -249,7 +262,7 @@ def plot_summary(path: Path, summary: dict[str, dict[str, dict[str, float]]]) ->
     plt.close(figure)
 
 
-def grid_video(out: Path, scene: str, variants) -> None:
+def grid_video(out: Path, scene: str, variants, fps: int = 8) -> None:
     """OUT/grids/SCENE.mp4: the simulator's render, then each variant's video (seed 0), side by side."""
     columns = {}
     for variant in variants:
@@ -260,4 +273,4 @@ def grid_video(out: Path, scene: str, variants) -> None:
                 columns[variant] = data["video"]
     if not columns:
         return
-    write_video(out / "grids" / f"{scene}.mp4", label_columns(columns), fps=8)
+    write_video(out / "grids" / f"{scene}.mp4", label_columns(columns), fps=fps)

@@ -202,11 +202,17 @@ def _scene_arguments(command: argparse.ArgumentParser) -> None:
                          help=f"seed, {SEEDS} (default: the script's, or 0 for prompts)")
 
 
-def _model_arguments(command: argparse.ArgumentParser) -> None:
+def _model_arguments(command: argparse.ArgumentParser, backends: bool = False) -> None:
     command.add_argument("--model", default="default",
-                         help="'default' (the shipped model), a checkpoint folder or a training run folder")
+                         help="'default' (the shipped model), a checkpoint folder or a training run folder"
+                              + ("; for --backend wan-vace, a local Wan-VACE diffusers folder" if backends else ""))
     command.add_argument("--device", default="cpu",
                          help="cpu (default), cuda, cuda:N, mps or auto (CUDA if there is one, else the CPU)")
+    if backends:
+        command.add_argument("--backend", choices=BACKENDS, default="kinema",
+                             help="kinema (its own model, default) or wan-vace (a pretrained Wan2.1/2.2-VACE run by "
+                                  "diffusers' WanVACEPipeline from --model, steered by one control video; needs "
+                                  'pip install -e ".[diffusers]")')
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -268,8 +274,17 @@ def cmd_autoencoder_encode(args: argparse.Namespace) -> None:
                                                "; every shard's latents were up to date"))
 
 
-CONTROLS = ("depth", "flow", "segmentation", "uv")  # conditioning.BRANCHES, without importing torch for the parser
+# conditioning.BRANCHES and the wan-vace backend's layout, without importing torch for the parser
+CONTROLS = ("depth", "flow", "segmentation", "uv", "layout")
 VARIANTS = ("none", "first-frame", *CONTROLS, "all")  # hybrid.ablation.VARIANTS
+BACKENDS = ("kinema", "wan-vace")  # hybrid.backends.BACKENDS
+
+
+def _conditioning_scale(text: str) -> float:
+    value = _finite(text)
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 10, got {text}")
+    return value
 
 
 def _names_among(choices: tuple[str, ...]):
@@ -287,16 +302,21 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from hybrid.generation import generate
 
     controls = () if args.no_physics else args.controls
+    guidance = None  # the backend's own, unless a scale is given (wan-vace refuses control guidance)
+    if args.text_guidance is not None or args.control_guidance != 1.0:
+        text = Guidance().text if args.text_guidance is None else args.text_guidance
+        guidance = Guidance(text=text, controls=args.control_guidance)
     out = generate(args.prompt, duration_seconds=args.seconds, aspect_ratio=args.aspect, resolution=args.resolution,
                    fps=args.fps, seed=args.seed, out=Path(args.out), steps=args.steps, controls=controls,
-                   guidance=Guidance(text=args.text_guidance, controls=args.control_guidance),
-                   model=args.model, device=args.device, gif=args.gif, progress=True, strict=args.strict)
+                   guidance=guidance, model=args.model, device=args.device, gif=args.gif, progress=True,
+                   strict=args.strict, backend=args.backend, control_scale=args.conditioning_scale)
     sidecar = json.loads(out.with_suffix(".json").read_text())
     _warn(sidecar["warnings"])
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sidecar["timings_seconds"].items())
     video = sidecar["video"]
     others = ", ".join(str(out.with_name(name)) for kind, name in sidecar["outputs"].items() if kind != "video")
-    print(f"wrote {out} ({video['frames']} frames of {video['width']}x{video['height']} at {args.fps} fps), "
+    print(f"wrote {out} ({video['frames']} frames of {video['width']}x{video['height']} at "
+          f"{sidecar['parameters']['fps']} fps), "
           f"{others} and {out.with_suffix('.json')}\n"
           f"caption: {sidecar['caption']}\ntimings: {timings}")
 
@@ -327,7 +347,8 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     from hybrid.ablation import ablate
 
     table = ablate(args.suite, variants=args.variants, seeds=args.seeds, out=Path(args.out), model=args.model,
-                   num_frames=args.frames, steps=args.steps, device=args.device, progress=True)
+                   num_frames=args.frames, steps=args.steps, device=args.device, progress=True,
+                   backend=args.backend, resolution=args.resolution)
     print(table)
     print(f"wrote {len(table.rows)} runs to {args.out}: results.csv, results.json, report.md, metrics.png, grids/")
 
@@ -343,6 +364,18 @@ def cmd_export(args: argparse.Namespace) -> None:
     autoencoder = find_autoencoder(resolve_checkpoint(Path(args.source)))  # a latent model takes its decoder along
     extra = "" if autoencoder is None else f" and its autoencoder {attach_autoencoder(autoencoder, folder, replace=True)}"
     print(f"wrote {folder / 'model.safetensors'} and {folder / 'config.json'} ({args.dtype}){extra}")
+
+
+def cmd_controls(args: argparse.Namespace) -> None:
+    from hybrid.control_export import MARKER, export_controls
+
+    done = export_controls(args.scene, Path(args.out), format=args.format, resolution=args.resolution,
+                           aspect=args.aspect, num_frames=args.frames, fps=args.fps, seed=args.seed, progress=True,
+                           strict=args.strict)
+    for notice in done.notices:
+        _say(f"notice: {notice}")
+    print(f"wrote the {args.format} control videos of {done.frames} frames of {done.width}x{done.height} at "
+          f"{done.fps} fps into {done.folder} (what each file is and the rules used: {done.folder / MARKER})")
 
 
 def cmd_schema(args: argparse.Namespace) -> None:
@@ -480,25 +513,33 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", default="video.mp4", help="output video, .mp4 or .gif (default video.mp4)")
     generate.add_argument("--seconds", type=_positive(_finite), default=None,
                           help="video length (default: the scene's duration, 3 s unless the prompt says)")
-    generate.add_argument("--aspect", default="1:1", help="aspect ratio: 1:1 (default), 16:9, 9:16 or 4:3")
+    generate.add_argument("--aspect", default=None,
+                          help="aspect ratio: 1:1 (default; 16:9 for wan-vace), 16:9, 9:16 or 4:3")
     generate.add_argument("--resolution", default=None,
                           help="shorter side: 256p, 128p or 64p (default: the model's own, 256p for the shipped "
-                               "one; 16:9 is then 256x448)")
-    generate.add_argument("--fps", type=_positive(int), default=8, help="frames per second (default 8, as trained)")
+                               "one; 16:9 is then 256x448); for wan-vace 480p (default, 832x480 at 16:9), 720p, "
+                               "NNNp or WIDTHxHEIGHT")
+    generate.add_argument("--fps", type=_positive(int), default=None,
+                          help="frames per second (default: as the model was trained, 8; 16 for wan-vace)")
     generate.add_argument("--seed", type=_seed, default=0,
                           help=f"seed of the layout and the noise, {SEEDS} (default 0)")
-    generate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
-                          help=f"sampler steps per window, 1 to {MAX_STEPS} (default 20)")
+    generate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=None,
+                          help=f"sampler steps per window, 1 to {MAX_STEPS} (default 20; 50 for wan-vace)")
     generate.add_argument("--controls", type=_names_among(CONTROLS), default=None,
                           help="comma-separated controls that steer the model, among depth, flow, segmentation "
-                          "and uv (default: every branch the model has)")
+                          "and uv (default: every branch the model has); for wan-vace one of depth (default), "
+                          "flow and layout")
     generate.add_argument("--no-physics", action="store_true",
                           help="text only: no control branch (the baseline the physics is measured against)")
-    generate.add_argument("--text-guidance", type=_guidance, default=1.0,
-                          help=f"text guidance scale, 0 to {MAX_GUIDANCE:g} (default 1)")
+    generate.add_argument("--text-guidance", type=_guidance, default=None,
+                          help=f"text guidance scale, 0 to {MAX_GUIDANCE:g} (default 1; 5 for wan-vace, its "
+                               "guidance_scale)")
     generate.add_argument("--control-guidance", type=_guidance, default=1.0,
-                          help=f"control guidance scale, 0 to {MAX_GUIDANCE:g} (default 1)")
-    _model_arguments(generate)
+                          help=f"control guidance scale, 0 to {MAX_GUIDANCE:g} (default 1; wan-vace has none)")
+    generate.add_argument("--conditioning-scale", type=_conditioning_scale, default=None,
+                          help="how strongly the controls steer, 0 to 10 (default 1): Wan's conditioning_scale, "
+                               "the scale of kinema's control branches")
+    _model_arguments(generate, backends=True)
     generate.add_argument("--gif", action="store_true", help="also write the video as a GIF")
     generate.add_argument("--strict", action="store_true", help=STRICT_HELP)
     generate.set_defaults(run=cmd_generate)
@@ -533,16 +574,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "training ranges); default library")
     ablate.add_argument("--variants", type=_names_among(VARIANTS), default=None,
                         help="comma-separated control sets among none, first-frame (no controls, the "
-                        "simulator's first frame pinned: image-to-video), depth, flow, segmentation, uv and all "
-                        "(default: none, first-frame, each of the model's branches alone, and all)")
+                        "simulator's first frame pinned: image-to-video), depth, flow, segmentation, uv, layout "
+                        "(wan-vace) and all (default: none, first-frame, each of the model's controls alone, and "
+                        "all where the model combines them)")
     ablate.add_argument("--seeds", type=_whole_number(1, MAX_ABLATION_SEEDS), default=1,
                         help=f"seeds per scene and variant, 1 to {MAX_ABLATION_SEEDS} (default 1)")
     ablate.add_argument("--out", default="runs/ablation", help="output folder (default runs/ablation)")
-    _model_arguments(ablate)
+    _model_arguments(ablate, backends=True)
     ablate.add_argument("--frames", type=_positive(int), default=None,
-                        help="frames per run (default: each scene's duration at 8 fps)")
-    ablate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=20,
-                        help=f"sampler steps, 1 to {MAX_STEPS} (default 20)")
+                        help="frames per run (default: each scene's duration at 8 fps; 16 fps for wan-vace)")
+    ablate.add_argument("--steps", type=_whole_number(1, MAX_STEPS), default=None,
+                        help=f"sampler steps, 1 to {MAX_STEPS} (default 20; 50 for wan-vace)")
+    ablate.add_argument("--resolution", default=None,
+                        help="frame size (default: the model's own, square for kinema; 480p, 832x480, for "
+                             "wan-vace)")
     ablate.set_defaults(run=cmd_ablate)
 
     export = commands.add_parser("export", help="export a trained checkpoint for inference",
@@ -553,6 +598,35 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--dtype", choices=("fp16", "fp32"), default="fp16", help="stored precision (default fp16)")
     export.set_defaults(run=cmd_export)
 
+    controls = commands.add_parser(
+        "controls", help="export a scene's physics as control videos for pretrained video models",
+        description="Simulate and render the scene, then write its control videos in the conventions of a video "
+        "model family: vace (Wan2.1/2.2-VACE through diffusers' WanVACEPipeline: 4k + 1 frames, sides of 16, "
+        "16 fps), cogvideox-fun (CogVideoX-Fun-Control: 4k + 1 frames up to 49, 8 fps) or raw (kinema's exact "
+        "maps as .npy as well). Depth is a grey video (near is bright), flow a colour-wheel video plus flow.npy, "
+        "segmentation and layout colour masks, masks black = keep and white = generate, and the first frame a "
+        "PNG; controls.json names the family's rules and every value used. Frame counts and sizes the family "
+        "cannot take are rounded as its pipeline would, with a notice.")
+    controls.add_argument("scene", metavar="PROMPT_OR_SCRIPT",
+                          help="a prompt in quotes, a .yaml scene script, or a library scene name (kinema scenes)")
+    controls.add_argument("--out", required=True, help="output folder")
+    controls.add_argument("--format", choices=("vace", "cogvideox-fun", "raw"), default="vace",
+                          help="the model family's conventions (default vace)")
+    controls.add_argument("--resolution", default="480p",
+                          help="480p, 720p (the family's trained sizes: 832x480 for vace at 16:9), any NNNp, or "
+                               "WIDTHxHEIGHT (default 480p)")
+    controls.add_argument("--aspect", default="16:9", choices=("16:9", "9:16", "1:1", "4:3"),
+                          help="aspect ratio for an NNNp resolution (default 16:9)")
+    controls.add_argument("--frames", type=_positive(int), default=None,
+                          help="frames (default: the scene's duration at --fps, at most the family's longest clip, "
+                               "81 for vace); rounded to 4k + 1 where the family needs it")
+    controls.add_argument("--fps", type=_positive(int), default=None,
+                          help="frames per second (default: the family's, 16 for vace, 8 for cogvideox-fun)")
+    controls.add_argument("--seed", type=_seed, default=None,
+                          help=f"seed of the layout and the simulation, {SEEDS} (default: the script's, else 0)")
+    controls.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    controls.set_defaults(run=cmd_controls)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")
     schema.set_defaults(run=cmd_schema)
@@ -560,7 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # commands whose --out is a folder
-FOLDER_OUTPUTS = ("simulate", "render", "dataset", "train", "ablate", "export", "autoencoder train")
+FOLDER_OUTPUTS = ("simulate", "render", "dataset", "train", "ablate", "export", "autoencoder train", "controls")
 
 
 def _check_before_work(args: argparse.Namespace) -> None:

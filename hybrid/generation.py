@@ -28,49 +28,42 @@ from tqdm import tqdm
 from dit.flow_matching import Guidance
 from fileio import OutputSet, existing_folder
 from hybrid.errors import GenerationError
+from hybrid.backends import check_request, load_backend
 from hybrid.pipeline import MAX_SECONDS, Pipeline
 from hybrid.preview import preview_strip
 from hybrid.video import write_video
-from sim.camera import ASPECTS
+from hybrid.wan_vace import WanVacePipeline
 
-# shorter side in pixels; the default resolution is the model's own (`Pipeline.native_side`): 256p for the
-# shipped latent model, 64p for hybrid/models/pixel-64
-RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
-_pipelines: dict[tuple[str, str], Pipeline] = {}  # a process loads each model once
+_pipelines: dict[tuple[str, str, str], Pipeline | WanVacePipeline] = {}  # a process loads each model once
 
 
-def video_size(resolution: str, aspect_ratio: str, multiple: int = 4) -> tuple[int, int]:
-    """(height, width): `resolution` pixels on the shorter side, the longer side rounded to `multiple`."""
-    if resolution not in RESOLUTIONS:
-        raise GenerationError(f"unsupported resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
-    if aspect_ratio not in ASPECTS:
-        raise GenerationError(f"unsupported aspect ratio {aspect_ratio!r}; choose one of {', '.join(ASPECTS)}")
-    short = RESOLUTIONS[resolution]
-    across, down = ASPECTS[aspect_ratio]
-    long = multiple * round(short * max(across, down) / min(across, down) / multiple)
-    return (short, long) if across >= down else (long, short)
-
-
-def pipeline(model: str | Path = "default", device: str = "cpu") -> Pipeline:
-    key = (str(model), device)
+def pipeline(model: str | Path = "default", device: str = "cpu", backend: str = "kinema"
+             ) -> Pipeline | WanVacePipeline:
+    key = (backend, str(model), device)
     if key not in _pipelines:
-        _pipelines[key] = Pipeline.from_pretrained(model, device=device)
+        _pipelines[key] = load_backend(backend, model, device)
     return _pipelines[key]
 
 
-def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str = "1:1",
-             resolution: str | None = None, fps: int = 8, seed: int = 0, out: str | Path = "video.mp4",
-             steps: int = 20, controls: tuple[str, ...] | list[str] | None = None, guidance: Guidance = Guidance(),
-             model: str | Path = "default", device: str = "cpu", gif: bool = False, progress: bool = False,
-             strict: bool = False) -> Path:
+def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str | None = None,
+             resolution: str | None = None, fps: int | None = None, seed: int = 0, out: str | Path = "video.mp4",
+             steps: int | None = None, controls: tuple[str, ...] | list[str] | None = None,
+             guidance: Guidance | None = None, model: str | Path = "default", device: str = "cpu",
+             gif: bool = False, progress: bool = False, strict: bool = False, backend: str = "kinema",
+             control_scale: float | None = None) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
-    `resolution` defaults to the model's own (256p for the shipped model; 16:9 is then 256x448).
+    `backend` "kinema" runs kinema's own model (`model`: "default", the shipped one, or a checkpoint folder);
+    "wan-vace" runs a pretrained Wan-VACE diffusers folder (`model`) steered by one control video.
+    `aspect_ratio` defaults to the backend's own (1:1 for kinema, 16:9 for wan-vace); `resolution` to the model's own (256p for the shipped model, 16:9 then 256x448; 480p for
+    wan-vace, 832x480 at 16:9). `fps`, `steps` and `guidance` default to the backend's own (8 fps, 20 steps
+    and guidance 1 for kinema; 16 fps, 50 steps and guidance 5 for wan-vace).
     `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
-    `controls` are the physics branches that steer the model: None every branch it has, () the text-only model
-    (`--no-physics`).
+    `controls` are the physics controls that steer the model: None the backend's default (every branch of
+    kinema's model; depth for wan-vace), () none (`--no-physics`). `control_scale` scales them (Wan's
+    `conditioning_scale`; default 1).
     `gif` also writes the video as `<stem>.gif` (from the frames, not re-read from the MP4).
     """
     out = Path(out)
@@ -88,7 +81,8 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             asked = int(duration_seconds) if float(duration_seconds).is_integer() else duration_seconds  # 30, not 30.0
             raise GenerationError(f"a video of {asked} s is too long: videos are at most {MAX_SECONDS:g} s; ask "
                                   "for a shorter clip")
-    video_size(resolution or "64p", aspect_ratio)  # a bad resolution or aspect fails before any model work
+    # a bad resolution, aspect or (for wan-vace) control or length fails before any model work
+    check_request(backend, resolution, aspect_ratio, controls, duration_seconds, fps)
     if existing_folder(out.parent) != out.parent:  # a file on the way is named as such, not as a missing folder
         raise GenerationError(f"the output folder {out.parent} does not exist; create it first")
     videos = {"video": out.name, "preview": f"{out.stem}.preview.mp4"}
@@ -98,14 +92,20 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     outputs = OutputSet(out.parent, [*videos.values(), sidecar_path.name], marker=sidecar_path.name,
                         stale=[f"{out.stem}{suffix}" for suffix in VIDEO_SUFFIXES])  # checks folder and names
     started = time.perf_counter()
-    pipe = pipeline(model, device)
+    pipe = pipeline(model, device, backend)
     load_seconds = time.perf_counter() - started
-    resolution = resolution or f"{pipe.native_side}p"
-    height, width = video_size(resolution, aspect_ratio, pipe.size_multiple)  # 16:9 at 256p: 256 x 448
-    controls = pipe.branches if controls is None else tuple(controls)
+    resolution = resolution or pipe.default_resolution
+    aspect_ratio = aspect_ratio or pipe.default_aspect  # 1:1 for kinema, 16:9 for wan-vace
+    height, width = pipe.frame_size(resolution, aspect_ratio)  # 16:9 at 256p: 256 x 448
+    controls = pipe.default_controls if controls is None else tuple(controls)
+    fps = pipe.default_fps if fps is None else fps
+    steps = pipe.default_steps if steps is None else steps
+    guidance = pipe.default_guidance if guidance is None else guidance
+    control_scales = None if control_scale is None else {name: control_scale for name in controls}
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
     result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,
-                  guidance=guidance, controls=controls, seed=seed, progress=progress, strict=strict)
+                  guidance=guidance, controls=controls, control_scales=control_scales, seed=seed,
+                  progress=progress, strict=strict)
 
     started = time.perf_counter()
     pictures = {"video": result.video, "preview": preview_strip(result.frames, result.video), "gif": result.video}
@@ -117,11 +117,12 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             "prompt": prompt, "caption": result.caption, "warnings": result.warnings,
             "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
                            "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
-                           "controls": list(controls), "guidance": asdict(guidance), "method": "heun",
+                           "controls": list(controls), "control_scale": control_scale,
+                           "guidance": asdict(guidance), "method": pipe.sampler, "backend": backend,
                            "device": device},
             "video": {"frames": int(result.video.shape[0]), "height": height, "width": width,
                       "seconds": result.video.shape[0] / fps},
-            "model": {"path": str(pipe.model_path), "sha256": pipe.model_sha256},
+            "model": pipe.model_record,
             "graph": json.loads(result.graph.to_json()),
             "timings_seconds": {name: round(seconds, 3) for name, seconds in timings.items()},
             "outputs": videos,

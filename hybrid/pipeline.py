@@ -24,13 +24,14 @@ from dit.devices import resolve_device
 from dit.flow_matching import Guidance
 from dit.generator import VideoGenerator
 from hybrid.errors import GenerationError
+from hybrid.filming import film
 from hybrid.latents import AUTOENCODER_FOLDER, find_autoencoder
 from hybrid.scene_input import load_scene
 from scenes.caption import caption, instance_phrases
 from scenes.errors import SceneError
 from scenes.graph import SceneGraph
 from scenes.seeding import check_seed
-from sim.camera import CameraTrack
+from sim.camera import ASPECTS, CameraTrack
 from sim.frames import Frames
 from sim.rollout import Rollout
 
@@ -40,6 +41,9 @@ OVERLAP = 4  # frames a window shares with the one before it
 MAX_SECONDS = 16.0  # rolling windows could go on, but drift grows with every window; longer videos are refused
 NATIVE_PATCHES = 16  # patches per frame side at which kinema's models are trained
 MAX_SIDE = 1024  # pixels; attention over a larger frame does not fit in a CPU machine's memory
+# shorter side in pixels; the default resolution is the model's own (`Pipeline.native_side`): 256p for the
+# shipped latent model, 64p for hybrid/models/pixel-64
+RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
 
 
 @dataclass
@@ -60,6 +64,18 @@ def window_starts(num_frames: int, window: int = WINDOW, overlap: int = OVERLAP)
         return [0]
     stride = window - overlap
     return [i * stride for i in range(-(-(num_frames - overlap) // stride))]
+
+
+def video_size(resolution: str, aspect_ratio: str, multiple: int = 4) -> tuple[int, int]:
+    """(height, width): `resolution` pixels on the shorter side, the longer side rounded to `multiple`."""
+    if resolution not in RESOLUTIONS:
+        raise GenerationError(f"unsupported resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
+    if aspect_ratio not in ASPECTS:
+        raise GenerationError(f"unsupported aspect ratio {aspect_ratio!r}; choose one of {', '.join(ASPECTS)}")
+    short = RESOLUTIONS[resolution]
+    across, down = ASPECTS[aspect_ratio]
+    long = multiple * round(short * max(across, down) / min(across, down) / multiple)
+    return (short, long) if across >= down else (long, short)
 
 
 class Pipeline:
@@ -84,6 +100,14 @@ class Pipeline:
         self.model_sha256 = model_sha256
         self.autoencoder = autoencoder
 
+    backend = "kinema"
+    combines_controls = True  # several branches steer one video ("all")
+    default_fps = 8  # as trained
+    default_steps = 20
+    default_guidance = Guidance()
+    default_aspect = "1:1"
+    sampler = "heun"
+
     @classmethod
     def from_pretrained(cls, path: str | Path = "default", device: str = "cpu") -> "Pipeline":
         """The shipped default model ("default"), or a checkpoint folder or training run folder, on `device`
@@ -100,6 +124,28 @@ class Pipeline:
     def branches(self) -> tuple[str, ...]:
         """The control branches the model was trained with (what "all controls" means for it)."""
         return tuple(self.generator.config.dit.control_branches)
+
+    @property
+    def default_controls(self) -> tuple[str, ...]:
+        return self.branches
+
+    @property
+    def default_resolution(self) -> str:
+        return f"{self.native_side}p"
+
+    def frame_size(self, resolution: str, aspect: str) -> tuple[int, int]:
+        """(height, width) of `resolution` at `aspect`, in whole patches (16:9 at 256p: 256 x 448)."""
+        return video_size(resolution, aspect, self.size_multiple)
+
+    @property
+    def model_record(self) -> dict:
+        """What a sidecar says of the model."""
+        return {"path": str(self.model_path), "sha256": self.model_sha256}
+
+    @property
+    def run_setting(self) -> dict:
+        """What makes two ablation runs comparable."""
+        return {"model_sha256": self.model_sha256}
 
     @property
     def patch(self) -> tuple[int, int, int]:
@@ -153,14 +199,9 @@ class Pipeline:
         frames_made = starts[-1] + window
         timings["parse"] = time.perf_counter() - started
 
-        from sim import camera_track, render, simulate  # PyBullet and OpenGL load only when a video is made
-        started = time.perf_counter()
-        rollout = simulate(graph, seconds=frames_made / fps, fps=fps, seed=seed, progress=progress)
-        timings["simulate"] = time.perf_counter() - started
-        started = time.perf_counter()
-        camera = camera_track(graph, rollout, width, height)
-        frames = render(rollout, graph, camera=camera, progress=progress)
-        timings["render"] = time.perf_counter() - started
+        filmed = film(graph, frames_made, fps, width, height, seed, progress)
+        timings.update(filmed.timings)
+        frames, rollout, camera = filmed.frames, filmed.rollout, filmed.camera
 
         started = time.perf_counter()
         text = caption(graph)

@@ -19,7 +19,7 @@ def load_scene(prompt_or_script: str, seed: int | None = None, strict: bool = Fa
     prompt. Otherwise the argument is a library scene's name, else a prompt (`strict`: its warnings are errors).
     """
     path = Path(os.path.expanduser(prompt_or_script))
-    if path.suffix.lower() in SCRIPT_SUFFIXES or _names_a_file(prompt_or_script):
+    if _names_a_script(prompt_or_script):
         if not os.path.exists(path):
             raise SceneError(f"no scene script at {prompt_or_script}; check the path, or pass a prompt in quotes")
         return load_script(path, seed=seed)  # which reads only a regular file, of a bounded size
@@ -27,6 +27,16 @@ def load_scene(prompt_or_script: str, seed: int | None = None, strict: bool = Fa
     if prompt_or_script in library:
         return load_script(library[prompt_or_script], seed=seed)
     return parse_prompt(prompt_or_script, seed=0 if seed is None else seed, strict=strict)
+
+
+def is_prompt(prompt_or_script: str) -> bool:
+    """Whether `load_scene` reads the argument as a prompt (not a script path or a library scene's name)."""
+    return not _names_a_script(prompt_or_script) and prompt_or_script not in {
+        script.stem for script in library_scripts()}
+
+
+def _names_a_script(argument: str) -> bool:
+    return Path(argument).suffix.lower() in SCRIPT_SUFFIXES or _names_a_file(argument)
 
 
 def _names_a_file(argument: str) -> bool:

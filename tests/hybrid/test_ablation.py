@@ -114,7 +114,7 @@ def test_bad_ablation_requests_are_clear_errors(tmp_path, capsys):
         ablate("library", variants=("normals",), out=tmp_path)
     with pytest.raises(SystemExit):
         main(["ablate", "--variants", "depth,normals"])
-    expected = "expected a comma-separated list of none, first-frame, depth, flow, segmentation, uv, all"
+    expected = "expected a comma-separated list of none, first-frame, depth, flow, segmentation, uv, layout, all"
     assert expected in capsys.readouterr().err
 
 
@@ -127,11 +127,14 @@ def test_default_variants_are_the_models_branches_and_a_branch_it_lacks_is_refus
         ablate("library", variants=("none", "uv"), out=tmp_path / "uv", model=tiny_model, num_frames=4, steps=1)
 
 
-def test_the_cli_knows_the_same_controls_and_variants():
+def test_the_cli_knows_the_same_controls_variants_and_backends():
     from conditioning.controls import BRANCHES
     from hybrid import cli
+    from hybrid.backends import BACKENDS
+    from hybrid.wan_vace import WanVacePipeline
 
-    assert cli.CONTROLS == BRANCHES and cli.VARIANTS == tuple(ablation.VARIANTS)
+    assert cli.CONTROLS == tuple(dict.fromkeys((*BRANCHES, *WanVacePipeline.branches)))
+    assert cli.VARIANTS == tuple(ablation.VARIANTS) and cli.BACKENDS == BACKENDS
 
 
 @pytest.mark.parametrize("seeds", [0, ablation.MAX_SEEDS + 1, 1000000, True])

@@ -219,7 +219,7 @@ def test_number_options_refuse_nan_and_inf_when_parsed(arguments, message, monke
      "kinema simulate: error: unrecognized arguments: --steps 0"),
     (["generate", "a ball", "--controls", ""],
      ("kinema generate: error: argument --controls: expected a comma-separated list of depth, flow, segmentation, "
-      "uv, got ''")),
+      "uv, layout, got ''")),
     (["dataset", "--out", "d", "--clips", "2", "--shard", "5/3"],
      "kinema dataset: error: argument --shard: expected I/K with 0 <= I < K (e.g. 0/4), got '5/3'"),
     (["render", "a ball", "--out", "x", "--aspect", "-16:9"],

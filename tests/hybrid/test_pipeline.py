@@ -10,7 +10,8 @@ from dit.config import preset
 from dit.generator import GeneratorConfig, VideoGenerator
 from hybrid.cli import main
 from hybrid.errors import GenerationError
-from hybrid.generation import generate, video_size
+from hybrid.generation import generate
+from hybrid.pipeline import video_size
 from hybrid.pipeline import OVERLAP, Pipeline, window_starts
 
 PROMPT = "a red rubber ball falls onto a blue wooden box"
