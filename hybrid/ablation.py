@@ -114,7 +114,7 @@ def ablate(suite: str = "library", variants: tuple[str, ...] | list[str] | None 
     if "all" in variants and not pipe.combines_controls:
         raise GenerationError(f"{pipe.backend} follows one control at a time; leave all out of the variants")
     steps = pipe.default_steps if steps is None else steps
-    height, width = (None, None) if resolution is None else pipe.frame_size(resolution, pipe.default_aspect)
+    height, width, _ = (None, None, None) if resolution is None else pipe.frame_size(resolution, pipe.default_aspect)
     setting = {**pipe.run_setting, "num_frames": num_frames, "steps": steps, **(
         {} if resolution is None else {"resolution": resolution})}  # what a run used
     first = suite_scenes(suite, 0)

@@ -102,24 +102,25 @@ def round_frames(rules: ControlFamily, count: int) -> tuple[int, str | None]:
 
 def frame_size(rules: ControlFamily, resolution: str, aspect: str = "16:9") -> tuple[int, int, str | None]:
     """(width, height, notice) for "480p" (with `aspect`) or "WIDTHxHEIGHT": the family's trained size where it
-    has one, else the shorter side as asked and the longer from the aspect; sides that are not multiples of
-    `size_multiple` are rounded down to one (as diffusers does with a control video), with a notice."""
+    has one, else the shorter side as asked and the longer from the aspect, to the nearest `size_multiple`;
+    sides asked for that are not multiples are rounded down to one (as diffusers does with a control video),
+    with a notice."""
     if aspect not in ASPECTS:
         raise GenerationError(f"unsupported aspect ratio {aspect!r}; choose one of {', '.join(ASPECTS)}")
     text = resolution.strip().lower()
     if f"{text} {aspect}" in rules.sizes:
         return (*rules.sizes[f"{text} {aspect}"], None)
+    multiple = rules.size_multiple
     if text.endswith("p") and text[:-1].isdigit():
         short = int(text[:-1])
         across, down = ASPECTS[aspect]
-        long = round(short * max(across, down) / min(across, down))
+        long = multiple * round(short * max(across, down) / min(across, down) / multiple)  # 853.3 -> 848 by 16
         width, height = (long, short) if across >= down else (short, long)
     elif "x" in text and all(part.isdigit() for part in text.split("x", 1)):
         width, height = (int(part) for part in text.split("x", 1))
     else:
         raise GenerationError(f"cannot read the resolution {resolution!r}; write it as 480p or as WIDTHxHEIGHT, "
                               "e.g. 832x480")
-    multiple = rules.size_multiple
     rounded = (width // multiple * multiple, height // multiple * multiple)
     if min(rounded) < multiple or max(rounded) > 4096:
         raise GenerationError(f"a {width}x{height} frame is out of range; sides are {multiple} to 4096 pixels")

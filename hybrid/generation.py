@@ -57,9 +57,10 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
 
     `backend` "kinema" runs kinema's own model (`model`: "default", the shipped one, or a checkpoint folder);
     "wan-vace" runs a pretrained Wan-VACE diffusers folder (`model`) steered by one control video.
-    `aspect_ratio` defaults to the backend's own (1:1 for kinema, 16:9 for wan-vace); `resolution` to the model's own (256p for the shipped model, 16:9 then 256x448; 480p for
-    wan-vace, 832x480 at 16:9). `fps`, `steps` and `guidance` default to the backend's own (8 fps, 20 steps
-    and guidance 1 for kinema; 16 fps, 50 steps and guidance 5 for wan-vace).
+    `aspect_ratio` defaults to the backend's own (1:1 for kinema, 16:9 for wan-vace), `resolution` to the
+    model's own (256p for the shipped model, 16:9 then 256x448; 480p for wan-vace, 832x480 at 16:9). `fps`,
+    `steps` and `guidance` default to the backend's own (8 fps, 20 steps and guidance 1 for kinema; 16 fps,
+    50 steps and guidance 5 for wan-vace).
     `duration_seconds` defaults to the scene's own duration (the prompt's "for 3 seconds", else 3 s).
     `controls` are the physics controls that steer the model: None the backend's default (every branch of
     kinema's model; depth for wan-vace), () none (`--no-physics`). `control_scale` scales them (Wan's
@@ -96,7 +97,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     load_seconds = time.perf_counter() - started
     resolution = resolution or pipe.default_resolution
     aspect_ratio = aspect_ratio or pipe.default_aspect  # 1:1 for kinema, 16:9 for wan-vace
-    height, width = pipe.frame_size(resolution, aspect_ratio)  # 16:9 at 256p: 256 x 448
+    height, width, size_notice = pipe.frame_size(resolution, aspect_ratio)  # 16:9 at 256p: 256 x 448
     controls = pipe.default_controls if controls is None else tuple(controls)
     fps = pipe.default_fps if fps is None else fps
     steps = pipe.default_steps if steps is None else steps
@@ -114,7 +115,8 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             write_video(out.parent / name, pictures[kind], fps, save=outputs.write)
         timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
         sidecar = {
-            "prompt": prompt, "caption": result.caption, "warnings": result.warnings,
+            "prompt": prompt, "caption": result.caption,
+            "warnings": [*result.warnings, *([size_notice] if size_notice else [])],
             "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
                            "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,
                            "controls": list(controls), "control_scale": control_scale,

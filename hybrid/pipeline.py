@@ -133,9 +133,10 @@ class Pipeline:
     def default_resolution(self) -> str:
         return f"{self.native_side}p"
 
-    def frame_size(self, resolution: str, aspect: str) -> tuple[int, int]:
-        """(height, width) of `resolution` at `aspect`, in whole patches (16:9 at 256p: 256 x 448)."""
-        return video_size(resolution, aspect, self.size_multiple)
+    def frame_size(self, resolution: str, aspect: str) -> tuple[int, int, str | None]:
+        """(height, width, notice) of `resolution` at `aspect`, in whole patches (16:9 at 256p: 256 x 448); an
+        impossible size is an error, so the notice is None."""
+        return (*video_size(resolution, aspect, self.size_multiple), None)
 
     @property
     def model_record(self) -> dict:

@@ -191,11 +191,11 @@ class WanVacePipeline:
     def sampler(self) -> str:
         return type(self.pipe.scheduler).__name__
 
-    def frame_size(self, resolution: str, aspect: str) -> tuple[int, int]:
-        """(height, width) of `resolution` at `aspect`: Wan's trained sizes (832x480 at 480p 16:9), else sides
-        rounded down to multiples of 16."""
-        width, height, _ = frame_size(RULES, resolution, aspect)
-        return height, width
+    def frame_size(self, resolution: str, aspect: str) -> tuple[int, int, str | None]:
+        """(height, width, notice) of `resolution` at `aspect`: Wan's trained sizes (832x480 at 480p 16:9), else
+        sides of multiples of 16 (rounded down, with a notice, where asked for otherwise)."""
+        width, height, notice = frame_size(RULES, resolution, aspect)
+        return height, width, notice
 
     def __call__(self, scene: str | SceneGraph, num_frames: int | None = None, fps: int | None = None,
                  height: int | None = None, width: int | None = None, num_steps: int | None = None,
@@ -219,7 +219,7 @@ class WanVacePipeline:
         graph = load_scene(scene, seed=seed, strict=strict) if isinstance(scene, str) else scene
         count, fps, notices = plan_frames(RULES, graph.settings.duration, num_frames, fps)
         if height is None or width is None:
-            height, width = self.frame_size(self.default_resolution, "16:9")
+            height, width, _ = self.frame_size(self.default_resolution, self.default_aspect)
         words = text or (scene if isinstance(scene, str) and is_prompt(scene) else caption(graph))
         timings["parse"] = time.perf_counter() - started
 
