@@ -38,17 +38,16 @@ def colour_wheel() -> np.ndarray:
 def flow_wheel_video(flow: np.ndarray) -> np.ndarray:
     """[T, H, W, 2] flow in pixels -> [T, H, W, 3] uint8 on the Middlebury wheel: hue = direction, saturation =
     speed over the frame's largest speed; no motion is white."""
-    wheel = colour_wheel()
-    dx, dy = flow[..., 0].astype(np.float64), flow[..., 1].astype(np.float64)
+    wheel = colour_wheel().astype(np.float32)
+    dx, dy = flow[..., 0].astype(np.float32), flow[..., 1].astype(np.float32)
     speed = np.hypot(dx, dy)
     speed = speed / (speed.max(axis=(1, 2), keepdims=True) + 1e-5)  # [T, H, W] in [0, 1)
     position = (np.arctan2(-dy, -dx) / np.pi + 1) / 2 * (len(wheel) - 1)  # [T, H, W] in [0, 54]
-    below = np.floor(position).astype(int)
-    above = (below + 1) % len(wheel)
+    below = np.minimum(np.floor(position).astype(np.int64), len(wheel) - 1)
     fraction = (position - below)[..., None]
-    hue = (1 - fraction) * wheel[below] + fraction * wheel[above]  # [T, H, W, 3]
+    hue = (1 - fraction) * wheel[below] + fraction * wheel[(below + 1) % len(wheel)]  # [T, H, W, 3]
     colour = 1 - speed[..., None] * (1 - hue)  # slow is pale, the fastest the full hue
-    return np.floor(255 * colour).astype(np.uint8)
+    return np.floor(255 * colour + 1e-4).astype(np.uint8)
 
 
 def from_previous_frame(flow: np.ndarray) -> np.ndarray:
@@ -68,13 +67,15 @@ def layout_video(segmentation: np.ndarray) -> np.ndarray:
     colours = segmentation_image(np.arange(int(segmentation.max()) + 1)[None, None])[0, 0]  # [K + 1, 3]
     canvas = np.full((*segmentation.shape, 3), 255, np.uint8)
     edge = np.ones((1, 3, 3), bool)  # grows within a frame, never across frames
-    for body in range(1, len(colours)):
-        inside = segmentation == body
-        if not inside.any():
+    grow = (OUTLINE_PIXELS - 1) // 2
+    for body, box in enumerate(ndimage.find_objects(segmentation), 1):  # each body's [T, H, W] bounding box
+        if box is None:
             continue
+        box = (box[0], *(slice(max(0, s.start - grow), s.stop + grow) for s in box[1:]))  # room for the outline
+        inside = segmentation[box] == body
         boundary = inside & ~ndimage.binary_erosion(inside, structure=edge, border_value=0)
-        outline = ndimage.binary_dilation(boundary, structure=edge, iterations=(OUTLINE_PIXELS - 1) // 2)
-        canvas[outline] = colours[body]
+        outline = ndimage.binary_dilation(boundary, structure=edge, iterations=grow) if grow else boundary
+        canvas[box][outline] = colours[body]
     return canvas
 
 
