@@ -39,15 +39,18 @@ def flow_wheel_video(flow: np.ndarray) -> np.ndarray:
     """[T, H, W, 2] flow in pixels -> [T, H, W, 3] uint8 on the Middlebury wheel: hue = direction, saturation =
     speed over the frame's largest speed; no motion is white."""
     wheel = colour_wheel().astype(np.float32)
-    dx, dy = flow[..., 0].astype(np.float32), flow[..., 1].astype(np.float32)
-    speed = np.hypot(dx, dy)
-    speed = speed / (speed.max(axis=(1, 2), keepdims=True) + 1e-5)  # [T, H, W] in [0, 1)
-    position = (np.arctan2(-dy, -dx) / np.pi + 1) / 2 * (len(wheel) - 1)  # [T, H, W] in [0, 54]
+    speed = np.hypot(flow[..., 0], flow[..., 1]).astype(np.float32)  # [T, H, W]
+    speed /= speed.max(axis=(1, 2), keepdims=True) + 1e-5  # in [0, 1)
+    video = np.full((*speed.shape, 3), 255, np.uint8)  # no motion is white
+    moving = speed > 0  # only these are coloured: most pixels of a scene stand still
+    dx, dy, speed = flow[moving][:, 0].astype(np.float32), flow[moving][:, 1].astype(np.float32), speed[moving]
+    position = (np.arctan2(-dy, -dx) / np.pi + 1) / 2 * (len(wheel) - 1)  # [N] in [0, 54]
     below = np.minimum(np.floor(position).astype(np.int64), len(wheel) - 1)
-    fraction = (position - below)[..., None]
-    hue = (1 - fraction) * wheel[below] + fraction * wheel[(below + 1) % len(wheel)]  # [T, H, W, 3]
-    colour = 1 - speed[..., None] * (1 - hue)  # slow is pale, the fastest the full hue
-    return np.floor(255 * colour + 1e-4).astype(np.uint8)
+    fraction = (position - below)[:, None]
+    hue = (1 - fraction) * wheel[below] + fraction * wheel[(below + 1) % len(wheel)]  # [N, 3]
+    colour = 1 - speed[:, None] * (1 - hue)  # slow is pale, the fastest the full hue
+    video[moving] = np.floor(255 * colour + 1e-4).astype(np.uint8)
+    return video
 
 
 def from_previous_frame(flow: np.ndarray) -> np.ndarray:
