@@ -378,6 +378,12 @@ def cmd_controls(args: argparse.Namespace) -> None:
           f"{done.fps} fps into {done.folder} (what each file is and the rules used: {done.folder / MARKER})")
 
 
+def cmd_studio(args: argparse.Namespace) -> None:
+    from hybrid.studio import serve
+
+    serve(host=args.host, port=args.port, model=args.model, device=args.device, allow_remote=args.allow_remote)
+
+
 def cmd_schema(args: argparse.Namespace) -> None:
     from scenes.schema import SceneDocument
 
@@ -626,6 +632,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"seed of the layout and the simulation, {SEEDS} (default: the script's, else 0)")
     controls.add_argument("--strict", action="store_true", help=STRICT_HELP)
     controls.set_defaults(run=cmd_controls)
+
+    studio = commands.add_parser(
+        "studio", help="a local web page to author scenes, see their physics live and generate",
+        description="Serve kinema studio: a prompt box and a scene-script editor whose parse and physics preview "
+        "(the simulator's render beside depth, segmentation, flow and uv, no model) update as you type; Generate "
+        "runs the model in a one-at-a-time queue with progress and cancel, and Compare sets all controls "
+        "against none (or the first frame) with the key metrics. It binds to loopback (127.0.0.1) unless "
+        "--allow-remote is given.")
+    studio.add_argument("--port", type=_whole_number(1, 65535), default=8765, help="port (default 8765)")
+    studio.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine)")
+    studio.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host other machines can reach (the studio has no login)")
+    _model_arguments(studio)
+    studio.set_defaults(run=cmd_studio)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scene graphs",
                                  description="Print the JSON Schema that `kinema parse --json` output follows.")

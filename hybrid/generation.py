@@ -29,7 +29,7 @@ from dit.flow_matching import Guidance
 from fileio import OutputSet, existing_folder
 from hybrid.errors import GenerationError
 from hybrid.backends import check_request, load_backend
-from hybrid.pipeline import MAX_SECONDS, Pipeline
+from hybrid.pipeline import MAX_SECONDS, Pipeline, Progress
 from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from hybrid.wan_vace import WanVacePipeline
@@ -52,7 +52,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
              steps: int | None = None, controls: tuple[str, ...] | list[str] | None = None,
              guidance: Guidance | None = None, model: str | Path = "default", device: str = "cpu",
              gif: bool = False, progress: bool = False, strict: bool = False, backend: str = "kinema",
-             control_scale: float | None = None) -> Path:
+             control_scale: float | None = None, on_progress: Progress | None = None) -> Path:
     """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
 
     `backend` "kinema" runs kinema's own model (`model`: "default", the shipped one, or a checkpoint folder);
@@ -66,6 +66,8 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     kinema's model; depth for wan-vace), () none (`--no-physics`). `control_scale` scales them (Wan's
     `conditioning_scale`; default 1).
     `gif` also writes the video as `<stem>.gif` (from the frames, not re-read from the MP4).
+    `on_progress(stage, done, total)` follows the stages ("load", "physics", "denoise" per window, "decode",
+    "write" per file); an exception it raises (a cancel) stops the run, and nothing is published.
     """
     out = Path(out)
     if out.is_dir():
@@ -92,6 +94,8 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     sidecar_path = out.with_suffix(".json")
     outputs = OutputSet(out.parent, [*videos.values(), sidecar_path.name], marker=sidecar_path.name,
                         stale=[f"{out.stem}{suffix}" for suffix in VIDEO_SUFFIXES])  # checks folder and names
+    report = on_progress or (lambda stage, done, total: None)
+    report("load", 0, 1)
     started = time.perf_counter()
     pipe = pipeline(model, device, backend)
     load_seconds = time.perf_counter() - started
@@ -106,12 +110,13 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     num_frames = None if duration_seconds is None else max(1, round(duration_seconds * fps))
     result = pipe(prompt, num_frames=num_frames, fps=fps, height=height, width=width, num_steps=steps,
                   guidance=guidance, controls=controls, control_scales=control_scales, seed=seed,
-                  progress=progress, strict=strict)
+                  progress=progress, strict=strict, on_progress=report)
 
     started = time.perf_counter()
     pictures = {"video": result.video, "preview": preview_strip(result.frames, result.video), "gif": result.video}
     with outputs:
-        for kind, name in tqdm(videos.items(), desc="write", unit="file", disable=not progress):
+        for index, (kind, name) in enumerate(tqdm(videos.items(), desc="write", unit="file", disable=not progress)):
+            report("write", index, len(videos))
             write_video(out.parent / name, pictures[kind], fps, save=outputs.write)
         timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
         sidecar = {

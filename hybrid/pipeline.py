@@ -9,6 +9,7 @@ keep their appearance across windows.
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,9 @@ MAX_SIDE = 1024  # pixels; attention over a larger frame does not fit in a CPU m
 # shorter side in pixels; the default resolution is the model's own (`Pipeline.native_side`): 256p for the
 # shipped latent model, 64p for hybrid/models/pixel-64
 RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
+
+
+Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total)
 
 
 @dataclass
@@ -174,14 +178,17 @@ class Pipeline:
                  guidance: Guidance = Guidance(),
                  controls: tuple[str, ...] | list[str] | None = None, control_scales: dict[str, float] | None = None,
                  seed: int = 0, method: str = "heun", progress: bool = False,
-                 first_frame: bool = False, strict: bool = False) -> PipelineOutput:
+                 first_frame: bool = False, strict: bool = False,
+                 on_progress: Progress | None = None) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `num_frames` defaults to the scene's duration times `fps`, `height` and `width` to `native_side`;
         `controls` are the branches that steer the model (None: every branch it has; empty for text only);
         `seed` lays out a prompt's scene and draws the noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
         controls, that is image-to-video, the setting Physics-IQ scores. `strict` makes the prompt's warnings
-        (words it ignored) errors; otherwise they are in the output's `warnings`.
+        (words it ignored) errors; otherwise they are in the output's `warnings`. `on_progress(stage, done,
+        total)` is called as stages start and windows finish ("physics", "denoise", "decode"); an exception it
+        raises (a cancel) stops the work there.
         """
         timings = {}
         started = time.perf_counter()
@@ -200,6 +207,8 @@ class Pipeline:
         frames_made = starts[-1] + window
         timings["parse"] = time.perf_counter() - started
 
+        report = on_progress or (lambda stage, done, total: None)
+        report("physics", 0, 1)
         filmed = film(graph, frames_made, fps, width, height, seed, progress)
         timings.update(filmed.timings)
         frames, rollout, camera = filmed.frames, filmed.rollout, filmed.camera
@@ -208,7 +217,7 @@ class Pipeline:
         text = caption(graph)
         video = self._denoise(frames, starts, window, text, instance_phrases(graph),
                               torch.from_numpy(light_features(graph))[None], tuple(controls), control_scales,
-                              num_steps, guidance, method, seed, progress, first_frame)
+                              num_steps, guidance, method, seed, progress, first_frame, report)
         timings["denoise"] = time.perf_counter() - started
         return PipelineOutput(video=video[:frames_wanted], frames=frames.window(0, frames_wanted),
                               rollout=rollout.first(frames_wanted), camera=camera.first(frames_wanted), graph=graph,
@@ -217,7 +226,7 @@ class Pipeline:
     def _denoise(self, frames: Frames, starts: list[int], window: int, text: str, phrases: list[str],
                  light: torch.Tensor, controls: tuple[str, ...], control_scales: dict[str, float] | None,
                  num_steps: int, guidance: Guidance, method: str, seed: int, progress: bool,
-                 first_frame: bool) -> np.ndarray:
+                 first_frame: bool, report: Progress) -> np.ndarray:
         """[T, H, W, 3] uint8 over all windows; each window's first OVERLAP frames are the previous one's last
         (in latent space for a latent model, decoded at the end); with `first_frame`, the first window's first
         frame is the render's."""
@@ -228,7 +237,8 @@ class Pipeline:
         control_size = (grid_width * scale, grid_height * scale)
         pieces = []  # [C, t, h, w], each window's new frames (pixels in [-1, 1], or scaled latents)
         previous = None
-        for start in tqdm(starts, desc="denoise", unit="window", disable=not progress):
+        for window_index, start in enumerate(tqdm(starts, desc="denoise", unit="window", disable=not progress)):
+            report("denoise", window_index, len(starts))
             maps = encode_controls(frames.window(start, start + window), size=control_size, branches=controls)
             if previous is not None:
                 known = previous[:, :, -OVERLAP:]
@@ -242,6 +252,7 @@ class Pipeline:
             pieces.append(clip[0] if previous is None else clip[0, :, OVERLAP:])
             previous = clip
         video = torch.cat(pieces, dim=1)[None]  # [1, C, T', h, w]
+        report("decode", 0, 1)
         if self.autoencoder is not None:
             with torch.inference_mode():
                 video = self.autoencoder.decode(video.float() / self.autoencoder.scaling_factor)  # [1, 3, T', H, W]

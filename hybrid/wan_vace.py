@@ -28,7 +28,7 @@ from hybrid.control_families import FAMILIES, frame_size, plan_frames
 from hybrid.control_videos import first_frame_video, mask_video
 from hybrid.errors import GenerationError
 from hybrid.filming import film
-from hybrid.pipeline import PipelineOutput
+from hybrid.pipeline import PipelineOutput, Progress
 from hybrid.scene_input import is_prompt, load_scene
 from scenes.caption import caption
 from scenes.errors import SceneError
@@ -202,13 +202,14 @@ class WanVacePipeline:
                  guidance: Guidance | None = None, controls: tuple[str, ...] | list[str] | None = None,
                  control_scales: dict[str, float] | None = None, seed: int = 0, progress: bool = False,
                  first_frame: bool = False, strict: bool = False, text: str | None = None,
-                 negative_prompt: str | None = None) -> PipelineOutput:
+                 negative_prompt: str | None = None, on_progress: Progress | None = None) -> PipelineOutput:
         """Generate the video of `scene` (a prompt, a scene-script path, a library scene name or a graph).
 
         `controls`: None for depth, () for none, or one of depth, flow, layout; `control_scales` maps it to its
         `conditioning_scale` (default 1). `num_frames` defaults to the scene's duration at 16 fps; counts that are
         not 4k + 1 are rounded as diffusers rounds them, with a warning. `text` defaults to the prompt (or, for a
         script or a graph, kinema's caption of it); `guidance.text` is Wan's guidance_scale (default 5).
+        `on_progress(stage, done, total)` is called as the physics and the denoising start.
         """
         timings = {}
         started = time.perf_counter()
@@ -223,9 +224,12 @@ class WanVacePipeline:
         words = text or (scene if isinstance(scene, str) and is_prompt(scene) else caption(graph))
         timings["parse"] = time.perf_counter() - started
 
+        report = on_progress or (lambda stage, done, total: None)
+        report("physics", 0, 1)
         filmed = film(graph, count, fps, width, height, seed, progress)
         timings.update(filmed.timings)
         started = time.perf_counter()
+        report("denoise", 0, 1)
         video, mask = self.control_video(filmed.frames, controls, first_frame)
         self.pipe.set_progress_bar_config(disable=not progress, desc="denoise", unit="step")
         result = self.pipe(
