@@ -119,7 +119,8 @@ async function follow(id) {
   const [base, share] = STAGES[stage] || [0, 0];
   $("progress").value = Math.min(1, base + share * (state.done / state.total));
   const waiting = state.state === "queued" ? ` (${state.position} ahead in the queue)` : "";
-  $("stage").textContent = `${state.state}: ${state.stage} ${state.done}/${state.total}${waiting}`;
+  $("stage").textContent = state.state === "done" ? `done in ${state.seconds.toFixed(1)} s` :
+    `${state.state}: ${state.stage} ${state.done + 1}/${state.total}${waiting}`;
   if (state.state === "queued" || state.state === "running") { setTimeout(() => follow(id), POLL_MS); return; }
   $("cancel").disabled = true;
   if (state.state === "failed") say("error", state.error);
