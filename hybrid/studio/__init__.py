@@ -34,6 +34,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, model: str = "default", dev
                                   "unless you also pass --allow-remote")
         print(f"warning: the studio listens on {host}: anyone who can reach this machine's port {port} can run "
               "the model and write into the studio's folder; it has no login", file=sys.stderr)
+    if model != "default":
+        from dit.checkpoint import resolve_checkpoint
+
+        resolve_checkpoint(model)  # a missing model is one line now, not a failed job later
     app = create_app(model=model, device=device)
     where = "loopback only: this machine's browser" if is_loopback(host) else "reachable from other machines"
     print(f"kinema studio at http://{'[' + host + ']' if ':' in host else host}:{port}/ ({where}); Ctrl-C stops it",

@@ -190,7 +190,9 @@ def test_bad_generation_requests_are_refused_before_the_queue(studio):
     assert studio.get("/api/jobs/9999").status_code == 404
 
 
-def test_the_studio_binds_to_loopback_unless_told(capsys):
+def test_the_studio_binds_to_loopback_unless_told_and_checks_its_model_first(capsys, tmp_path):
     assert main(["studio", "--host", "0.0.0.0"]) == 2
     error = capsys.readouterr().err
     assert "--allow-remote" in error and error.count("\n") == 1
+    assert main(["studio", "--model", str(tmp_path / "none")]) == 2
+    assert "no checkpoint at" in capsys.readouterr().err
