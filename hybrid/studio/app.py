@@ -132,7 +132,7 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
 
     async def submit(request: Request, kind: str) -> Response:
         data = await fields(request)
-        scene_of(data)  # a bad scene is refused now, not in the queue
+        graph = scene_of(data)  # a bad scene is refused now, not in the queue
         steps = data.get("steps", 20)
         if not (isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= MAX_STEPS):
             raise BadRequest(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
@@ -140,8 +140,8 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
         if baseline not in ("none", "first-frame"):
             raise BadRequest(f"the comparison's baseline is none or first-frame, got {baseline!r}")
         script = data.get("script") if isinstance(data.get("script"), str) and data["script"].strip() else None
-        request_record = {"prompt": None if script else data["prompt"], "script": script, "seed": data.get("seed"),
-                          "steps": steps, "baseline": baseline}
+        request_record = {"prompt": None if script else data["prompt"], "script": script,
+                          "seed": graph.settings.seed, "steps": steps, "baseline": baseline}  # a script's own seed
         job = jobs.submit(kind, request_record, space.job_folder)
         return JSONResponse({"job": job.record(jobs.position(job))})
 
@@ -260,7 +260,7 @@ def _run(job: Job, space: Workspace, model: str, device: str) -> dict:
     try:
         if job.kind == "generate":
             generate(scene, out=job.folder / FILE_NAMES["video"], steps=request["steps"],
-                     seed=request["seed"] or 0, model=model, device=device, gif=True, on_progress=job.report)
+                     seed=request["seed"], model=model, device=device, gif=True, on_progress=job.report)
             script = "scene.yaml" if request["script"] else "scene.json"
             text = request["script"] or json.dumps(json.loads((job.folder / FILE_NAMES["sidecar"]).read_text())[
                 "graph"], indent=2)
@@ -282,7 +282,7 @@ def _compare(job: Job, scene: str, pipe) -> dict:
                                          (job.request["baseline"], (), job.request["baseline"] == "first-frame")):
         def report(stage, done, total, label=label):
             job.report(f"{label}: {stage}", done, total)
-        result = pipe(scene, num_steps=job.request["steps"], seed=job.request["seed"] or 0, controls=controls,
+        result = pipe(scene, num_steps=job.request["steps"], seed=job.request["seed"], controls=controls,
                       first_frame=first_frame, on_progress=report)
         runs[label] = result
     truth = next(iter(runs.values()))

@@ -16,7 +16,7 @@ let previewUrl = null;
 
 function scene() {
   const seed = parseInt($("seed").value, 10);
-  const body = { seed: Number.isFinite(seed) ? seed : 0 };
+  const body = Number.isFinite(seed) ? { seed } : {};  // none: a prompt's seed 0, a script's own
   if (mode === "script") body.script = $("script").value; else body.prompt = $("prompt").value;
   return body;
 }
