@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from hybrid.physics_iq import Takes, unscored
 from scenes.graph import SceneGraph
@@ -361,27 +362,17 @@ def _count_error(groups: _Groups, min_pixels: int) -> float:
 
 
 def _count_components(masks: np.ndarray, min_size: int) -> np.ndarray:
-    """[...]: the number of 4-connected components of at least `min_size` pixels in each [H, W] of [..., H, W].
-
-    Every pixel takes the smallest flat index among itself and its neighbours, then the label of the pixel that
-    index names (pointer jumping), until nothing changes: each component ends labelled by its first pixel.
-    """
-    height, width = masks.shape[-2:]
-    background = masks.size  # the label of pixels outside every mask, larger than any index
-    labels = np.where(masks, np.arange(masks.size).reshape(masks.shape), background)
-    pad = [(0, 0)] * (masks.ndim - 2) + [(1, 1), (1, 1)]
-    while True:
-        padded = np.pad(labels, pad, constant_values=background)
-        smallest = np.minimum.reduce([labels, padded[..., :-2, 1:-1], padded[..., 2:, 1:-1],
-                                      padded[..., 1:-1, :-2], padded[..., 1:-1, 2:]])
-        smallest = np.where(masks, smallest, background)
-        jumped = np.append(smallest.ravel(), background)[smallest]
-        if np.array_equal(jumped, labels):
-            break
-        labels = jumped
-    sizes = np.bincount(labels[masks], minlength=masks.size)
-    roots = np.flatnonzero(sizes >= max(min_size, 1))  # the first pixel of each large enough component
-    return np.bincount(roots // (height * width), minlength=masks.size // (height * width)).reshape(masks.shape[:-2])
+    """[...]: the number of 4-connected components of at least `min_size` pixels in each [H, W] of [..., H, W]."""
+    cross = np.zeros((3,) * masks.ndim, bool)  # neighbours within a frame only, never across frames or groups
+    centre = (1,) * (masks.ndim - 2)
+    cross[(*centre, slice(None), 1)] = cross[(*centre, 1, slice(None))] = True
+    labels, count = ndimage.label(masks, structure=cross)
+    flat = labels.ravel()
+    sizes = np.bincount(flat, minlength=count + 1)
+    found, first = np.unique(flat, return_index=True)  # each label, and the flat index where it starts
+    large = (found > 0) & (sizes[found] >= max(min_size, 1))  # label 0 is outside every mask
+    frame = masks.shape[-2] * masks.shape[-1]
+    return np.bincount(first[large] // frame, minlength=masks.size // frame).reshape(masks.shape[:-2])
 
 
 def _single_body_groups(groups: _Groups) -> dict[int, int]:
