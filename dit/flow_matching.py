@@ -102,7 +102,7 @@ def guided_velocity(velocity_fn: GuidedVelocity, x: Tensor, t: Tensor, guidance:
 
 @torch.no_grad()
 def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "euler",
-              known: Tensor | None = None) -> Tensor:
+              known: Tensor | None = None, on_step: Callable[[int, int], None] | None = None) -> Tensor:
     """Integrate dx/dt = velocity(x, t) from t = 1 (x = noise [B, ...]) to t = 0 in `steps` equal steps.
 
     "euler": one velocity call per step, error O(1/steps). "heun": Euler predictor plus a trapezoidal
@@ -112,7 +112,8 @@ def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "eule
 
     `known` [B, C, K, ...] fixes the first K frames (dim 2) of the result: after every step they are set to
     their exact point on the straight path, (1 - t) known + t noise (replacement inpainting, as in video
-    diffusion's frame extension), so the free frames are integrated to agree with them.
+    diffusion's frame extension), so the free frames are integrated to agree with them. `on_step(done, steps)`
+    is called before each step (a progress bar; an exception it raises, a cancel, stops the integration).
     """
     if method not in ("euler", "heun"):
         raise DiTError(f"unknown sampler method {method!r}; use 'euler' or 'heun'")
@@ -128,7 +129,9 @@ def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "eule
 
     x = noise
     batch = noise.shape[0]
-    for t, t_next in zip(times[:-1], times[1:]):
+    for step, (t, t_next) in enumerate(zip(times[:-1], times[1:])):
+        if on_step is not None:
+            on_step(step, steps)
         t_batch = torch.full((batch,), t, device=x.device, dtype=x.dtype)
         v = velocity(x, t_batch)
         x_next = pin(x + (t_next - t) * v, t_next)
@@ -142,7 +145,8 @@ def integrate(velocity: Velocity, noise: Tensor, steps: int, method: str = "eule
 @torch.no_grad()
 def sample(velocity_fn: GuidedVelocity, shape: tuple[int, ...], steps: int, generator: torch.Generator,
            method: str = "euler", guidance: Guidance = Guidance(), device: torch.device | str | None = None,
-           dtype: torch.dtype = torch.float32, known: Tensor | None = None) -> Tensor:
+           dtype: torch.dtype = torch.float32, known: Tensor | None = None,
+           on_step: Callable[[int, int], None] | None = None) -> Tensor:
     """Draw noise of `shape` [B, ...] from `generator` and integrate the guided velocity to data (t = 0).
 
     `velocity_fn(x, t, conditions)` runs the model, with or without its text and its controls, once per
@@ -154,4 +158,5 @@ def sample(velocity_fn: GuidedVelocity, shape: tuple[int, ...], steps: int, gene
         known = known.to(device=noise.device, dtype=noise.dtype)
         if known.shape[:2] != noise.shape[:2] or known.shape[3:] != noise.shape[3:] or known.shape[2] > shape[2]:
             raise DiTError(f"known frames {list(known.shape)} do not fit a video of shape {list(shape)}")
-    return integrate(lambda x, t: guided_velocity(velocity_fn, x, t, guidance), noise, steps, method, known)
+    return integrate(lambda x, t: guided_velocity(velocity_fn, x, t, guidance), noise, steps, method, known,
+                     on_step)

@@ -13,6 +13,7 @@ A batch is a dict (what `dit.train.collate` builds from dataset items):
 maps. Training drops each independently, so the sampler can guide on text and on controls separately.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self
 
 import torch
@@ -205,7 +206,8 @@ class VideoGenerator(nn.Module):
                width: int = 32, steps: int = 25, method: str = "heun", guidance: Guidance = Guidance(),
                generator: torch.Generator | None = None, control_scales: dict[str, float] | None = None,
                instance_text: list[list[str]] | None = None, light: Tensor | None = None,
-               known_frames: Tensor | None = None, clamp: bool = True) -> Tensor:
+               known_frames: Tensor | None = None, clamp: bool = True,
+               on_step: Callable[[int, int], None] | None = None) -> Tensor:
         """Videos [B, C, num_frames, height, width] (C = dit.in_channels) for B captions, integrated from noise in
         `steps`.
 
@@ -214,7 +216,8 @@ class VideoGenerator(nn.Module):
         from `generator` (seed 0 when None), so a seed gives the same video on any device. `instance_text` and
         `light` describe the scene (see the module docstring); the light is given with and without controls.
         `known_frames` [B, C, K, H, W] fixes the first K frames (a rolling window's overlap). `clamp` keeps
-        pixels in [-1, 1]; a latent model's samples are not pixels and are returned as they are.
+        pixels in [-1, 1]; a latent model's samples are not pixels and are returned as they are. `on_step(done,
+        steps)` is called before each sampler step.
         """
         batch_size = len(captions)
         generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -251,7 +254,8 @@ class VideoGenerator(nn.Module):
             return list(v.split(batch_size))
 
         shape = (batch_size, self.config.dit.in_channels, num_frames, height, width)
-        video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames)
+        video = sample_flow(velocity, shape, steps, generator, method, guidance, device, dtype, known_frames,
+                            on_step)
         return video.clamp(-1, 1) if clamp else video
 
 

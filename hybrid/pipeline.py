@@ -187,8 +187,8 @@ class Pipeline:
         `seed` lays out a prompt's scene and draws the noise. `first_frame` pins the simulator's first frame (as rolling windows pin their overlap): with no
         controls, that is image-to-video, the setting Physics-IQ scores. `strict` makes the prompt's warnings
         (words it ignored) errors; otherwise they are in the output's `warnings`. `on_progress(stage, done,
-        total)` is called as stages start and windows finish ("physics", "denoise", "decode"); an exception it
-        raises (a cancel) stops the work there.
+        total)` is called as stages start and before every sampler step of every window ("physics", "denoise",
+        "decode"); an exception it raises (a cancel) stops the work there.
         """
         timings = {}
         started = time.perf_counter()
@@ -238,7 +238,8 @@ class Pipeline:
         pieces = []  # [C, t, h, w], each window's new frames (pixels in [-1, 1], or scaled latents)
         previous = None
         for window_index, start in enumerate(tqdm(starts, desc="denoise", unit="window", disable=not progress)):
-            report("denoise", window_index, len(starts))
+            def on_step(step: int, steps: int, window_index=window_index) -> None:
+                report("denoise", window_index * steps + step, len(starts) * steps)  # every step of every window
             maps = encode_controls(frames.window(start, start + window), size=control_size, branches=controls)
             if previous is not None:
                 known = previous[:, :, -OVERLAP:]
@@ -248,7 +249,7 @@ class Pipeline:
                 [text], controls=maps.maps, control_mask=maps.present, num_frames=window, height=grid_height,
                 width=grid_width, steps=num_steps, method=method, guidance=guidance, generator=noise,
                 control_scales=control_scales, instance_text=[phrases], light=light, known_frames=known,
-                clamp=self.autoencoder is None)
+                clamp=self.autoencoder is None, on_step=on_step)
             pieces.append(clip[0] if previous is None else clip[0, :, OVERLAP:])
             previous = clip
         video = torch.cat(pieces, dim=1)[None]  # [1, C, T', h, w]

@@ -208,7 +208,7 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
-        jobs.stop()  # a running generation is cancelled at its next window
+        jobs.stop()  # a running generation is cancelled before its next sampler step
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.jobs, app.state.workspace = jobs, space

@@ -1,6 +1,6 @@
 """The studio's generation queue: jobs run one at a time on one worker thread, in the order they came. A job
-reports its stage as it goes; cancelling it stops it at its next report (between windows), and a cancelled or
-failed job's folder is removed, so it leaves no partial files."""
+reports its stage as it goes; cancelling it stops it at its next report (before the next sampler step), and a
+cancelled or failed job's folder is removed, so it leaves no partial files."""
 
 import itertools
 import queue

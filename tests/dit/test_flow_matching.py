@@ -193,3 +193,22 @@ def test_known_frames_are_kept_and_the_rest_integrated():
     assert video[:, :, 2:].abs().max() < 1e-3
     with pytest.raises(DiTError, match="do not fit"):
         sample(velocity, (1, 3, 6, 4, 4), steps=2, generator=torch.Generator(), known=torch.zeros(1, 3, 2, 4, 5))
+
+
+def test_on_step_is_called_before_every_step_and_can_stop_the_integration():
+    calls = []
+    integrate(lambda x, t: x, torch.ones(1, 2), steps=4, method="heun", on_step=lambda done, total: calls.append(
+        (done, total)))
+    assert calls == [(0, 4), (1, 4), (2, 4), (3, 4)]
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_two(done, total):
+        if done == 2:
+            raise Stop()
+        calls.append(done)
+    velocity_calls = []
+    with pytest.raises(Stop):
+        integrate(lambda x, t: velocity_calls.append(t) or x, torch.ones(1, 2), steps=4, on_step=stop_at_two)
+    assert len(velocity_calls) == 2  # the third step never ran

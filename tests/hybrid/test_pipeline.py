@@ -196,3 +196,11 @@ def test_the_package_exports_the_api():
     from hybrid.pipeline import Pipeline as PipelineClass
 
     assert hybrid.generate is generate and hybrid.ablate is ablate and hybrid.Pipeline is PipelineClass
+
+
+def test_progress_follows_the_stages_and_every_step_of_every_window(tiny_pipeline):
+    calls = []
+    tiny_pipeline(PROMPT, num_frames=20, num_steps=3, on_progress=lambda *call: calls.append(call))
+    windows = len(window_starts(20))
+    assert windows == 2 and calls[0] == ("physics", 0, 1) and calls[-1] == ("decode", 0, 1)
+    assert [call for call in calls if call[0] == "denoise"] == [("denoise", k, windows * 3) for k in range(windows * 3)]
