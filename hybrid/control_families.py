@@ -85,8 +85,8 @@ def family(name: str) -> ControlFamily:
 
 
 def round_frames(rules: ControlFamily, count: int) -> tuple[int, str | None]:
-    """The frame count the family's pipeline would make of `count` (diffusers rounds down to frame_step * k + 1),
-    and a notice when that differs from `count`."""
+    """The frame count the family's pipeline would make of `count` (diffusers takes count // frame_step *
+    frame_step + 1 when count % frame_step != 1: 83 -> 81, 80 -> 81), and a notice when that differs."""
     if not (isinstance(count, int) and not isinstance(count, bool) and count >= 1):
         raise GenerationError(f"the frame count must be a positive whole number, got {count!r}")
     step = rules.frame_step
@@ -112,22 +112,25 @@ def frame_size(rules: ControlFamily, resolution: str, aspect: str = "16:9") -> t
         return (*rules.sizes[f"{text} {aspect}"], None)
     multiple = rules.size_multiple
     if text.endswith("p") and text[:-1].isdigit():
-        short = int(text[:-1])
+        asked = int(text[:-1])
+        short = asked // multiple * multiple  # the longer side follows the rounded shorter one
         across, down = ASPECTS[aspect]
         long = multiple * round(short * max(across, down) / min(across, down) / multiple)  # 853.3 -> 848 by 16
         width, height = (long, short) if across >= down else (short, long)
+        asked_size = f"{asked}p"
     elif "x" in text and all(part.isdigit() for part in text.split("x", 1)):
         width, height = (int(part) for part in text.split("x", 1))
+        asked_size = f"{width}x{height}"
+        width, height = width // multiple * multiple, height // multiple * multiple
     else:
         raise GenerationError(f"cannot read the resolution {resolution!r}; write it as 480p or as WIDTHxHEIGHT, "
                               "e.g. 832x480")
-    rounded = (width // multiple * multiple, height // multiple * multiple)
-    if min(rounded) < multiple or max(rounded) > 4096:
-        raise GenerationError(f"a {width}x{height} frame is out of range; sides are {multiple} to 4096 pixels")
-    if rounded == (width, height):
+    if min(width, height) < multiple or max(width, height) > 4096:
+        raise GenerationError(f"a {asked_size} frame is out of range; sides are {multiple} to 4096 pixels")
+    if asked_size in (f"{width}x{height}", f"{min(width, height)}p"):
         return width, height, None
-    return (*rounded, f"{width}x{height} is not a multiple of {multiple} pixels; "
-                      f"{rules.pipeline or rules.name} takes {rounded[0]}x{rounded[1]}")
+    return (width, height, f"{asked_size} is not a multiple of {multiple} pixels; "
+                           f"{rules.pipeline or rules.name} takes {width}x{height}")
 
 
 def plan_frames(rules: ControlFamily, duration: float, num_frames: int | None, fps: int | None

@@ -33,6 +33,7 @@ from hybrid.pipeline import MAX_SECONDS, Pipeline, Progress
 from hybrid.preview import preview_strip
 from hybrid.video import write_video
 from hybrid.wan_vace import WanVacePipeline
+from scenes.graph import SceneGraph
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
 
@@ -47,13 +48,14 @@ def pipeline(model: str | Path = "default", device: str = "cpu", backend: str = 
     return _pipelines[key]
 
 
-def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: str | None = None,
+def generate(prompt: str | SceneGraph, duration_seconds: float | None = None, aspect_ratio: str | None = None,
              resolution: str | None = None, fps: int | None = None, seed: int = 0, out: str | Path = "video.mp4",
              steps: int | None = None, controls: tuple[str, ...] | list[str] | None = None,
              guidance: Guidance | None = None, model: str | Path = "default", device: str = "cpu",
              gif: bool = False, progress: bool = False, strict: bool = False, backend: str = "kinema",
              control_scale: float | None = None, on_progress: Progress | None = None) -> Path:
-    """Generate the video of `prompt` (or of a scene script / library scene name) into `out`; returns its path.
+    """Generate the video of `prompt` (or of a scene script / library scene name, or a laid-out `SceneGraph`) into
+    `out`; returns its path.
 
     `backend` "kinema" runs kinema's own model (`model`: "default", the shipped one, or a checkpoint folder);
     "wan-vace" runs a pretrained Wan-VACE diffusers folder (`model`) steered by one control video.
@@ -72,7 +74,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
     out = Path(out)
     if out.is_dir():
         raise GenerationError(f"the output {out} is a folder; name the video to write, e.g. {out / 'video.mp4'}")
-    if not isinstance(prompt, str) or not prompt.strip():
+    if not isinstance(prompt, SceneGraph) and (not isinstance(prompt, str) or not prompt.strip()):
         raise GenerationError("the prompt is empty; describe a scene, e.g. \"a red ball falls onto a blue box\"")
     if out.suffix not in VIDEO_SUFFIXES:
         raise GenerationError(f"cannot write {out.name!r}: the output must end in .mp4 or .gif")
@@ -120,7 +122,7 @@ def generate(prompt: str, duration_seconds: float | None = None, aspect_ratio: s
             write_video(out.parent / name, pictures[kind], fps, save=outputs.write)
         timings = {"load_model": load_seconds, **result.timings, "write": time.perf_counter() - started}
         sidecar = {
-            "prompt": prompt, "caption": result.caption,
+            "prompt": prompt if isinstance(prompt, str) else None, "caption": result.caption,
             "warnings": [*result.warnings, *([size_notice] if size_notice else [])],
             "parameters": {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio,
                            "resolution": resolution, "fps": fps, "seed": seed, "steps": steps,

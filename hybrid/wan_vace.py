@@ -209,7 +209,8 @@ class WanVacePipeline:
         `conditioning_scale` (default 1). `num_frames` defaults to the scene's duration at 16 fps; counts that are
         not 4k + 1 are rounded as diffusers rounds them, with a warning. `text` defaults to the prompt (or, for a
         script or a graph, kinema's caption of it); `guidance.text` is Wan's guidance_scale (default 5).
-        `on_progress(stage, done, total)` is called as the physics and the denoising start.
+        `on_progress(stage, done, total)` is called as the physics and the denoising start and after every
+        denoising step (diffusers' callback_on_step_end); an exception it raises (a cancel) stops the work.
         """
         timings = {}
         started = time.perf_counter()
@@ -229,13 +230,14 @@ class WanVacePipeline:
         filmed = film(graph, count, fps, width, height, seed, progress)
         timings.update(filmed.timings)
         started = time.perf_counter()
-        report("denoise", 0, 1)
+        report("denoise", 0, num_steps)
         video, mask = self.control_video(filmed.frames, controls, first_frame)
         self.pipe.set_progress_bar_config(disable=not progress, desc="denoise", unit="step")
         result = self.pipe(
             prompt=words, negative_prompt=negative_prompt, video=video, mask=mask, conditioning_scale=scale,
             height=height, width=width, num_frames=count, num_inference_steps=num_steps,
-            guidance_scale=guidance.text, generator=torch.Generator(self.device).manual_seed(seed), output_type="np")
+            guidance_scale=guidance.text, generator=torch.Generator(self.device).manual_seed(seed), output_type="np",
+            callback_on_step_end=lambda pipe, step, timestep, tensors: report("denoise", step + 1, num_steps) or {})
         frames = np.asarray(result.frames[0], dtype=np.float32)  # [T, H, W, 3] in [0, 1]
         if frames.shape != (count, height, width, 3):
             raise GenerationError(f"the Wan-VACE pipeline made frames of shape {list(frames.shape)}, not "

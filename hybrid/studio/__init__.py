@@ -8,7 +8,7 @@
 import ipaddress
 import sys
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -38,7 +38,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, model: str = "default", dev
         from dit.checkpoint import resolve_checkpoint
 
         resolve_checkpoint(model)  # a missing model is one line now, not a failed job later
-    app = create_app(model=model, device=device)
+    app = create_app(model=model, device=device, hosts=LOOPBACK_HOSTS if is_loopback(host) else ("*",))
     where = "loopback only: this machine's browser" if is_loopback(host) else "reachable from other machines"
     print(f"kinema studio at http://{'[' + host + ']' if ':' in host else host}:{port}/ ({where}); Ctrl-C stops it",
           file=sys.stderr)

@@ -14,11 +14,15 @@ Bodies are capped (MAX_BODY_BYTES, meshes MAX_MESH_BYTES); every error is `{"err
 import contextlib
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -28,8 +32,10 @@ from dit.errors import DiTError
 from fileio import UserFileError
 from hybrid.errors import GenerationError
 from hybrid.filming import film
+from hybrid.pipeline import MAX_SECONDS
 from hybrid.preview import control_images, label_columns
 from hybrid.studio.jobs import Job, JobQueue
+from hybrid.studio import LOOPBACK_HOSTS
 from hybrid.studio.workspace import MAX_MESH_BYTES, SCRIPT, Workspace
 from hybrid.summary import summarize
 from hybrid.video import write_video
@@ -59,8 +65,11 @@ class BadRequest(Exception):
         self.status = status
 
 
-def create_app(model: str = "default", device: str = "cpu", workspace: Workspace | None = None) -> Starlette:
-    """The studio for `model` (kinema's shipped one, or a checkpoint folder) on `device`."""
+def create_app(model: str = "default", device: str = "cpu", workspace: Workspace | None = None,
+               hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> Starlette:
+    """The studio for `model` (kinema's shipped one, or a checkpoint folder) on `device`, answering requests
+    addressed to `hosts` only (a page on another site, or a DNS name rebound to this machine, is refused).
+    Without `workspace` it makes a temporary one and removes it when the app shuts down."""
     space = workspace or Workspace()
     jobs = JobQueue(lambda job: _run(job, space, model, device), lambda error: _one_line(error, space))
 
@@ -76,6 +85,8 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
         return bytes(data)
 
     async def fields(request: Request) -> dict:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise BadRequest("send the request as application/json", 415)  # a cross-site form cannot
         try:
             data = json.loads(await body(request) or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -98,21 +109,33 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
 
     def handled(endpoint):
         async def wrapped(request: Request) -> Response:
+            origin = request.headers.get("origin")
+            if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
+                return JSONResponse({"error": f"requests from {origin} are refused; use the studio's own page"},
+                                    status_code=403)
             try:
                 return await endpoint(request)
             except BadRequest as error:
                 return JSONResponse({"error": str(error)}, status_code=error.status)
             except USER_ERRORS as error:
                 return JSONResponse(_located(_one_line(error, space)), status_code=400)
+            except Exception as error:  # noqa: BLE001  (the page shows every failure as one line)
+                return JSONResponse({"error": _one_line(error, space), "line": None, "field": None},
+                                    status_code=500)
         return wrapped
 
     async def parse(request: Request) -> Response:
-        graph = scene_of(await fields(request))
+        graph = await run_in_threadpool(scene_of, await fields(request))
         return JSONResponse({"summary": scene_summary(graph), "text": summarize(graph),
                              "warnings": list(graph.warnings)})
 
     async def preview(request: Request) -> Response:
-        graph = scene_of(await fields(request))
+        return await run_in_threadpool(physics_preview, await fields(request))
+
+    def physics_preview(data: dict) -> Response:
+        """The MP4 of render | depth | segmentation | flow | uv, made off the event loop (filming takes a lock
+        a running job may hold)."""
+        graph = scene_of(data)
         started = time.perf_counter()
         width, height = resolution(PREVIEW_SIZE, "16:9")
         filmed = film(graph, max(1, round(graph.settings.duration * PREVIEW_FPS)), PREVIEW_FPS, width, height,
@@ -132,7 +155,10 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
 
     async def submit(request: Request, kind: str) -> Response:
         data = await fields(request)
-        graph = scene_of(data)  # a bad scene is refused now, not in the queue
+        graph = await run_in_threadpool(scene_of, data)  # a bad scene is refused now, not in the queue
+        if graph.settings.duration > MAX_SECONDS:
+            raise BadRequest(f"the scene lasts {graph.settings.duration:g} s, but videos are at most "
+                             f"{MAX_SECONDS:g} s; make it shorter")
         steps = data.get("steps", 20)
         if not (isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= MAX_STEPS):
             raise BadRequest(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
@@ -140,8 +166,8 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
         if baseline not in ("none", "first-frame"):
             raise BadRequest(f"the comparison's baseline is none or first-frame, got {baseline!r}")
         script = data.get("script") if isinstance(data.get("script"), str) and data["script"].strip() else None
-        request_record = {"prompt": None if script else data["prompt"], "script": script,
-                          "seed": graph.settings.seed, "steps": steps, "baseline": baseline}  # a script's own seed
+        request_record = {"graph": graph, "script": script, "seed": graph.settings.seed, "steps": steps,
+                          "baseline": baseline}  # the scene as previewed: never read again as a path or a name
         job = jobs.submit(kind, request_record, space.job_folder)
         return JSONResponse({"job": job.record(jobs.position(job))})
 
@@ -208,9 +234,12 @@ def create_app(model: str = "default", device: str = "cpu", workspace: Workspace
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
-        jobs.stop()  # a running generation is cancelled before its next sampler step
+        await run_in_threadpool(jobs.stop)  # a running generation is cancelled before its next sampler step
+        if workspace is None:
+            shutil.rmtree(space.root, ignore_errors=True)
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
     app.state.jobs, app.state.workspace = jobs, space
     return app
 
@@ -256,40 +285,31 @@ def _run(job: Job, space: Workspace, model: str, device: str) -> dict:
     from hybrid.generation import generate, pipeline
 
     request = job.request
-    scene = request["prompt"] or str(space.snapshot(request["script"], job.id))
-    try:
-        if job.kind == "generate":
-            generate(scene, out=job.folder / FILE_NAMES["video"], steps=request["steps"],
-                     seed=request["seed"], model=model, device=device, gif=True, on_progress=job.report)
-            script = "scene.yaml" if request["script"] else "scene.json"
-            text = request["script"] or json.dumps(json.loads((job.folder / FILE_NAMES["sidecar"]).read_text())[
-                "graph"], indent=2)
-            (job.folder / script).write_text(text, encoding="utf-8")
-            return {"files": [*FILE_NAMES.values(), script], "video": FILE_NAMES["video"],
-                    "preview": FILE_NAMES["preview"]}
-        return _compare(job, scene, pipeline(model, device))
-    finally:
-        if request["script"]:
-            Path(scene).unlink(missing_ok=True)
+    if job.kind == "compare":
+        job.report("load", 0, 1)
+        return _compare(job, pipeline(model, device))
+    generate(request["graph"], out=job.folder / FILE_NAMES["video"], steps=request["steps"], seed=request["seed"],
+             model=model, device=device, gif=True, on_progress=job.report)
+    script = "scene.yaml" if request["script"] else "scene.json"
+    (job.folder / script).write_text(request["script"] or request["graph"].to_json(), encoding="utf-8")
+    return {"files": [*FILE_NAMES.values(), script], "video": FILE_NAMES["video"], "preview": FILE_NAMES["preview"]}
 
 
-def _compare(job: Job, scene: str, pipe) -> dict:
+def _compare(job: Job, pipe) -> dict:
     """The scene with all controls and with the baseline (none, or the first frame), side by side, scored."""
     from hybrid.metrics import score_all
 
-    runs = {}
+    runs, table = {}, {}
     for label, controls, first_frame in (("all controls", None, False),
                                          (job.request["baseline"], (), job.request["baseline"] == "first-frame")):
         def report(stage, done, total, label=label):
             job.report(f"{label}: {stage}", done, total)
-        result = pipe(scene, num_steps=job.request["steps"], seed=job.request["seed"], controls=controls,
-                      first_frame=first_frame, on_progress=report)
-        runs[label] = result
+        result = pipe(job.request["graph"], num_steps=job.request["steps"], seed=job.request["seed"],
+                      controls=controls, first_frame=first_frame, on_progress=report)
+        job.report("score", 0, 1)
+        scores = score_all(result.video, result.frames, result.rollout, result.graph, None)
+        runs[label], table[label] = result, {name: _finite(scores[name]) for name in KEY_METRICS}
     truth = next(iter(runs.values()))
-    job.report("score", 0, 1)
-    table = {label: {name: _finite(score_all(result.video, result.frames, result.rollout, result.graph,
-                                             None)[name]) for name in KEY_METRICS}
-             for label, result in runs.items()}
     columns = {"simulator": truth.frames.rgb, **{label: result.video for label, result in runs.items()}}
     write_video(job.folder / "compare.mp4", label_columns(columns), truth.rollout.fps)
     return {"files": ["compare.mp4"], "video": "compare.mp4", "metrics": table, "metric_names": list(KEY_METRICS)}

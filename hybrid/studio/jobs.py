@@ -80,31 +80,38 @@ class JobQueue:
 
     def cancel(self, job: Job) -> None:
         """Stop a queued job before it starts, or a running one at its next report."""
-        job.cancel.set()
-        if job.state == "queued":
-            job.state, job.stage = "cancelled", "cancelled"
+        with self._lock:  # the worker starts a job under the same lock: it is either still queued or running
+            job.cancel.set()
+            if job.state == "queued":
+                job.state, job.stage = "cancelled", "cancelled"
 
     def stop(self) -> None:
+        """Cancel every job and wait for the running one to stop (at its next report), so none is cut off while
+        it writes."""
         for job in list(self._jobs.values()):
-            job.cancel.set()
+            self.cancel(job)
         self._waiting.put(None)
-        self._worker.join(timeout=30)
+        self._worker.join()
 
     def _work(self) -> None:
         while (job := self._waiting.get()) is not None:
-            if job.cancel.is_set():
-                job.state = "cancelled"
-                continue
-            job.state, job.started = "running", time.time()
+            with self._lock:
+                if job.cancel.is_set():
+                    job.state, job.stage = "cancelled", "cancelled"
+                    continue
+                job.state, job.started = "running", time.time()
             job.folder.mkdir(parents=True, exist_ok=True)
+            result, error = {}, None
             try:
-                job.result = self._run(job)
-                job.state, job.stage, job.done = "done", "done", job.total
+                result, state = self._run(job), "done"
             except Cancelled:
-                job.state, job.stage = "cancelled", "cancelled"
-            except Exception as error:  # noqa: BLE001  (any failure is shown on the page, in one line)
-                job.state, job.error = "failed", self._describe(error)
-            finally:
-                job.finished = time.time()
-                if job.state != "done":
-                    shutil.rmtree(job.folder, ignore_errors=True)
+                state = "cancelled"
+            except Exception as failure:  # noqa: BLE001  (any failure is shown on the page, in one line)
+                state, error = "failed", self._describe(failure)
+            if state != "done":
+                shutil.rmtree(job.folder, ignore_errors=True)  # before the page can see the job has ended
+            job.finished, job.result, job.error = time.time(), result, error
+            if state == "done":
+                job.done = job.total
+            job.stage = {"done": "done", "cancelled": "cancelled"}.get(state, job.stage)  # a failure keeps its stage
+            job.state = state  # last: what the page polls

@@ -23,7 +23,8 @@ class Workspace:
     """`root`/scene (scene.yaml and meshes/) and `root`/jobs; a fresh temporary folder by default."""
 
     def __init__(self, root: Path | None = None):
-        self.root = Path(tempfile.mkdtemp(prefix="kinema-studio-")) if root is None else Path(root)
+        # resolved, as the script loader names folders, so messages lose every spelling of it (`scrub`)
+        self.root = (Path(tempfile.mkdtemp(prefix="kinema-studio-")) if root is None else Path(root)).resolve()
         self.scene_folder = self.root / "scene"
         self.jobs = self.root / "jobs"
         (self.scene_folder / MESHES).mkdir(parents=True, exist_ok=True)
@@ -42,12 +43,6 @@ class Workspace:
             path = self.scene_folder / name
             path.write_text(text, encoding="utf-8")
             return load_script(path, seed=seed)
-
-    def snapshot(self, text: str, job_id: str) -> Path:
-        """The script `text` saved beside the meshes for a job to read later, whatever the editor does."""
-        path = self.scene_folder / f"job-{job_id}.yaml"
-        path.write_text(text, encoding="utf-8")
-        return path
 
     def save_mesh(self, name: str, data: bytes) -> str:
         """Store an uploaded mesh as meshes/NAME (a plain .obj name, at most MAX_MESH_BYTES); returns the path a

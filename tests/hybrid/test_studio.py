@@ -33,7 +33,8 @@ def tiny_model(tmp_path_factory) -> str:
 
 @pytest.fixture
 def studio(tmp_path, tiny_model):
-    with TestClient(create_app(model=tiny_model, workspace=Workspace(tmp_path / "studio"))) as client:
+    app = create_app(model=tiny_model, workspace=Workspace(tmp_path / "studio"))
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
         yield client
 
 
@@ -79,7 +80,22 @@ def test_errors_are_the_clis_lines_with_the_scripts_line_and_field(studio):
                           ({"script": "bodies: [{noun: ball, mesh: ../../secret.obj}]"}, "outside")):
         answer = studio.post("/api/preview", json=body)
         assert answer.status_code == 400 and message in answer.json()["error"], answer.json()
-    assert studio.post("/api/parse", content=b"not json").json() == {"error": "the request is not JSON"}
+    not_json = studio.post("/api/parse", content=b"not json", headers={"content-type": "application/json"})
+    assert not_json.json() == {"error": "the request is not JSON"}
+    nested = studio.post("/api/parse", content=b"[" * 100000, headers={"content-type": "application/json"})
+    assert nested.status_code in (400, 500) and "error" in nested.json()  # JSON, one line, whatever fails
+
+
+def test_requests_from_other_sites_and_other_host_names_are_refused(studio, tiny_model, tmp_path):
+    form = studio.post("/api/generate", content=b'{"prompt": "a red ball"}', headers={"content-type": "text/plain"})
+    assert form.status_code == 415  # what a cross-site form or no-cors fetch can send
+    foreign = studio.post("/api/parse", json={"prompt": PROMPT}, headers={"origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "refused" in foreign.json()["error"]
+    same = studio.post("/api/parse", json={"prompt": PROMPT}, headers={"origin": "http://127.0.0.1:8765"})
+    assert same.status_code == 200
+    app = create_app(model=tiny_model, workspace=Workspace(tmp_path / "other"))
+    with TestClient(app, base_url="http://rebound.example") as rebound:  # a DNS name pointed at 127.0.0.1
+        assert rebound.get("/api/library").status_code == 400
 
 
 def test_no_message_names_the_studios_folders(studio, tmp_path):
@@ -111,8 +127,11 @@ def test_a_library_scene_opens_and_an_uploaded_mesh_can_be_named(studio):
 
 
 def test_request_bodies_are_capped(studio):
-    huge = studio.post("/api/parse", content=b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}")
+    huge = studio.post("/api/parse", content=b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}",
+                       headers={"content-type": "application/json"})
     assert huge.status_code == 413 and "at most" in huge.json()["error"]
+    mesh = studio.put("/api/meshes/big.obj", content=b"v 0 0 0\n" * (64 * 2**20 // 8 + 1))
+    assert mesh.status_code == 413
 
 
 def test_generate_runs_the_model_and_offers_every_file(studio, tmp_path):
@@ -128,6 +147,15 @@ def test_generate_runs_the_model_and_offers_every_file(studio, tmp_path):
     assert sidecar["parameters"]["seed"] == 3 and sidecar["parameters"]["steps"] == 1
     assert studio.get(f"/api/jobs/{job['id']}/files/../../etc/passwd").status_code == 404
     assert studio.get(f"/api/jobs/{job['id']}/files/model.safetensors").status_code == 404
+
+
+def test_a_prompt_is_generated_as_the_scene_it_previewed_never_as_a_library_name(studio):
+    from scenes.parser import parse_prompt
+
+    job = studio.post("/api/generate", json={"prompt": "dominoes", "steps": 1}).json()["job"]
+    assert wait(studio, job["id"])["state"] == "done"
+    sidecar = studio.get(f"/api/jobs/{job['id']}/files/video.json").json()
+    assert len(sidecar["graph"]["bodies"]) == len(parse_prompt("dominoes").bodies)  # not the library's dominoes
 
 
 def test_a_scripts_generation_offers_the_script_and_compare_scores_both_runs(studio, tmp_path):
@@ -188,6 +216,8 @@ def test_bad_generation_requests_are_refused_before_the_queue(studio):
         answer = studio.post("/api/generate", json=body)
         assert answer.status_code == 400 and message in answer.json()["error"]
     assert studio.get("/api/jobs/9999").status_code == 404
+    long = studio.post("/api/generate", json={"script": "duration: 30 s\nbodies: [{noun: ball, colour: red}]\n"})
+    assert long.status_code == 400 and "at most 16 s" in long.json()["error"]
 
 
 def test_the_studio_binds_to_loopback_unless_told_and_checks_its_model_first(capsys, tmp_path):

@@ -61,7 +61,9 @@ def fed(monkeypatch):
 
 
 def test_it_generates_a_video_of_the_rounded_length_with_the_depth_control(wan, fed):
-    out = wan(PROMPT, **SMALL)
+    calls = []
+    out = wan(PROMPT, on_progress=lambda *call: calls.append(call), **SMALL)
+    assert calls == [("physics", 0, 1), ("denoise", 0, 2), ("denoise", 1, 2), ("denoise", 2, 2)]  # every step
     assert out.video.shape == (9, 32, 48, 3) and out.video.dtype == np.uint8  # 10 -> 4k + 1, as diffusers does
     assert out.frames.num_frames == 9 and out.rollout.num_frames == 9
     assert any("10 frames is not 4k + 1" in warning for warning in out.warnings)

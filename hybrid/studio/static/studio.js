@@ -25,6 +25,11 @@ async function post(url, body) {
   return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 }
 
+async function reply(response) {
+  // the server answers JSON; anything else (a proxy's page, a dropped connection) becomes one line too
+  try { return await response.json(); } catch (error) { return { error: `the studio answered ${response.status}` }; }
+}
+
 function say(kind, text) {
   const line = document.createElement("div");
   line.className = kind;
@@ -58,19 +63,24 @@ function edited() {
 async function refresh() {
   const mine = edits;
   const body = scene();
-  if (!(body.script || body.prompt || "").trim()) return;
-  const parsed = await post("/api/parse", body);
-  const answer = await parsed.json();
-  if (mine !== edits) return;
   $("messages").innerHTML = "";
+  if (!(body.script || body.prompt || "").trim()) {
+    $("summary").textContent = "Type a prompt or a scene script.";
+    $("preview").removeAttribute("src");
+    return;
+  }
+  const parsed = await post("/api/parse", body);
+  const answer = await reply(parsed);
+  if (mine !== edits) return;
   if (!parsed.ok) { showError(answer); return; }
   answer.warnings.forEach((warning) => say("warning", warning));
   showSummary(answer.summary);
   const started = performance.now();
   const preview = await post("/api/preview", body);
   if (mine !== edits) return;
-  if (!preview.ok) { showError(await preview.json()); return; }
+  if (!preview.ok) { showError(await reply(preview)); return; }
   const blob = await preview.blob();
+  if (mine !== edits) return;  // a newer edit's preview may be on its way
   if (previewUrl) URL.revokeObjectURL(previewUrl);
   previewUrl = URL.createObjectURL(blob);
   $("preview").src = previewUrl;
@@ -102,7 +112,7 @@ function escape(text) {
 async function start(kind) {
   const body = { ...scene(), steps: parseInt($("steps").value, 10) || 20, baseline: $("baseline").value };
   const answer = await post(`/api/${kind}`, body);
-  const data = await answer.json();
+  const data = await reply(answer);
   $("messages").innerHTML = "";
   if (!answer.ok) { showError(data); return; }
   job = data.job.id;
@@ -114,7 +124,13 @@ async function start(kind) {
 
 async function follow(id) {
   if (id !== job) return;
-  const state = await (await fetch(`/api/jobs/${id}`)).json();
+  let state;
+  try {
+    state = await (await fetch(`/api/jobs/${id}`)).json();
+  } catch (error) {  // the server is busy or restarting: try again
+    setTimeout(() => follow(id), 4 * POLL_MS);
+    return;
+  }
   const stage = state.stage.replace(/^.*: /, "");
   const [base, share] = STAGES[stage] || [0, 0];
   $("progress").value = Math.min(1, base + share * (state.done / state.total));
