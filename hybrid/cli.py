@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 128 + 2  # what a shell reports for a program SIGINT (Ctrl-C)
 SEEDS = f"0 to {MAX_SEED}"
 STRICT_HELP = "refuse the prompt if it has words kinema would ignore (unknown describing words, views)"
 # Limits checked again where they live, mirrored so the parser names the option without importing torch:
-MAX_STEPS = 1000  # hybrid.pipeline.Pipeline._check's sampler steps
+MAX_STEPS = 1000  # hybrid.pipeline.MAX_STEPS
 MAX_GUIDANCE = 20.0  # dit.flow_matching.MAX_GUIDANCE
 MAX_ABLATION_SEEDS = 100  # hybrid.ablation.MAX_SEEDS
 # A leading '-' followed by a digit, '.digit', inf or nan is a negative number (-1e9, -.5, -inf, -16:9): a value

@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from fileio import OutputSet
 from hybrid.control_families import ControlFamily, family, frame_size, plan_frames
-from hybrid.control_videos import (disparity_video, first_frame_video, flow_wheel_video, from_previous_frame,
-                                   layout_video, mask_video, segmentation_video)
+from hybrid.control_videos import (disparity_of, disparity_video, first_frame_video, flow_wheel_video,
+                                   from_previous_frame, layout_video, mask_video, segmentation_video)
 from hybrid.errors import GenerationError
 from hybrid.filming import Film, film
 from hybrid.preview import label_columns
@@ -66,7 +66,7 @@ def control_picture(name: str, frames: Frames, rules: ControlFamily) -> np.ndarr
     if name == "depth":
         return disparity_video(frames.depth)
     if name == "flow":
-        return flow_wheel_video(from_previous_frame(frames.flow) if rules.flow_from_previous else frames.flow)
+        return flow_wheel_video(pictured_flow(frames, rules))
     if name == "segmentation":
         return segmentation_video(frames.segmentation)
     if name == "layout":
@@ -110,6 +110,11 @@ def export_controls(scene: str, out: str | Path, format: str = "vace", resolutio
     return ExportedControls(out, count, width, height, fps, notices)
 
 
+def pictured_flow(frames: Frames, rules: ControlFamily) -> np.ndarray:
+    """[T, H, W, 2] flow in the frame order the family pictures it (VACE: frame t shows t - 1 -> t)."""
+    return from_previous_frame(frames.flow) if rules.flow_from_previous else frames.flow
+
+
 def control_pictures(frames: Frames, rules: ControlFamily) -> dict[str, np.ndarray]:
     """Every picture of the export, by file name: [T, H, W, 3] uint8 videos and the first frame."""
     count, height, width = frames.segmentation.shape
@@ -129,9 +134,8 @@ def control_pictures(frames: Frames, rules: ControlFamily) -> dict[str, np.ndarr
 def normalisation(frames: Frames, rules: ControlFamily) -> dict[str, list[float]]:
     """Per frame, what the pictures' full scale stands for, so they can be read back as numbers: the disparity
     range (1/m) that depth's 0-255 spans, and the speed (px/frame) of the flow wheel's full saturation."""
-    depth = frames.depth.astype(np.float64)
-    disparity = np.where(depth > 0, 1.0 / np.maximum(depth, 1e-6), 0.0)
-    flow = from_previous_frame(frames.flow) if rules.flow_from_previous else frames.flow
+    disparity = disparity_of(frames.depth.astype(np.float64))
+    flow = pictured_flow(frames, rules)
     return {"depth_disparity_low": disparity.min(axis=(1, 2)).round(6).tolist(),
             "depth_disparity_high": disparity.max(axis=(1, 2)).round(6).tolist(),
             "flow_full_speed_px": np.hypot(flow[..., 0], flow[..., 1]).max(axis=(1, 2)).round(4).tolist()}

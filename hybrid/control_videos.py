@@ -19,9 +19,14 @@ OUTLINE_PIXELS = 3  # the width of a layout outline, as VACE's layout annotator 
 KEEP, GENERATE = 0, 255  # mask values: black keeps the given pixels, white generates them
 
 
+def disparity_of(depth: np.ndarray) -> np.ndarray:
+    """[T, H, W] planar depth (0 = no surface) -> 1 / depth (1/m), 0 where there is no surface; same dtype."""
+    return np.where(depth > 0, 1.0 / np.maximum(depth, 1e-6), 0.0)
+
+
 def disparity_video(depth: np.ndarray) -> np.ndarray:
     """[T, H, W] planar depth (0 = no surface) -> [T, H, W, 3] grey: disparity min-max normalised per frame."""
-    disparity = np.where(depth > 0, 1.0 / np.maximum(depth, 1e-6), 0.0)  # [T, H, W]
+    disparity = disparity_of(depth)  # [T, H, W]
     low = disparity.min(axis=(1, 2), keepdims=True)
     span = disparity.max(axis=(1, 2), keepdims=True) - low
     grey = np.where(span > 0, (disparity - low) / np.where(span > 0, span, 1.0), 0.0)

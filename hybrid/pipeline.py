@@ -45,6 +45,7 @@ MAX_SIDE = 1024  # pixels; attention over a larger frame does not fit in a CPU m
 # shorter side in pixels; the default resolution is the model's own (`Pipeline.native_side`): 256p for the
 # shipped latent model, 64p for hybrid/models/pixel-64
 RESOLUTIONS = {"64p": 64, "128p": 128, "256p": 256}
+MAX_STEPS = 1000  # sampler steps of one call
 
 
 Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total)
@@ -80,6 +81,20 @@ def video_size(resolution: str, aspect_ratio: str, multiple: int = 4) -> tuple[i
     across, down = ASPECTS[aspect_ratio]
     long = multiple * round(short * max(across, down) / min(across, down) / multiple)
     return (short, long) if across >= down else (long, short)
+
+
+def check_steps(num_steps) -> None:
+    """One line unless `num_steps` is a whole number from 1 to MAX_STEPS."""
+    if not (isinstance(num_steps, int) and 1 <= num_steps <= MAX_STEPS):
+        raise GenerationError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {num_steps!r}")
+
+
+def check_run_seed(seed) -> None:
+    """The scenes' seed check, as a generation error (what generate and ablate report)."""
+    try:
+        check_seed(seed)
+    except SceneError as error:
+        raise GenerationError(str(error)) from None
 
 
 class Pipeline:
@@ -283,13 +298,9 @@ class Pipeline:
             if not (isinstance(size, int) and 4 * multiple <= size <= MAX_SIDE and size % multiple == 0):
                 raise GenerationError(f"{name} must be a multiple of {multiple} pixels from {4 * multiple} to "
                                       f"{MAX_SIDE}; got {size!r}")
-        if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
-            raise GenerationError(f"steps must be a whole number from 1 to 1000, got {num_steps!r}")
+        check_steps(num_steps)
         unknown = [name for name in controls if name not in self.branches]
         if unknown or len(set(controls)) != len(controls):
             raise GenerationError(f"controls must be distinct names among {', '.join(self.branches)}; "
                                   f"got {list(controls)}")
-        try:
-            check_seed(seed)
-        except SceneError as error:
-            raise GenerationError(str(error)) from None
+        check_run_seed(seed)

@@ -11,6 +11,7 @@ Nothing is downloaded: the folder must hold the whole diffusers model (Wan-AI/Wa
 and only safetensors weights are read.
 """
 
+import hashlib
 import json
 import os
 import struct
@@ -28,12 +29,10 @@ from hybrid.control_families import FAMILIES, frame_size, plan_frames
 from hybrid.control_videos import first_frame_video, mask_video
 from hybrid.errors import GenerationError
 from hybrid.filming import film
-from hybrid.pipeline import PipelineOutput, Progress
+from hybrid.pipeline import PipelineOutput, Progress, check_run_seed, check_steps
 from hybrid.scene_input import is_prompt, load_scene
 from scenes.caption import caption
-from scenes.errors import SceneError
 from scenes.graph import SceneGraph
-from scenes.seeding import check_seed
 
 RULES = FAMILIES["vace"]
 EXTRA = 'pip install -e ".[diffusers]"'
@@ -116,8 +115,6 @@ def weights_index_sha256(folder: Path) -> str:
     """SHA-256 of what names the model's weights: model_index.json, every component's JSON files (configs,
     weights indexes) and every safetensors file's header (tensor names, dtypes, shapes and offsets), each
     under its relative path. Cheap for a model of many GB, and it changes with any file swapped in."""
-    import hashlib
-
     digest = hashlib.sha256()
     folder = Path(folder)
     for path in sorted(folder.rglob("*")):
@@ -279,17 +276,13 @@ class WanVacePipeline:
         if guidance.controls != 1.0:
             raise GenerationError("wan-vace has no separate control guidance; leave it at 1 and set the "
                                   "conditioning scale instead")
-        if not (isinstance(num_steps, int) and 1 <= num_steps <= 1000):
-            raise GenerationError(f"steps must be a whole number from 1 to 1000, got {num_steps!r}")
+        check_steps(num_steps)
         for name, size in (("height", height), ("width", width)):
             if size is not None and not (isinstance(size, int) and size >= RULES.size_multiple
                                          and size % RULES.size_multiple == 0):
                 raise GenerationError(f"{name} must be a multiple of {RULES.size_multiple} pixels for Wan-VACE, "
                                       f"got {size!r}")
-        try:
-            check_seed(seed)
-        except SceneError as error:
-            raise GenerationError(str(error)) from None
+        check_run_seed(seed)
         steering = controls[0] if controls else "first_frame" if first_frame else None
         scale = (control_scales or {}).get(steering, 1.0) if steering else 0.0  # nothing to follow: VACE is off
         if not (isinstance(scale, (int, float)) and 0 <= scale <= 10):

@@ -5,7 +5,6 @@ import json
 import threading
 import time
 
-import imageio.v2 as imageio
 import numpy as np
 import pytest
 import torch
@@ -19,6 +18,7 @@ from hybrid.errors import GenerationError
 from hybrid.studio import app as studio_app
 from hybrid.studio.app import MAX_BODY_BYTES, create_app
 from hybrid.studio.workspace import Workspace
+from mp4 import read_mp4
 
 PROMPT = "a red ball rolls toward a tower of three cubes"
 CUBE = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n"
@@ -51,8 +51,7 @@ def wait(client, job_id: str, until=("done", "failed", "cancelled"), seconds: fl
 def read_video(data: bytes, folder) -> np.ndarray:
     path = folder / f"read-{time.monotonic_ns()}.mp4"
     path.write_bytes(data)
-    with imageio.get_reader(path, format="FFMPEG") as reader:
-        return np.stack([frame for frame in reader])
+    return read_mp4(path)
 
 
 def test_the_page_and_its_files_are_served(studio):

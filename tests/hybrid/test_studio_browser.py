@@ -75,6 +75,20 @@ def browser():
     driver.quit()
 
 
+def set_steps(browser) -> None:
+    """The page's sampler steps: $KINEMA_STUDIO_STEPS, else 2."""
+    steps = browser.find_element(By.ID, "steps")
+    steps.clear()
+    steps.send_keys(os.environ.get("KINEMA_STUDIO_STEPS", "2"))
+
+
+def screenshot_of_the_result(browser, path: Path) -> None:
+    """Once the result video plays: the page scrolled to its end, saved at `path`."""
+    WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(PLAYING, "video"))
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    browser.save_screenshot(str(path))
+
+
 def test_a_new_user_types_a_prompt_sees_the_physics_and_generates(server, browser, tmp_path):
     shots = Path(os.environ.get("KINEMA_STUDIO_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
@@ -90,9 +104,7 @@ def test_a_new_user_types_a_prompt_sees_the_physics_and_generates(server, browse
     assert browser.find_element(By.ID, "messages").text == ""
     browser.save_screenshot(str(shots / "preview.png"))
 
-    steps = browser.find_element(By.ID, "steps")
-    steps.clear()
-    steps.send_keys(os.environ.get("KINEMA_STUDIO_STEPS", "2"))
+    set_steps(browser)
     started = time.monotonic()
     browser.find_element(By.ID, "generate").click()
     WebDriverWait(browser, 900, poll_frequency=0.2).until(lambda driver: driver.execute_script(LOADED, "video"))
@@ -100,9 +112,7 @@ def test_a_new_user_types_a_prompt_sees_the_physics_and_generates(server, browse
     links = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#downloads a")]
     assert {"video.mp4", "video.gif", "video.json", "scene.json"} <= set(links)
     assert "done" in browser.find_element(By.ID, "stage").text
-    WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(PLAYING, "video"))
-    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-    browser.save_screenshot(str(shots / "generated.png"))
+    screenshot_of_the_result(browser, shots / "generated.png")
 
 
 def test_a_library_scene_compares_with_and_without_controls(server, browser, tmp_path):
@@ -113,17 +123,13 @@ def test_a_library_scene_compares_with_and_without_controls(server, browser, tmp
     browser.find_element(By.CSS_SELECTOR, "#library option[value=glass_shatters]").click()
     WebDriverWait(browser, 60, poll_frequency=0.05).until(lambda driver: driver.execute_script(PLAYING, "preview"))
     assert "vase" in browser.find_element(By.ID, "summary").text
-    steps = browser.find_element(By.ID, "steps")
-    steps.clear()
-    steps.send_keys(os.environ.get("KINEMA_STUDIO_STEPS", "2"))
+    set_steps(browser)
     browser.find_element(By.ID, "compare").click()
     WebDriverWait(browser, 900, poll_frequency=0.2).until(
         lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "#metrics tr")) > 1)
     header = browser.find_element(By.CSS_SELECTOR, "#metrics tr").text
     assert "all controls" in header and "none" in header and "mask_iou" in browser.find_element(By.ID, "metrics").text
-    WebDriverWait(browser, 30).until(lambda driver: driver.execute_script(PLAYING, "video"))
-    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-    browser.save_screenshot(str(shots / "compare.png"))
+    screenshot_of_the_result(browser, shots / "compare.png")
 
 
 def test_a_script_error_is_shown_at_its_line(server, browser, tmp_path):
